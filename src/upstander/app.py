@@ -1,0 +1,81 @@
+"""The composition root: `create_app(settings)` wires services, routers and middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from upstander import __version__
+from upstander.accounts import api as accounts_api
+from upstander.accounts import pages as accounts_pages
+from upstander.cases import api as cases_api
+from upstander.cases import pages as cases_pages
+from upstander.config import Settings, load_settings
+from upstander.reports import api as reports_api
+from upstander.reports import reporter_pages, staff_pages
+from upstander.services import Services, build_services
+from upstander.web import api_docs, errors
+from upstander.web.deps import Cookies
+from upstander.web.security import BodySizeLimit, SecurityHeaders
+from upstander.web.templating import build_templates
+
+STATIC = Path(__file__).resolve().parent / "web" / "static"
+
+API_DESCRIPTION = """
+Upstander's JSON API. Errors are RFC 9457 `application/problem+json`.
+
+* Reporters submit with `POST /api/v1/reports` (send an `Idempotency-Key` header so a retry is
+  safe), then exchange the receipt key for a bearer token at `POST /api/v1/reporter/session`.
+* Staff exchange username, password and TOTP code for a bearer token at `POST /api/v1/auth/token`.
+"""
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or (services.settings if services else load_settings())
+    services = services or build_services(settings)
+    logging.getLogger("upstander").setLevel(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.database.dispose()
+
+    app = FastAPI(
+        title="Upstander",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        swagger_ui_parameters={"syntaxHighlight": False},
+    )
+    app.state.services = services
+    app.state.templates = build_templates()
+    app.state.cookies = Cookies(secure=settings.cookie_secure)
+
+    errors.install(app)
+    for router in (
+        api_docs.router,
+        reporter_pages.router,
+        accounts_pages.router,
+        staff_pages.router,
+        cases_pages.router,
+        reports_api.router,
+        accounts_api.router,
+        cases_api.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    body_limit = (
+        settings.max_attachment_bytes * settings.max_attachments_per_submission * 4 // 3 + 2 * 1_048_576
+    )
+    app.add_middleware(BodySizeLimit, limit=body_limit)
+    app.add_middleware(SecurityHeaders)
+    return app

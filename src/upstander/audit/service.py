@@ -1,0 +1,169 @@
+"""Appending to the audit chain (inside the caller's transaction) and verifying it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from upstander import crypto
+from upstander.audit import rules
+from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from upstander.db import Database
+
+HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, as the audit log names them (never an IP address or user agent)."""
+
+    label: str
+
+    @classmethod
+    def user(cls, user_id: object) -> Actor:
+        return cls(f"user:{user_id}")
+
+    @classmethod
+    def reporter(cls, report_id: object) -> Actor:
+        return cls(f"reporter:{report_id}")
+
+    @classmethod
+    def system(cls, what: str = "system") -> Actor:
+        return cls(f"system:{what}")
+
+
+class AuditLog:
+    def __init__(self, signing_seed: bytes, checkpoint_every: int) -> None:
+        self._signing_key = crypto.signing_key_from_seed(signing_seed)
+        self.public_key = crypto.public_signing_key(self._signing_key).hex()
+        self._checkpoint_every = checkpoint_every
+
+    def record(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        subject_type: str,
+        subject_id: object,
+        details: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> AuditEntry:
+        """Append one entry in the caller's transaction: it commits or vanishes with the change it records."""
+        head = session.get(AuditHead, HEAD_ID, with_for_update=True)
+        if head is None:
+            head = AuditHead(id=HEAD_ID, last_seq=0, last_hash=rules.GENESIS_HASH)
+            session.add(head)
+        # Round-trip through JSON so the hash covers exactly what the database will give back.
+        clean_details = json.loads(json.dumps(dict(details or {}), default=str))
+        fields = rules.EntryFields(
+            seq=head.last_seq + 1,
+            at=(at or datetime.now(UTC)).astimezone(UTC),
+            actor=actor.label,
+            action=action,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            details=clean_details,
+            prev_hash=head.last_hash,
+        )
+        entry = AuditEntry(
+            seq=fields.seq,
+            at=fields.at,
+            actor=fields.actor,
+            action=fields.action,
+            subject_type=fields.subject_type,
+            subject_id=fields.subject_id,
+            details=clean_details,
+            prev_hash=fields.prev_hash,
+            entry_hash=rules.entry_hash(fields),
+        )
+        session.add(entry)
+        head.last_seq = entry.seq
+        head.last_hash = entry.entry_hash
+        if entry.seq % self._checkpoint_every == 0:
+            session.flush()
+            self._sign(session, entry)
+        return entry
+
+    def checkpoint(self, session: Session) -> AuditCheckpoint | None:
+        """Sign the current head now (for example at the end of an import or on a schedule)."""
+        head = session.get(AuditHead, HEAD_ID, with_for_update=True)
+        if head is None or head.last_seq == 0:
+            return None
+        existing = session.get(AuditCheckpoint, head.last_seq)
+        if existing is not None:
+            return existing
+        entry = session.get(AuditEntry, head.last_seq)
+        if entry is None:
+            return None
+        return self._sign(session, entry)
+
+    def _sign(self, session: Session, entry: AuditEntry) -> AuditCheckpoint:
+        signature = crypto.sign(self._signing_key, rules.checkpoint_message(entry.seq, entry.entry_hash))
+        checkpoint = AuditCheckpoint(
+            seq=entry.seq,
+            entry_hash=entry.entry_hash,
+            signed_at=datetime.now(UTC),
+            public_key=self.public_key,
+            signature=signature.hex(),
+        )
+        session.add(checkpoint)
+        return checkpoint
+
+
+def _signature_valid(public_key_hex: str, message: bytes, signature_hex: str) -> bool:
+    try:
+        return crypto.verify_signature(bytes.fromhex(public_key_hex), message, bytes.fromhex(signature_hex))
+    except ValueError:
+        return False
+
+
+def _stored_entries(session: Session, batch: int = 5000) -> Iterator[rules.StoredEntry]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield rules.StoredEntry(
+                fields=rules.EntryFields(
+                    seq=row.seq,
+                    at=row.at,
+                    actor=row.actor,
+                    action=row.action,
+                    subject_type=row.subject_type,
+                    subject_id=row.subject_id,
+                    details=row.details,
+                    prev_hash=row.prev_hash,
+                ),
+                entry_hash=row.entry_hash,
+            )
+        last = rows[-1].seq
+
+
+def verify(database: Database, trusted_public_key: str) -> rules.Verdict:
+    with database.transaction() as session:
+        checkpoints = {
+            row.seq: rules.StoredCheckpoint(row.seq, row.entry_hash, row.public_key, row.signature)
+            for row in session.scalars(select(AuditCheckpoint))
+        }
+        verdict = rules.verify_chain(
+            _stored_entries(session), checkpoints, trusted_public_key, _signature_valid
+        )
+        head = session.get(AuditHead, HEAD_ID)
+        if verdict.ok and head is not None and head.last_seq != verdict.entries_checked:
+            return rules.Verdict(
+                False,
+                verdict.entries_checked,
+                verdict.checkpoints_checked,
+                verdict.entries_checked + 1,
+                "entries after this point are missing",
+            )
+        return verdict

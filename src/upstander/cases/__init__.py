@@ -1,0 +1,1 @@
+"""Cases: the misconduct process, its rules, clocks and timeline."""

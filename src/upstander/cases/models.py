@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from upstander.db import Base, utcnow
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    opened_at: Mapped[datetime]
+    opened_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    handler_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(40), default="open")
+    policy_pack: Mapped[str] = mapped_column(String(60))
+    policy_version: Mapped[str] = mapped_column(String(20))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class CaseKeyGrant(Base):
+    __tablename__ = "case_key_grants"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseEvent(Base):
+    """The case timeline: every step, in order. Never updated or deleted."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(60))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

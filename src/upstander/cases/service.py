@@ -1,0 +1,263 @@
+"""Opening cases from reports and assigning handlers; the case key is sealed to each reader."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from upstander import access, crypto, keyring
+from upstander.accounts.models import Role, User, UserRole
+from upstander.accounts.service import StaffPrincipal, users_with_roles
+from upstander.audit.service import AuditLog
+from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
+from upstander.db import Database, utcnow
+from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.reports import rules as report_rules
+from upstander.reports.models import Report, ReportStatus
+
+DEFAULT_POLICY_PACK = "england-wales"
+DEFAULT_POLICY_VERSION = "2025.1"
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: uuid.UUID
+    reference: str
+    opened_at: datetime
+    stage: str
+    handler_name: str | None
+    report_count: int
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    id: uuid.UUID
+    reference: str
+    category: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    at: datetime
+    kind: str
+    actor_name: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: uuid.UUID
+    reference: str
+    opened_at: datetime
+    stage: str
+    policy: str
+    handler_id: uuid.UUID | None
+    handler_name: str | None
+    reports: list[CaseReport]
+    timeline: list[TimelineEntry]
+
+
+@dataclass(frozen=True)
+class HandlerChoice:
+    user_id: uuid.UUID
+    name: str
+
+
+class CaseService:
+    def __init__(self, database: Database, audit: AuditLog, clock: Callable[[], datetime] = utcnow) -> None:
+        self._db = database
+        self._audit = audit
+        self._clock = clock
+
+    def handlers(self) -> list[HandlerChoice]:
+        with self._db.transaction() as session:
+            rows = session.execute(
+                select(User.id, User.display_name)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(UserRole.role == Role.HANDLER, User.active.is_(True))
+                .order_by(User.display_name)
+            ).all()
+            return [HandlerChoice(row.id, row.display_name) for row in rows]
+
+    def open_case(
+        self, principal: StaffPrincipal, report_ids: Sequence[uuid.UUID], handler_id: uuid.UUID | None = None
+    ) -> CaseSummary:
+        """One case from one or more reports; each report key is sealed to the new case key."""
+        access.require(principal.roles, access.Action.OPEN_CASE)
+        if not report_ids:
+            raise InvalidInput(
+                "Choose at least one report to open a case from.", fields={"report_ids": "none chosen"}
+            )
+        now = self._clock()
+        case_keys = crypto.generate_key_pair()
+        with self._db.transaction() as session:
+            handler = _handler(session, handler_id or principal.user_id)
+            reports = []
+            for report_id in dict.fromkeys(report_ids):
+                report = session.get(Report, report_id)
+                if report is None:
+                    raise NotFound("One of the chosen reports does not exist.")
+                if report.case_id is not None:
+                    raise Conflict(f"Report {report.reference} is already part of a case.")
+                report_key = keyring.report_private_key(
+                    session, report, principal.user_id, principal.private_key
+                )
+                reports.append((report, report_key))
+            case = Case(
+                id=uuid.uuid4(),
+                reference=_unused_reference(session),
+                opened_at=now,
+                opened_by_id=principal.user_id,
+                handler_id=handler.id,
+                stage="open",
+                policy_pack=DEFAULT_POLICY_PACK,
+                policy_version=DEFAULT_POLICY_VERSION,
+                public_key=case_keys.public,
+            )
+            session.add(case)
+            session.flush()
+            for report, report_key in reports:
+                report.case_id = case.id
+                report.case_sealed_private_key = crypto.seal(case.public_key, report_key)
+                report.status = ReportStatus.IN_CASE
+            readers = users_with_roles(session, access.CASE_READERS)
+            readers[principal.user_id] = _public_key(session, principal.user_id)
+            readers[handler.id] = handler.public_key
+            keyring.grant_case_key(session, case.id, case_keys.private, readers)
+            _event(
+                session, case, "case_opened", principal, now, {"reports": [r.reference for r, _ in reports]}
+            )
+            _event(session, case, "handler_assigned", principal, now, {"handler": handler.display_name})
+            self._audit.record(
+                session,
+                principal.actor,
+                "case.opened",
+                "case",
+                case.id,
+                {
+                    "reference": case.reference,
+                    "reports": [str(r.id) for r, _ in reports],
+                    "handler": str(handler.id),
+                },
+            )
+            return CaseSummary(
+                case.id, case.reference, case.opened_at, case.stage, handler.display_name, len(reports)
+            )
+
+    def assign_handler(self, principal: StaffPrincipal, case_id: uuid.UUID, handler_id: uuid.UUID) -> None:
+        access.require(principal.roles, access.Action.ASSIGN_HANDLER)
+        now = self._clock()
+        with self._db.transaction() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound("There is no such case.")
+            handler = _handler(session, handler_id)
+            if case.handler_id == handler.id:
+                raise Conflict(f"{handler.display_name} is already the handler of {case.reference}.")
+            case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
+            keyring.grant_case_key(session, case.id, case_key, {handler.id: handler.public_key})
+            case.handler_id = handler.id
+            _event(session, case, "handler_assigned", principal, now, {"handler": handler.display_name})
+            self._audit.record(
+                session,
+                principal.actor,
+                "case.handler_assigned",
+                "case",
+                case.id,
+                {"handler": str(handler.id)},
+            )
+
+    def my_cases(self, principal: StaffPrincipal) -> list[CaseSummary]:
+        """Cases whose key this person holds, newest first."""
+        access.require(principal.roles, access.Action.READ_CASE)
+        with self._db.transaction() as session:
+            report_counts = (
+                select(Report.case_id, func.count().label("n")).group_by(Report.case_id).subquery()
+            )
+            rows = session.execute(
+                select(Case, User.display_name, report_counts.c.n)
+                .join(
+                    CaseKeyGrant,
+                    (CaseKeyGrant.case_id == Case.id) & (CaseKeyGrant.user_id == principal.user_id),
+                )
+                .outerjoin(User, User.id == Case.handler_id)
+                .outerjoin(report_counts, report_counts.c.case_id == Case.id)
+                .order_by(Case.opened_at.desc())
+            ).all()
+            return [
+                CaseSummary(case.id, case.reference, case.opened_at, case.stage, handler_name, count or 0)
+                for case, handler_name, count in rows
+            ]
+
+    def view_case(self, principal: StaffPrincipal, case_id: uuid.UUID) -> CaseView:
+        access.require(principal.roles, access.Action.READ_CASE)
+        with self._db.transaction() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound("There is no such case.")
+            keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
+            names = dict(session.execute(select(User.id, User.display_name)).all())
+            reports = [
+                CaseReport(r.id, r.reference, report_rules.CATEGORY_LABELS[r.category], r.received_at)
+                for r in session.scalars(
+                    select(Report).where(Report.case_id == case.id).order_by(Report.received_at)
+                )
+            ]
+            timeline = [
+                TimelineEntry(
+                    e.seq, e.at, e.kind, names.get(e.actor_id, "system") if e.actor_id else "system", e.data
+                )
+                for e in session.scalars(
+                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+                )
+            ]
+            self._audit.record(session, principal.actor, "case.read", "case", case.id)
+            return CaseView(
+                id=case.id,
+                reference=case.reference,
+                opened_at=case.opened_at,
+                stage=case.stage,
+                policy=f"{case.policy_pack} {case.policy_version}",
+                handler_id=case.handler_id,
+                handler_name=names.get(case.handler_id) if case.handler_id else None,
+                reports=reports,
+                timeline=timeline,
+            )
+
+
+def _handler(session: Session, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.active or Role.HANDLER not in user.roles:
+        raise InvalidInput(
+            "The chosen person is not an active case handler.", fields={"handler_id": "not a handler"}
+        )
+    return user
+
+
+def _public_key(session: Session, user_id: uuid.UUID) -> bytes:
+    return session.get_one(User, user_id).public_key
+
+
+def _event(
+    session: Session, case: Case, kind: str, principal: StaffPrincipal, now: datetime, data: dict[str, Any]
+) -> None:
+    last = session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id)) or 0
+    session.add(
+        CaseEvent(case_id=case.id, seq=last + 1, at=now, kind=kind, actor_id=principal.user_id, data=data)
+    )
+    session.flush()
+
+
+def _unused_reference(session: Session) -> str:
+    while True:
+        reference = report_rules.new_reference("C")
+        if session.scalar(select(Case.id).where(Case.reference == reference)) is None:
+            return reference

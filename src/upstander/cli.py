@@ -1,0 +1,102 @@
+"""The `upstander` command: init, demo, serve, audit, users."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from rich.console import Console
+
+from upstander import schema
+from upstander.audit import cli as audit_cli
+from upstander.config import load_settings
+
+app = typer.Typer(help="Upstander: secure misconduct reporting and case handling.", no_args_is_help=True)
+app.add_typer(audit_cli.app, name="audit")
+console = Console()
+
+
+@app.command()
+def init() -> None:
+    """Create the database (or upgrade it to the current schema) and the key files."""
+    from upstander.keyfiles import ServerSecrets, audit_signing_seed
+
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    schema.upgrade(settings.resolved_database_url)
+    if settings.secret_key is None:
+        ServerSecrets.load(settings)
+    audit_signing_seed(settings)
+    console.print(f"Database ready: [bold]{_safe_url(settings.resolved_database_url)}[/]")
+    console.print(
+        f"Key files in: [bold]{settings.data_dir.resolve()}[/] (keep them out of backups of the database)"
+    )
+
+
+@app.command()
+def demo(
+    if_empty: bool = typer.Option(False, "--if-empty", help="Seed only when the database has no users yet"),
+) -> None:
+    """Seed a fictional force (about 300 people, a user for every role, some reports and cases)."""
+    from upstander import demo as demo_data
+    from upstander.services import build_services
+
+    settings = load_settings()
+    schema.upgrade(settings.resolved_database_url)
+    services = build_services(settings)
+    try:
+        seeded = demo_data.seed(services, only_if_empty=if_empty, console=console)
+        demo_data.print_sign_ins(services, console, seeded=seeded)
+    finally:
+        services.database.dispose()
+
+
+@app.command("demo-code")
+def demo_code(username: str = typer.Argument(..., help="A demo account, e.g. handler")) -> None:
+    """Print the current sign-in code of a demo account (demo accounts only)."""
+    from upstander.services import build_services
+
+    services = build_services(load_settings())
+    try:
+        console.print(services.accounts.current_totp_code(username))
+    finally:
+        services.database.dispose()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8000, help="Port to listen on"),
+    workers: int = typer.Option(1, help="Worker processes (PostgreSQL recommended for more than one)"),
+) -> None:
+    """Serve the web app and the API. Nothing about clients (address, user agent) is logged."""
+    import uvicorn
+
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console.print(
+        f"Upstander is running at [bold]http://{host}:{port}[/]  (API docs: http://{host}:{port}/docs)"
+    )
+    uvicorn.run(
+        "upstander.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        date_header=False,
+        log_config=None,
+    )
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+if __name__ == "__main__":
+    app()

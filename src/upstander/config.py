@@ -1,0 +1,88 @@
+"""Settings, read from UPSTANDER_* environment variables (pydantic-settings).
+
+Defaults give an embedded SQLite database and key files in a local data directory, so a bare
+machine runs the app with no configuration at all.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KdfCost(BaseModel):
+    """Argon2id cost: operations (passes) and memory in KiB."""
+
+    model_config = ConfigDict(frozen=True)
+
+    opslimit: int = Field(ge=1)
+    memlimit_kib: int = Field(ge=8)
+
+
+# Staff passwords guard long-lived private keys and may be weak: a strong setting (RFC 9106's
+# second recommendation, 64 MiB and 3 passes) is worth its cost at sign-in.
+STRONG_PASSWORD_COST = KdfCost(opslimit=3, memlimit_kib=64 * 1024)
+# A receipt key carries at least 128 random bits: nobody can guess one however cheap each guess
+# is, so a slow setting would buy nothing but lost submissions under load.
+RECEIPT_COST = KdfCost(opslimit=1, memlimit_kib=8 * 1024)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UPSTANDER_", frozen=True)
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: an SQLite file in the data directory"
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="32+ bytes of server secret (CSRF tokens, TOTP secrets at rest); default: a key file "
+        "in the data directory, created on first run. Every app process of one deployment needs the same.",
+    )
+    audit_signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 seed that signs audit checkpoints; default: data_dir/audit-signing.key",
+    )
+
+    password_cost: KdfCost = STRONG_PASSWORD_COST
+    receipt_cost: KdfCost = RECEIPT_COST
+
+    cookie_secure: bool = Field(default=True, description="Secure, __Host- prefixed cookies")
+    staff_session_idle_minutes: int = 30
+    staff_session_max_hours: int = 10
+    reporter_session_minutes: int = 20
+
+    max_text_chars: int = 20_000
+    max_short_text_chars: int = 300
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachments_per_submission: int = 5
+    max_subjects_per_report: int = 10
+
+    sign_in_failures_before_lockout: int = 5
+    lockout_minutes: int = 15
+    receipt_failures_per_minute: int = 30
+    receipt_failures_per_visitor_per_minute: int = 5
+
+    audit_checkpoint_every: int = 100
+    log_level: str = "INFO"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'upstander.db').resolve()}"
+
+    @cached_property
+    def resolved_audit_signing_key_file(self) -> Path:
+        return self.audit_signing_key_file or self.data_dir / "audit-signing.key"
+
+    @property
+    def server_secret_file(self) -> Path:
+        return self.data_dir / "server-secret.key"
+
+
+def load_settings() -> Settings:
+    return Settings()

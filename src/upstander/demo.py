@@ -1,0 +1,362 @@
+"""A fictional force for trying Upstander: units, about 300 people, a user for every role, reports, cases.
+
+Everything here is invented. Names are drawn from common given and family names with a fixed
+seed, so every demo database looks the same.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from upstander.accounts.models import Role, User
+from upstander.accounts.service import unlock_principal
+from upstander.audit.service import Actor
+from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
+from upstander.reports.models import Category, ReporterRelation
+from upstander.reports.rules import Identity, SubjectInput, Submission
+from upstander.services import Services
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - fictional demo accounts, printed on purpose
+FORCE = "Northshire Police"
+
+GIVEN = [
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Ewa",
+    "Farhan",
+    "Grace",
+    "Harpreet",
+    "Isaac",
+    "Jade",
+    "Kwame",
+    "Laura",
+    "Mohammed",
+    "Niamh",
+    "Oliver",
+    "Priya",
+    "Rhys",
+    "Sarah",
+    "Tomasz",
+    "Uche",
+    "Vikram",
+    "Wendy",
+    "Yusuf",
+    "Zara",
+    "Callum",
+    "Amara",
+    "Declan",
+    "Fatima",
+    "Gareth",
+    "Hannah",
+    "Imran",
+    "Joanne",
+    "Kieran",
+    "Leanne",
+    "Marcus",
+    "Nadia",
+    "Owen",
+    "Rachel",
+    "Sunil",
+    "Tariq",
+]
+FAMILY = [
+    "Ahmed",
+    "Baker",
+    "Campbell",
+    "Davies",
+    "Evans",
+    "Fletcher",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Kowalski",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Thomas",
+    "Underwood",
+    "Vaughan",
+    "Williams",
+    "Xu",
+    "Young",
+    "Zielinski",
+    "Mensah",
+    "O'Neill",
+    "Begum",
+    "Clarke",
+    "Mahmood",
+    "Kaur",
+    "Reid",
+    "Walsh",
+    "Adeyemi",
+    "Hussain",
+    "Price",
+    "Shah",
+    "Turner",
+    "Wood",
+]
+RANKS = [
+    ("Police Constable", 60),
+    ("Sergeant", 14),
+    ("Inspector", 5),
+    ("Chief Inspector", 2),
+    ("Police Staff", 17),
+    ("Superintendent", 1),
+    ("Detective Constable", 8),
+]
+ETHNICITIES = [
+    ("White British", 70),
+    ("White Other", 6),
+    ("Asian or Asian British", 9),
+    ("Black or Black British", 5),
+    ("Mixed", 4),
+    ("Other", 2),
+    (None, 4),
+]
+STRUCTURE = {
+    "North Command": {
+        "Response North": ["Team A", "Team B", "Team C", "Team D"],
+        "Neighbourhood North": ["Ashby", "Brookfield"],
+    },
+    "South Command": {
+        "Response South": ["Team A", "Team B", "Team C", "Team D"],
+        "Custody South": ["Custody Team 1", "Custody Team 2"],
+    },
+    "Specialist Operations": {"CID": ["Major Crime", "Public Protection"], "Roads Policing": ["Roads 1"]},
+}
+
+DEMO_USERS = [
+    ("handler", "Sam Okoye (PSD handler)", [Role.HANDLER]),
+    ("handler2", "Dee Marsh (PSD handler)", [Role.HANDLER]),
+    ("investigator", "Lee Carver (PSD investigator)", [Role.INVESTIGATOR]),
+    ("decision", "Supt. Ruth Adair (appropriate authority)", [Role.DECISION_MAKER]),
+    ("decision2", "Ch. Supt. Ian Kerr (appropriate authority)", [Role.DECISION_MAKER]),
+    ("custodian", "Mona Fisk (identity custodian)", [Role.CUSTODIAN]),
+    ("overseer", "Olu Banjo (independent overseer)", [Role.OVERSEER]),
+    ("operator", "Pat Quill (intake operator)", [Role.OPERATOR]),
+    ("rep", "Val Drummond (staff association)", [Role.REPRESENTATIVE]),
+    ("welfare", "Jo Hart (welfare officer)", [Role.WELFARE]),
+    ("analyst", "Ana Lytic (analyst)", [Role.ANALYST]),
+    ("admin", "Ade Min (administrator)", [Role.ADMIN]),
+]
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    category: Category
+    relation: ReporterRelation
+    text: str
+    when: str
+    where: str
+    subject_index: int
+    named: bool = False
+
+
+REPORTS = [
+    DemoReport(
+        Category.SEXUAL_HARASSMENT,
+        ReporterRelation.VICTIM,
+        "On several night shifts my sergeant has made comments about my body and touched my back when "
+        "nobody else was in the report-writing room. When I asked him to stop he laughed and said I should "
+        "learn to take a joke if I want to pass probation.",
+        "Most night shifts since January",
+        "Report-writing room, Northgate station",
+        0,
+    ),
+    DemoReport(
+        Category.DISCRIMINATION,
+        ReporterRelation.WITNESS,
+        "In the team WhatsApp group a colleague posted a racist 'joke' about a Somali family we had dealt "
+        "with. Two others replied with laughing emojis. Nobody challenged it.",
+        "Last Tuesday",
+        "Team A group chat",
+        1,
+    ),
+    DemoReport(
+        Category.BULLYING,
+        ReporterRelation.VICTIM,
+        "Since I returned from maternity leave my inspector gives me every late job and has told others I "
+        "am 'not committed'. I have been left off the rota for the course I was promised.",
+        "The last four months",
+        "Response South",
+        2,
+        named=True,
+    ),
+    DemoReport(
+        Category.DRINK_DRUG_DRIVING,
+        ReporterRelation.WITNESS,
+        "A constable left the Christmas party clearly drunk and drove home in his own car. I saw him "
+        "struggle to find his keys and then drive out of the car park.",
+        "Friday 12 December, about 23:30",
+        "Car park of the Social Club",
+        3,
+    ),
+    DemoReport(
+        Category.ABUSE_OF_POSITION,
+        ReporterRelation.WITNESS,
+        "An officer has been messaging a domestic abuse victim he met on a call, asking to meet her off "
+        "duty. She showed me the messages when I took her follow-up statement.",
+        "Over the past two weeks",
+        "Brookfield",
+        4,
+    ),
+]
+
+
+def _weighted(rng: random.Random, choices: list[tuple[str | None, int]]) -> str | None:
+    values = [value for value, _ in choices]
+    weights = [weight for _, weight in choices]
+    chosen: str | None = rng.choices(values, weights=weights)[0]
+    return chosen
+
+
+def seed(services: Services, *, only_if_empty: bool, console: Console) -> bool:
+    with services.database.transaction() as session:
+        has_users = (session.scalar(select(func.count()).select_from(User)) or 0) > 0
+    if has_users:
+        if only_if_empty:
+            console.print("The database already has users: the demo data was not added again.")
+            return False
+        raise SystemExit("The database already has users; the demo seeds only an empty database.")
+    rng = random.Random(2026)  # noqa: S311 - fictional names, not secrets
+    people = _seed_org(services, rng)
+    system = Actor.system("demo")
+    for username, name, roles in DEMO_USERS:
+        services.accounts.create_user(
+            username=username,
+            display_name=name,
+            password=DEMO_PASSWORD,
+            roles=roles,
+            actor=system,
+            is_demo=True,
+        )
+    _seed_reports(services, people, console)
+    return True
+
+
+def _seed_org(services: Services, rng: random.Random) -> list[Person]:
+    people: list[Person] = []
+    with services.database.transaction() as session:
+        force = OrgUnit(kind=OrgUnitKind.FORCE, code="NSP", name=FORCE)
+        session.add(force)
+        teams: list[OrgUnit] = []
+        for command_index, (command_name, units) in enumerate(STRUCTURE.items(), start=1):
+            command = OrgUnit(
+                kind=OrgUnitKind.COMMAND, code=f"C{command_index}", name=command_name, parent=force
+            )
+            session.add(command)
+            for unit_index, (unit_name, team_names) in enumerate(units.items(), start=1):
+                unit = OrgUnit(
+                    kind=OrgUnitKind.UNIT,
+                    code=f"C{command_index}U{unit_index}",
+                    name=unit_name,
+                    parent=command,
+                )
+                session.add(unit)
+                for team_index, team_name in enumerate(team_names, start=1):
+                    team = OrgUnit(
+                        kind=OrgUnitKind.TEAM,
+                        code=f"C{command_index}U{unit_index}T{team_index}",
+                        name=f"{unit_name} {team_name}",
+                        parent=unit,
+                    )
+                    session.add(team)
+                    teams.append(team)
+        session.flush()
+        for number in range(1, 301):
+            joined = date(rng.randint(1996, 2025), rng.randint(1, 12), rng.randint(1, 28))
+            person = Person(
+                staff_number=f"NS{number:05d}",
+                given_name=rng.choice(GIVEN),
+                family_name=rng.choice(FAMILY),
+                rank=str(_weighted(rng, [(rank, weight) for rank, weight in RANKS])),
+                unit_id=rng.choice(teams).id,
+                employment_status=EmploymentStatus.SERVING,
+                date_of_birth=date(joined.year - rng.randint(19, 40), rng.randint(1, 12), rng.randint(1, 28)),
+                joined_on=joined,
+                ethnicity=_weighted(rng, ETHNICITIES),
+                sex=rng.choice(["female", "male", "male"]),
+            )
+            session.add(person)
+            people.append(person)
+        services.audit.record(
+            session, Actor.system("demo"), "org.seeded", "org_unit", force.id, {"people": 300}
+        )
+    return people
+
+
+def _seed_reports(services: Services, people: list[Person], console: Console) -> None:
+    settings = services.settings
+    handler = unlock_principal(services.database, settings, "handler", DEMO_PASSWORD)
+    receipts: list[tuple[str, str]] = []
+    report_ids = []
+    for index, demo_report in enumerate(REPORTS):
+        subject = people[demo_report.subject_index * 37 + 5]
+        result = services.reports.submit(
+            Submission(
+                category=demo_report.category,
+                what_happened=demo_report.text,
+                relation=demo_report.relation,
+                when=demo_report.when,
+                where=demo_report.where,
+                subjects=(
+                    SubjectInput(
+                        name=subject.full_name, staff_number=subject.staff_number if index % 2 == 0 else ""
+                    ),
+                ),
+                identity=Identity("Kim Rowe", "NS00999", "personal mobile, evenings")
+                if demo_report.named
+                else None,
+            )
+        )
+        receipts.append((result.reference, result.receipt_key))
+        report_ids.append(result.report_id)
+    services.handling.acknowledge(handler, report_ids[0])
+    services.handling.reply(
+        handler,
+        report_ids[0],
+        "Thank you for trusting us with this. Could you tell us whether anyone else was on shift nearby on any of "
+        "those nights? You can answer here whenever it is safe for you to do so.",
+    )
+    services.handling.add_note(handler, report_ids[0], "Check duty rosters for Team A nights, Jan–Mar.")
+    services.handling.acknowledge(handler, report_ids[1])
+    services.cases.open_case(handler, [report_ids[1]])
+    services.handling.acknowledge(handler, report_ids[4])
+    services.cases.open_case(handler, [report_ids[4]])
+    receipts_file = settings.data_dir / "demo-receipts.txt"
+    receipts_file.write_text(
+        "Receipt keys of the fictional demo reports (a real reporter's key is never stored anywhere):\n"
+        + "".join(f"{reference}  {key}\n" for reference, key in receipts)
+    )
+
+
+def print_sign_ins(services: Services, console: Console, *, seeded: bool) -> None:
+    table = Table(title=f"Demo sign-ins ({FORCE}, fictional) — password for all: {DEMO_PASSWORD}")
+    table.add_column("username")
+    table.add_column("who")
+    table.add_column("role")
+    for username, name, roles in DEMO_USERS:
+        table.add_row(username, name, ", ".join(r.value.replace("_", " ") for r in roles))
+    console.print(table)
+    console.print(
+        "Staff sign-in needs a code from an authenticator app. For demo accounts, print the current code with:\n"
+        "  [bold].venv/bin/upstander demo-code handler[/]"
+    )
+    receipts_file = services.settings.data_dir / "demo-receipts.txt"
+    if receipts_file.exists():
+        console.print(f"Receipt keys of the demo reports, to try the reporter's follow-up: {receipts_file}")
+        console.print(receipts_file.read_text().splitlines()[1] if seeded else "")

@@ -1,0 +1,72 @@
+"""Domain errors: raised by rules and services, turned into problem+json or page messages in one place.
+
+Every message is written for the person who will read it (a reporter, a handler), not for a developer.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal or failure the user can understand and act on."""
+
+    status = 400
+    title = "The request could not be completed"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or type(self).__name__
+
+
+class InvalidInput(DomainError):
+    status = 422
+    title = "Some of what was sent is not valid"
+
+    def __init__(self, detail: str, *, fields: dict[str, str] | None = None, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.fields = fields or {}
+
+
+class NotAllowed(DomainError):
+    status = 403
+    title = "You are not allowed to do this"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "This conflicts with the current state"
+
+
+class TransitionRefused(Conflict):
+    """A workflow step that the rules do not allow now; the detail says why in plain words."""
+
+    title = "This step is not allowed now"
+
+
+class NotSignedIn(DomainError):
+    status = 401
+    title = "Please sign in"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 60, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Too large"
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    title = "Not available right now"

@@ -1,0 +1,45 @@
+"""Every mapped table, imported in one place for migrations and `alembic check`."""
+
+from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User, UserRole, WebSession
+from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
+from upstander.db import Base
+from upstander.org.models import OrgUnit, Person
+from upstander.reports.models import (
+    Attachment,
+    IdempotencyRecord,
+    Installation,
+    Message,
+    Note,
+    Report,
+    ReportKeyGrant,
+    ReportSubject,
+)
+
+metadata = Base.metadata
+
+__all__ = [
+    "Attachment",
+    "AuditCheckpoint",
+    "AuditEntry",
+    "AuditHead",
+    "Case",
+    "CaseEvent",
+    "CaseKeyGrant",
+    "IdempotencyRecord",
+    "Installation",
+    "Message",
+    "Note",
+    "OrgKey",
+    "OrgKeyGrant",
+    "OrgUnit",
+    "Person",
+    "RateLimitWindow",
+    "Report",
+    "ReportKeyGrant",
+    "ReportSubject",
+    "User",
+    "UserRole",
+    "WebSession",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""The organisation: units as a tree, people (staff records) and their postings."""

@@ -1,0 +1,1 @@
+"""Patterns across reports: subject linking, early intervention, and escrowed matching."""

@@ -1,0 +1,1 @@
+"""Intake, receipts, reporter follow-up, messages, notes and attachments."""

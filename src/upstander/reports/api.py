@@ -1,0 +1,192 @@
+"""JSON routes for reporters (receipt-key bearer) and for staff (staff bearer)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
+
+from upstander.errors import InvalidInput
+from upstander.reports import schemas
+from upstander.reports.handling import ReportView
+from upstander.reports.reporter_pages import file_response
+from upstander.reports.rules import Clock
+from upstander.web.deps import ApiReporter, ApiStaff, ServicesDep, bearer_token
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Any unique string (a UUID is ideal). A retry with the same key and body returns the first "
+        "receipt; the same key with a different body is refused with 409.",
+    ),
+]
+
+
+def _idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not 8 <= len(value) <= 200 or not value.isprintable():
+        raise InvalidInput(
+            "The Idempotency-Key header must be 8 to 200 printable characters.",
+            fields={"Idempotency-Key": "invalid"},
+        )
+    return value
+
+
+@router.post("/reports", status_code=201, response_model=schemas.ReceiptOut)
+def submit_report(
+    body: schemas.ReportIn, services: ServicesDep, idempotency_key: IdempotencyKey = None
+) -> Any:
+    """Submit a report, named or anonymous. The receipt key in the answer is shown once."""
+    result = services.reports.submit(
+        schemas.to_submission(body), idempotency_key=_idempotency_key(idempotency_key)
+    )
+    return JSONResponse(
+        schemas.ReceiptOut(reference=result.reference, receipt_key=result.receipt_key).model_dump(),
+        status_code=200 if result.replayed else 201,
+        headers={"idempotent-replayed": "true"} if result.replayed else {},
+    )
+
+
+@router.post("/operator/reports", status_code=201, response_model=schemas.ReceiptOut)
+def enter_report(
+    body: schemas.OperatorReportIn,
+    staff: ApiStaff,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """An operator enters a report taken by phone or in person; the receipt key is for the reporter."""
+    result = services.reports.submit(
+        schemas.to_submission(body),
+        channel=body.channel,
+        entered_by=staff,
+        idempotency_key=_idempotency_key(idempotency_key),
+    )
+    return JSONResponse(
+        schemas.ReceiptOut(reference=result.reference, receipt_key=result.receipt_key).model_dump(),
+        status_code=200 if result.replayed else 201,
+    )
+
+
+@router.post("/reporter/session", response_model=schemas.SessionOut)
+def reporter_session(body: schemas.ReceiptKeyIn, services: ServicesDep) -> schemas.SessionOut:
+    """Exchange a receipt key for a short-lived bearer token."""
+    issued = services.reports.reporter_sign_in(body.receipt_key)
+    return schemas.SessionOut(token=issued.bearer, expires_at=issued.expires_at)
+
+
+@router.delete("/reporter/session", status_code=204)
+def reporter_sign_out(request: Request, _reporter: ApiReporter, services: ServicesDep) -> Response:
+    services.reports.reporter_sign_out(bearer_token(request))
+    return Response(status_code=204)
+
+
+@router.get("/reporter/report", response_model=schemas.ReporterReportOut)
+def reporter_report(reporter: ApiReporter, services: ServicesDep) -> Any:
+    view = services.reports.reporter_view(reporter)
+    return {
+        **{k: v for k, v in dataclasses.asdict(view).items() if k not in ("messages", "attachments")},
+        "messages": [_message(m) for m in view.messages],
+        "attachments": [_attachment(a) for a in view.attachments],
+    }
+
+
+@router.post("/reporter/messages", status_code=201, response_model=schemas.CreatedOut)
+def reporter_message(
+    body: schemas.MessageIn, reporter: ApiReporter, services: ServicesDep
+) -> schemas.CreatedOut:
+    """Add information and files to one's own report."""
+    return schemas.CreatedOut(
+        id=services.reports.reporter_add(reporter, body.text, schemas.decode_files(body.attachments))
+    )
+
+
+@router.get("/reporter/attachments/{attachment_id}", response_class=Response)
+def reporter_attachment(attachment_id: uuid.UUID, reporter: ApiReporter, services: ServicesDep) -> Response:
+    opened = services.reports.reporter_download(reporter, attachment_id)
+    return file_response(opened.data, opened.filename, opened.content_type)
+
+
+@router.get("/inbox", response_model=list[schemas.InboxItemOut])
+def inbox(staff: ApiStaff, services: ServicesDep, include_in_case: bool = False) -> Any:
+    return [
+        {
+            **dataclasses.asdict(item),
+            "id": item.report_id,
+            "channel": item.channel.value,
+            "status": item.status.value,
+            "acknowledgement": _clock(item.acknowledgement),
+            "feedback": _clock(item.feedback),
+        }
+        for item in services.handling.inbox(staff, include_in_case=include_in_case)
+    ]
+
+
+@router.get("/reports/{report_id}", response_model=schemas.ReportOut)
+def read_report(report_id: uuid.UUID, staff: ApiStaff, services: ServicesDep) -> Any:
+    """Decrypt a report for an authorised reader. Every read is recorded in the audit log."""
+    return _report(services.handling.open_report(staff, report_id))
+
+
+@router.post("/reports/{report_id}/acknowledge", status_code=204)
+def acknowledge(
+    report_id: uuid.UUID, body: schemas.AcknowledgeIn, staff: ApiStaff, services: ServicesDep
+) -> Response:
+    services.handling.acknowledge(staff, report_id, body.message)
+    return Response(status_code=204)
+
+
+@router.post("/reports/{report_id}/replies", status_code=201, response_model=schemas.CreatedOut)
+def reply(
+    report_id: uuid.UUID, body: schemas.MessageIn, staff: ApiStaff, services: ServicesDep
+) -> schemas.CreatedOut:
+    return schemas.CreatedOut(
+        id=services.handling.reply(staff, report_id, body.text, schemas.decode_files(body.attachments))
+    )
+
+
+@router.post("/reports/{report_id}/notes", status_code=201, response_model=schemas.CreatedOut)
+def note(
+    report_id: uuid.UUID, body: schemas.NoteIn, staff: ApiStaff, services: ServicesDep
+) -> schemas.CreatedOut:
+    """An internal note: never visible to the reporter."""
+    return schemas.CreatedOut(id=services.handling.add_note(staff, report_id, body.text))
+
+
+@router.get("/reports/{report_id}/attachments/{attachment_id}", response_class=Response)
+def attachment(
+    report_id: uuid.UUID, attachment_id: uuid.UUID, staff: ApiStaff, services: ServicesDep
+) -> Response:
+    opened = services.handling.download(staff, report_id, attachment_id)
+    return file_response(opened.data, opened.filename, opened.content_type)
+
+
+def _clock(clock: Clock) -> dict[str, Any]:
+    return {"due": clock.due, "state": clock.state.value}
+
+
+def _message(message: Any) -> dict[str, Any]:
+    return {**dataclasses.asdict(message), "author": message.author.value}
+
+
+def _attachment(info: Any) -> dict[str, Any]:
+    return {**dataclasses.asdict(info), "uploaded_by": info.uploaded_by.value}
+
+
+def _report(view: ReportView) -> dict[str, Any]:
+    data = dataclasses.asdict(view)
+    data.update(
+        channel=view.channel.value,
+        status=view.status.value,
+        acknowledgement=_clock(view.acknowledgement),
+        feedback=_clock(view.feedback),
+        messages=[_message(m) for m in view.messages],
+        attachments=[_attachment(a) for a in view.attachments],
+    )
+    return data

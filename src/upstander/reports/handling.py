@@ -1,0 +1,375 @@
+"""The handler's side of a report: inbox, reading, acknowledging, replying, notes, files.
+
+Reading decrypts with the reader's own unlocked key and is audited in the same transaction;
+a reader without a sealed key gets a refusal, whatever their role.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from upstander import access, crypto, keyring
+from upstander.accounts.models import User
+from upstander.accounts.service import StaffPrincipal
+from upstander.audit.service import AuditLog
+from upstander.cases.models import Case
+from upstander.db import Database, utcnow
+from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.org.models import OrgUnit, Person
+from upstander.reports import rules, sealing
+from upstander.reports.attachments import clean_file
+from upstander.reports.models import (
+    Attachment,
+    Channel,
+    MessageAuthor,
+    Note,
+    Report,
+    ReportKeyGrant,
+    ReportStatus,
+    ReportSubject,
+)
+from upstander.reports.service import HANDLERS_NAME, _attachments, _messages, add_message
+
+DEFAULT_ACKNOWLEDGEMENT = (
+    "Thank you for your report. We have read it and it is being dealt with by the professional "
+    "standards team. We will keep you informed through this page; you can add information at any time."
+)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    report_id: uuid.UUID
+    reference: str
+    category: str
+    channel: Channel
+    anonymous: bool
+    received_at: datetime
+    status: ReportStatus
+    acknowledgement: rules.Clock
+    feedback: rules.Clock
+    case_reference: str | None
+    can_open: bool
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    name: str
+    staff_number: str
+    unit: str
+    person_id: uuid.UUID | None
+    linked_record: str | None
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: uuid.UUID
+    author_name: str
+    written_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    id: uuid.UUID
+    reference: str
+    category: str
+    category_value: str
+    channel: Channel
+    relation: str
+    anonymous: bool
+    identity_held: bool
+    disclosed_identity: dict[str, Any] | None
+    received_at: datetime
+    status: ReportStatus
+    acknowledged_at: datetime | None
+    acknowledgement: rules.Clock
+    feedback: rules.Clock
+    what_happened: str
+    when: str
+    where: str
+    subjects: list[SubjectView]
+    messages: list[sealing.MessageView]
+    notes: list[NoteView]
+    attachments: list[sealing.AttachmentInfo]
+    case_id: uuid.UUID | None
+    case_reference: str | None
+
+
+class HandlingService:
+    def __init__(
+        self,
+        database: Database,
+        limits: rules.Limits,
+        audit: AuditLog,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = database
+        self._limits = limits
+        self._audit = audit
+        self._clock = clock
+
+    def inbox(self, principal: StaffPrincipal, include_in_case: bool = False) -> list[InboxItem]:
+        """Reports waiting for the team, oldest acknowledgement deadline first."""
+        access.require(principal.roles, access.Action.VIEW_INBOX)
+        now = self._clock()
+        with self._db.transaction() as session:
+            query = select(Report, Case.reference).outerjoin(Case, Case.id == Report.case_id)
+            if not include_in_case:
+                query = query.where(Report.case_id.is_(None))
+            rows = session.execute(query.order_by(Report.received_at)).all()
+            granted = set(
+                session.scalars(
+                    select(ReportKeyGrant.report_id).where(ReportKeyGrant.user_id == principal.user_id)
+                )
+            )
+            items = [
+                InboxItem(
+                    report_id=report.id,
+                    reference=report.reference,
+                    category=rules.CATEGORY_LABELS[report.category],
+                    channel=report.channel,
+                    anonymous=report.anonymous,
+                    received_at=report.received_at,
+                    status=report.status,
+                    acknowledgement=rules.clock(
+                        rules.acknowledgement_due(report.received_at),
+                        now,
+                        done=report.acknowledged_at is not None,
+                    ),
+                    feedback=rules.clock(
+                        rules.feedback_due(
+                            report.received_at, report.acknowledged_at, report.last_feedback_at
+                        ),
+                        now,
+                    ),
+                    case_reference=case_reference,
+                    can_open=report.id in granted
+                    or keyring.can_open_report(session, report, principal.user_id),
+                )
+                for report, case_reference in rows
+            ]
+        return sorted(
+            items, key=lambda item: (item.acknowledgement.state.value != "overdue", item.acknowledgement.due)
+        )
+
+    def _report_and_key(
+        self, session: Session, principal: StaffPrincipal, report_id: uuid.UUID
+    ) -> tuple[Report, bytes]:
+        access.require(principal.roles, access.Action.READ_REPORT)
+        report = session.get(Report, report_id)
+        if report is None:
+            raise NotFound("There is no report with that reference.")
+        return report, keyring.report_private_key(session, report, principal.user_id, principal.private_key)
+
+    def open_report(self, principal: StaffPrincipal, report_id: uuid.UUID) -> ReportView:
+        """Decrypt a report for an authorised reader; the read itself is an audit entry."""
+        now = self._clock()
+        with self._db.transaction() as session:
+            report, key = self._report_and_key(session, principal, report_id)
+            content = sealing.from_json(crypto.unseal(key, report.sealed_content))
+            authors = dict(session.execute(select(User.id, User.display_name)).all())
+            view = ReportView(
+                id=report.id,
+                reference=report.reference,
+                category=rules.CATEGORY_LABELS[report.category],
+                category_value=report.category.value,
+                channel=report.channel,
+                relation=report.reporter_relation.value,
+                anonymous=report.anonymous,
+                identity_held=report.sealed_identity is not None,
+                disclosed_identity=(
+                    sealing.from_json(crypto.unseal(key, report.disclosed_identity))
+                    if report.disclosed_identity
+                    else None
+                ),
+                received_at=report.received_at,
+                status=report.status,
+                acknowledged_at=report.acknowledged_at,
+                acknowledgement=rules.clock(
+                    rules.acknowledgement_due(report.received_at),
+                    now,
+                    done=report.acknowledged_at is not None,
+                ),
+                feedback=rules.clock(
+                    rules.feedback_due(report.received_at, report.acknowledged_at, report.last_feedback_at),
+                    now,
+                ),
+                what_happened=str(content.get("what_happened", "")),
+                when=str(content.get("when", "")),
+                where=str(content.get("where", "")),
+                subjects=_subjects(session, report, content),
+                messages=[
+                    sealing.MessageView(
+                        id=row.id,
+                        author=row.author,
+                        author_name=(
+                            "Reporter"
+                            if row.author is MessageAuthor.REPORTER
+                            else str(
+                                sealing.from_json(crypto.unseal(key, row.sealed_for_report)).get(
+                                    "author_name"
+                                )
+                            )
+                            or HANDLERS_NAME
+                        ),
+                        sent_at=row.sent_at,
+                        text=str(sealing.from_json(crypto.unseal(key, row.sealed_for_report))["text"]),
+                    )
+                    for row in _messages(session, report.id)
+                ],
+                notes=[
+                    NoteView(
+                        id=row.id,
+                        author_name=authors.get(row.author_user_id, "unknown"),
+                        written_at=row.written_at,
+                        text=str(sealing.from_json(crypto.unseal(key, row.sealed))["text"]),
+                    )
+                    for row in session.scalars(
+                        select(Note).where(Note.report_id == report.id).order_by(Note.written_at)
+                    )
+                ],
+                attachments=[
+                    sealing.attachment_info(row, crypto.unseal(key, row.sealed_key_for_report))
+                    for row in _attachments(session, report.id)
+                ],
+                case_id=report.case_id,
+                case_reference=session.scalar(select(Case.reference).where(Case.id == report.case_id))
+                if report.case_id
+                else None,
+            )
+            self._audit.record(session, principal.actor, "report.read", "report", report.id)
+            return view
+
+    def acknowledge(self, principal: StaffPrincipal, report_id: uuid.UUID, message: str = "") -> None:
+        """Directive 2019/1937 art. 9(1)(b): acknowledge within seven days, with a message the reporter reads."""
+        access.require(principal.roles, access.Action.ACKNOWLEDGE_REPORT)
+        text = message.strip() or DEFAULT_ACKNOWLEDGEMENT
+        rules.validate_message(text, (), self._limits)
+        now = self._clock()
+        with self._db.transaction() as session:
+            report, _key = self._report_and_key(session, principal, report_id)
+            if report.acknowledged_at is not None:
+                raise Conflict(
+                    f"Report {report.reference} was already acknowledged on {report.acknowledged_at:%d %b %Y}."
+                )
+            report.acknowledged_at = now
+            report.acknowledged_by_id = principal.user_id
+            report.last_feedback_at = now
+            if report.status is ReportStatus.RECEIVED:
+                report.status = ReportStatus.ACKNOWLEDGED
+            add_message(
+                session, report, MessageAuthor.STAFF, principal.user_id, principal.display_name, text, now
+            )
+            self._audit.record(session, principal.actor, "report.acknowledged", "report", report.id)
+
+    def reply(
+        self,
+        principal: StaffPrincipal,
+        report_id: uuid.UUID,
+        text: str,
+        files: tuple[rules.FileInput, ...] = (),
+    ) -> uuid.UUID | None:
+        access.require(principal.roles, access.Action.REPLY_TO_REPORTER)
+        rules.validate_message(text, files, self._limits)
+        cleaned = tuple(sealing.encrypt_file(clean_file(file)) for file in files)
+        now = self._clock()
+        with self._db.transaction() as session:
+            report, _key = self._report_and_key(session, principal, report_id)
+            message_id = None
+            if text.strip():
+                message_id = add_message(
+                    session, report, MessageAuthor.STAFF, principal.user_id, principal.display_name, text, now
+                )
+            for encrypted in cleaned:
+                session.add(
+                    sealing.attachment_row(
+                        report.id,
+                        encrypted,
+                        report.public_key,
+                        report.reporter_public_key,
+                        MessageAuthor.STAFF,
+                        now,
+                    )
+                )
+            report.last_feedback_at = now
+            self._audit.record(
+                session, principal.actor, "report.replied", "report", report.id, {"attachments": len(cleaned)}
+            )
+            return message_id
+
+    def add_note(self, principal: StaffPrincipal, report_id: uuid.UUID, text: str) -> uuid.UUID:
+        """An internal note, sealed to the report key only: the reporter's key cannot open it."""
+        access.require(principal.roles, access.Action.WRITE_NOTE)
+        if not text.strip():
+            raise InvalidInput("The note is empty.", fields={"text": "empty note"})
+        rules.validate_message(text, (), self._limits)
+        now = self._clock()
+        with self._db.transaction() as session:
+            report, _key = self._report_and_key(session, principal, report_id)
+            note = Note(
+                report_id=report.id,
+                author_user_id=principal.user_id,
+                written_at=now,
+                sealed=crypto.seal(report.public_key, sealing.to_json({"text": text})),
+            )
+            session.add(note)
+            session.flush()
+            self._audit.record(
+                session, principal.actor, "note.written", "report", report.id, {"note": str(note.id)}
+            )
+            return note.id
+
+    def download(
+        self, principal: StaffPrincipal, report_id: uuid.UUID, attachment_id: uuid.UUID
+    ) -> sealing.OpenedFile:
+        with self._db.transaction() as session:
+            report, key = self._report_and_key(session, principal, report_id)
+            row = session.get(Attachment, attachment_id)
+            if row is None or row.report_id != report.id:
+                raise NotFound("There is no such file in this report.")
+            opened = sealing.open_attachment(row, crypto.unseal(key, row.sealed_key_for_report))
+            self._audit.record(session, principal.actor, "attachment.downloaded", "attachment", row.id)
+            return opened
+
+
+def _subjects(session: Session, report: Report, content: dict[str, Any]) -> list[SubjectView]:
+    """The sealed descriptions, each beside the staff record it was linked to at intake (by position)."""
+    described = list(content.get("subjects") or [])
+    links = dict(
+        session.execute(
+            select(ReportSubject.position, ReportSubject.person_id).where(
+                ReportSubject.report_id == report.id
+            )
+        ).all()
+    )
+    records: dict[uuid.UUID, str] = {}
+    person_ids = [pid for pid in links.values() if pid is not None]
+    if person_ids:
+        for person, unit_name in session.execute(
+            select(Person, OrgUnit.name)
+            .outerjoin(OrgUnit, OrgUnit.id == Person.unit_id)
+            .where(Person.id.in_(person_ids))
+        ):
+            records[person.id] = (
+                f"{person.rank} {person.full_name} ({person.staff_number}, {unit_name or 'no unit'})"
+            )
+    views = []
+    for position, described_subject in enumerate(described):
+        person_id = links.get(position)
+        views.append(
+            SubjectView(
+                name=str(described_subject.get("name") or ""),
+                staff_number=str(described_subject.get("staff_number") or ""),
+                unit=str(described_subject.get("unit") or ""),
+                person_id=person_id,
+                linked_record=records.get(person_id) if person_id else None,
+            )
+        )
+    return views

@@ -1,0 +1,196 @@
+"""The reporter's pages. They work with JavaScript disabled (Tor Browser "safest")."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from upstander import crypto
+from upstander.accounts.service import StaffPrincipal
+from upstander.errors import InvalidInput, NotSignedIn, PayloadTooLarge, TooManyAttempts
+from upstander.reports import forms
+from upstander.reports.models import Channel
+from upstander.reports.rules import CATEGORY_LABELS
+from upstander.reports.service import SubmissionResult
+from upstander.services import Services
+from upstander.web.deps import CsrfChecked, PageReporter, ServicesDep, cookies, visitor_id
+from upstander.web.pages import redirect, render
+
+router = APIRouter(include_in_schema=False)
+CATEGORIES = [(category.value, label) for category, label in CATEGORY_LABELS.items()]
+
+
+def form_page(
+    request: Request,
+    report_form: forms.ReportForm,
+    *,
+    action: str = "/report",
+    operator: bool = False,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    had_files: bool = False,
+    status_code: int = 200,
+    submission_token: str | None = None,
+) -> Response:
+    context: dict[str, Any] = {
+        "form": report_form,
+        "categories": CATEGORIES,
+        "errors": errors or {},
+        "message": message,
+        "had_files": had_files,
+        "action": action,
+        "operator": operator,
+        "channel": report_form.channel,
+        # A retried post (double click, reload, flaky network) carries the same token and gets the same receipt.
+        "submission_token": submission_token or crypto.token(),
+    }
+    return render(request, "report_form.html", context, status_code=status_code)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return render(request, "home.html")
+
+
+@router.get("/privacy")
+def privacy(request: Request) -> Response:
+    return render(request, "privacy.html")
+
+
+@router.get("/report")
+def report_form(request: Request) -> Response:
+    return form_page(request, forms.ReportForm())
+
+
+async def submit_form(
+    request: Request, services: Services, *, action: str, entered_by: StaffPrincipal | None = None
+) -> Response:
+    form = await request.form()
+    report_form = forms.read_report_form(form)
+    token = form.get("submission_token")
+    token = token if isinstance(token, str) and 20 <= len(token) <= 100 else None
+    operator = entered_by is not None
+    try:
+        files = await forms.read_files(form)
+        submission = forms.to_submission(report_form, files)
+        channel = (
+            Channel(report_form.channel)
+            if operator and report_form.channel in ("phone", "in_person")
+            else (Channel.PHONE if operator else Channel.ONLINE)
+        )
+        result: SubmissionResult = services.reports.submit(
+            submission, channel=channel, entered_by=entered_by, idempotency_key=token
+        )
+    except (InvalidInput, PayloadTooLarge) as error:
+        fields = getattr(error, "fields", {}) or {"files": error.detail}
+        return form_page(
+            request,
+            report_form,
+            action=action,
+            operator=operator,
+            errors=fields,
+            message=error.detail,
+            had_files=bool(form.getlist("files")),
+            status_code=error.status,
+            submission_token=token,
+        )
+    return render(
+        request,
+        "receipt.html",
+        {"reference": result.reference, "receipt_key": result.receipt_key, "operator": operator},
+        status_code=201,
+    )
+
+
+@router.post("/report", dependencies=[CsrfChecked])
+async def submit_report(request: Request, services: ServicesDep) -> Response:
+    return await submit_form(request, services, action="/report")
+
+
+@router.get("/follow-up")
+def follow_up(request: Request, ended: int = 0) -> Response:
+    return render(request, "follow_up.html", {"ended": bool(ended)})
+
+
+@router.post("/follow-up", dependencies=[CsrfChecked])
+async def follow_up_sign_in(request: Request, services: ServicesDep) -> Response:
+    form = await request.form()
+    receipt = form.get("receipt_key")
+    try:
+        issued = services.reports.reporter_sign_in(
+            receipt if isinstance(receipt, str) else "", visitor=visitor_id(request)
+        )
+    except (NotSignedIn, TooManyAttempts) as error:
+        response = render(request, "follow_up.html", {"error": error.detail}, status_code=error.status)
+        if isinstance(error, TooManyAttempts):
+            response.headers["retry-after"] = str(error.retry_after_seconds)
+        return response
+    response = redirect("/follow-up/report")
+    names = cookies(request)
+    names.set(
+        response, names.reporter, issued.bearer, max_age=services.settings.reporter_session_minutes * 60
+    )
+    return response
+
+
+@router.get("/follow-up/report")
+def reporter_report(
+    request: Request, reporter: PageReporter, services: ServicesDep, added: int = 0
+) -> Response:
+    return render(
+        request, "reporter_report.html", {"view": services.reports.reporter_view(reporter), "added": added}
+    )
+
+
+@router.post("/follow-up/report/messages", dependencies=[CsrfChecked])
+async def reporter_add(request: Request, reporter: PageReporter, services: ServicesDep) -> Response:
+    form = await request.form()
+    text = form.get("text")
+    text = text if isinstance(text, str) else ""
+    try:
+        services.reports.reporter_add(reporter, text, await forms.read_files(form))
+    except (InvalidInput, PayloadTooLarge) as error:
+        view = services.reports.reporter_view(reporter)
+        return render(
+            request,
+            "reporter_report.html",
+            {"view": view, "error": error.detail, "draft": text},
+            status_code=error.status,
+        )
+    return redirect("/follow-up/report?added=1")
+
+
+@router.get("/follow-up/report/files/{attachment_id}")
+def reporter_file(attachment_id: uuid.UUID, reporter: PageReporter, services: ServicesDep) -> Response:
+    opened = services.reports.reporter_download(reporter, attachment_id)
+    return file_response(opened.data, opened.filename, opened.content_type)
+
+
+@router.post("/follow-up/sign-out", dependencies=[CsrfChecked])
+def reporter_sign_out(request: Request, services: ServicesDep) -> Response:
+    names = cookies(request)
+    bearer = request.cookies.get(names.reporter)
+    if bearer:
+        with contextlib.suppress(NotSignedIn):
+            services.reports.reporter_sign_out(bearer)
+    response = redirect("/")
+    names.clear(response, names.reporter)
+    return response
+
+
+def file_response(data: bytes, filename: str, content_type: str) -> Response:
+    """Always a download, never rendered in the page: an uploaded file is untrusted content."""
+    from urllib.parse import quote
+
+    return Response(
+        data,
+        media_type="application/octet-stream" if content_type.startswith("text/html") else content_type,
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "content-security-policy": "default-src 'none'; sandbox",
+        },
+    )

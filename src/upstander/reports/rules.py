@@ -1,0 +1,242 @@
+"""Intake rules: what a report must contain, its limits, and the reporter's clocks. Pure, no I/O.
+
+The clocks follow the EU Whistleblower Directive 2019/1937, art. 9(1)(b) and (f): acknowledge
+within seven days; give feedback within three months of the acknowledgement (or, if none was
+sent, of the end of those seven days).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from upstander.errors import InvalidInput, PayloadTooLarge
+from upstander.reports.models import Category, ReporterRelation, ReportStatus
+
+ACKNOWLEDGE_WITHIN = timedelta(days=7)
+FEEDBACK_MONTHS = 3
+DUE_SOON = timedelta(days=2)
+LOCAL_ZONE = ZoneInfo("Europe/London")
+REFERENCE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXZ"
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.SEXUAL_MISCONDUCT: "Sexual misconduct or assault",
+    Category.SEXUAL_HARASSMENT: "Sexual harassment",
+    Category.DISCRIMINATION: "Racism or other discrimination",
+    Category.BULLYING: "Bullying",
+    Category.ABUSE_OF_POSITION: "Abuse of position",
+    Category.CORRUPTION: "Corruption",
+    Category.DRINK_DRUG_DRIVING: "Drink or drug driving",
+    Category.DOMESTIC_ABUSE: "Domestic abuse",
+    Category.OTHER: "Something else",
+}
+
+STATUS_FOR_REPORTER: dict[ReportStatus, str] = {
+    ReportStatus.RECEIVED: "Received. It has been stored safely and is waiting to be read by the professional "
+    "standards team.",
+    ReportStatus.ACKNOWLEDGED: "Acknowledged. The professional standards team has read your report.",
+    ReportStatus.IN_CASE: "Being dealt with. Your report is part of an open case.",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_text_chars: int
+    max_short_text_chars: int
+    max_subjects: int
+    max_files: int
+    max_file_bytes: int
+
+
+@dataclass(frozen=True)
+class SubjectInput:
+    """Someone the report is about: a picked staff record, or a description, or both."""
+
+    person_id: uuid.UUID | None = None
+    name: str = ""
+    staff_number: str = ""
+    unit: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.person_id is None and not (
+            self.name.strip() or self.staff_number.strip() or self.unit.strip()
+        )
+
+
+@dataclass(frozen=True)
+class FileInput:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A named reporter's details: sealed to the custodian, never shown to handlers by default."""
+
+    name: str
+    staff_number: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Submission:
+    category: Category
+    what_happened: str
+    relation: ReporterRelation
+    when: str = ""
+    where: str = ""
+    subjects: tuple[SubjectInput, ...] = ()
+    identity: Identity | None = None
+    files: tuple[FileInput, ...] = field(default_factory=tuple)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.identity is None
+
+
+def _check_length(errors: dict[str, str], name: str, value: str, limit: int, label: str) -> None:
+    if len(value) > limit:
+        errors[name] = f"{label} is too long: {len(value):,} characters, the limit is {limit:,}."
+
+
+def validate_submission(submission: Submission, limits: Limits) -> None:
+    """Every problem at once, each under the field it concerns, so nothing typed has to be re-entered twice."""
+    errors: dict[str, str] = {}
+    if not submission.what_happened.strip():
+        errors["what_happened"] = "Please say what happened. A few words are enough to start."
+    _check_length(errors, "what_happened", submission.what_happened, limits.max_text_chars, "What happened")
+    _check_length(errors, "when", submission.when, limits.max_short_text_chars, "When")
+    _check_length(errors, "where", submission.where, limits.max_short_text_chars, "Where")
+    if len(submission.subjects) > limits.max_subjects:
+        errors["subjects"] = (
+            f"A report can name at most {limits.max_subjects} people; add more in a message later."
+        )
+    for index, subject in enumerate(submission.subjects):
+        for name, value in (
+            ("name", subject.name),
+            ("staff_number", subject.staff_number),
+            ("unit", subject.unit),
+        ):
+            _check_length(
+                errors, f"subjects.{index}.{name}", value, limits.max_short_text_chars, "This detail"
+            )
+    if submission.identity is not None:
+        if not submission.identity.name.strip():
+            errors["identity.name"] = "To report in your name, give your name — or choose to stay anonymous."
+        for name, value in (
+            ("name", submission.identity.name),
+            ("staff_number", submission.identity.staff_number),
+            ("contact", submission.identity.contact),
+        ):
+            _check_length(errors, f"identity.{name}", value, limits.max_short_text_chars, "This detail")
+    if len(submission.files) > limits.max_files:
+        errors["files"] = (
+            f"At most {limits.max_files} files can be sent at once; send the rest in a message later."
+        )
+    empty = [file.filename for file in submission.files if not file.data]
+    if empty:
+        errors["files"] = f"The file {empty[0]!r} is empty. Choose it again, or leave it out."
+    if errors:
+        raise InvalidInput("Some of the report needs correcting before it can be sent.", fields=errors)
+    check_files(submission.files, limits)
+
+
+def check_files(files: tuple[FileInput, ...], limits: Limits) -> None:
+    for file in files:
+        if len(file.data) > limits.max_file_bytes:
+            raise PayloadTooLarge(
+                f"The file {file.filename!r} is {len(file.data) / 1_048_576:.1f} MB; "
+                f"the limit is {limits.max_file_bytes / 1_048_576:.0f} MB per file."
+            )
+        if not file.data:
+            raise InvalidInput(f"The file {file.filename!r} is empty.", fields={"files": "empty file"})
+
+
+def validate_message(text: str, files: tuple[FileInput, ...], limits: Limits) -> None:
+    if not text.strip() and not files:
+        raise InvalidInput("Please write a message or add a file.", fields={"text": "empty message"})
+    errors: dict[str, str] = {}
+    _check_length(errors, "text", text, limits.max_text_chars, "The message")
+    if len(files) > limits.max_files:
+        errors["files"] = f"At most {limits.max_files} files can be sent at once."
+    if errors:
+        raise InvalidInput("The message needs correcting before it can be sent.", fields=errors)
+    check_files(files, limits)
+
+
+def new_reference(prefix: str = "R") -> str:
+    """A short reference safe to read aloud (no vowels, so no words; no 0/O or 1/I confusion)."""
+    return prefix + "-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
+
+
+def acknowledgement_due(received_at: datetime) -> datetime:
+    """Directive 2019/1937 art. 9(1)(b): acknowledge receipt within seven days."""
+    return received_at + ACKNOWLEDGE_WITHIN
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    days_in_month = [
+        31,
+        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
+    return moment.replace(year=year, month=month, day=min(moment.day, days_in_month))
+
+
+def feedback_due(
+    received_at: datetime, acknowledged_at: datetime | None, last_feedback_at: datetime | None
+) -> datetime:
+    """Directive 2019/1937 art. 9(1)(f): feedback within three months of acknowledgement, or of the
+    end of the seven-day acknowledgement period; here then again at least every three months."""
+    start = last_feedback_at or acknowledged_at or acknowledgement_due(received_at)
+    return add_months(start, FEEDBACK_MONTHS)
+
+
+class ClockState(StrEnum):
+    DONE = "done"
+    ON_TIME = "on_time"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Clock:
+    due: datetime
+    state: ClockState
+
+    def describe(self, now: datetime) -> str:
+        """In calendar days, as a handler plans a week: "due in 3 days", "due today", "overdue by 2 days"."""
+        if self.state is ClockState.DONE:
+            return "done"
+        days = (self.due.astimezone(LOCAL_ZONE).date() - now.astimezone(LOCAL_ZONE).date()).days
+        if self.state is ClockState.OVERDUE:
+            late = -days
+            return f"overdue by {late} day{'s' if late != 1 else ''}" if late > 0 else "overdue"
+        return f"due in {days} day{'s' if days != 1 else ''}" if days > 0 else "due today"
+
+
+def clock(due: datetime, now: datetime, done: bool = False) -> Clock:
+    if done:
+        return Clock(due, ClockState.DONE)
+    if now > due:
+        return Clock(due, ClockState.OVERDUE)
+    if due - now <= DUE_SOON:
+        return Clock(due, ClockState.DUE_SOON)
+    return Clock(due, ClockState.ON_TIME)

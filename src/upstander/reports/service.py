@@ -1,0 +1,534 @@
+"""Intake and reporter follow-up: one transaction per use case, every step audited.
+
+The slow and the cryptographic work (Argon2id, sealing, image cleaning) happens before the
+transaction opens, so the database is held only for the inserts — and a report is committed,
+with its audit entry, before the reporter is shown a receipt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from upstander import access, crypto, keyring, ratelimit
+from upstander.accounts import sessions
+from upstander.accounts.service import StaffPrincipal, users_with_roles
+from upstander.audit.service import Actor, AuditLog
+from upstander.config import Settings
+from upstander.db import Database, utcnow
+from upstander.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    ServiceUnavailable,
+    TooManyAttempts,
+)
+from upstander.keyfiles import ServerSecrets
+from upstander.org.models import Person
+from upstander.reports import rules, sealing
+from upstander.reports.attachments import clean_file
+from upstander.reports.models import (
+    Attachment,
+    Channel,
+    IdempotencyRecord,
+    Installation,
+    Message,
+    MessageAuthor,
+    Report,
+    ReportStatus,
+    ReportSubject,
+)
+
+WRONG_RECEIPT = "That receipt key does not open a report. Check each character and try again."
+HANDLERS_NAME = "Professional Standards"
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    report_id: uuid.UUID
+    reference: str
+    receipt_key: str
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class _Idempotency:
+    key_hash: str
+    response_key: bytes
+
+
+@dataclass(frozen=True)
+class ReporterPrincipal:
+    report_id: uuid.UUID
+    private_key: bytes
+    session_id_hash: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.reporter(self.report_id)
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    reference: str
+    category: str
+    status: str
+    received_at: datetime
+    acknowledged_at: datetime | None
+    acknowledge_by: datetime
+    next_feedback_due: datetime
+    content: dict[str, Any]
+    anonymous: bool
+    messages: list[sealing.MessageView]
+    attachments: list[sealing.AttachmentInfo]
+
+
+class ReportService:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        secrets: ServerSecrets,
+        audit: AuditLog,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = database
+        self._secrets = secrets
+        self._settings = settings
+        self._audit = audit
+        self._clock = clock
+        self._salt: bytes | None = None
+        self.limits = rules.Limits(
+            max_text_chars=settings.max_text_chars,
+            max_short_text_chars=settings.max_short_text_chars,
+            max_subjects=settings.max_subjects_per_report,
+            max_files=settings.max_attachments_per_submission,
+            max_file_bytes=settings.max_attachment_bytes,
+        )
+
+    # --- installation ------------------------------------------------------------------------
+
+    def receipt_salt(self) -> bytes:
+        if self._salt is None:
+            with self._db.transaction() as session:
+                dialect = session.get_bind().dialect.name
+                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                session.execute(
+                    insert(Installation)
+                    .values(
+                        id=1, receipt_salt=crypto.random_bytes(crypto.SALT_BYTES), created_at=self._clock()
+                    )
+                    .on_conflict_do_nothing(index_elements=["id"])
+                )
+                self._salt = session.get_one(Installation, 1).receipt_salt
+        return self._salt
+
+    def derive_receipt(self, receipt_key: str) -> crypto.ReceiptSecrets:
+        return crypto.derive_receipt_secrets(receipt_key, self.receipt_salt(), self._settings.receipt_cost)
+
+    # --- intake ------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        submission: rules.Submission,
+        *,
+        channel: Channel = Channel.ONLINE,
+        entered_by: StaffPrincipal | None = None,
+        idempotency_key: str | None = None,
+    ) -> SubmissionResult:
+        """Receive a report. Retrying with the same idempotency key returns the first answer, never a second report."""
+        rules.validate_submission(submission, self.limits)
+        if channel is not Channel.ONLINE:
+            if entered_by is None:
+                raise NotSignedIn("Reports taken by phone or in person are entered by a signed-in operator.")
+            access.require(entered_by.roles, access.Action.ENTER_REPORT_ON_BEHALF)
+        fingerprint = sealing.submission_fingerprint(submission)
+        idempotency = self._idempotency(idempotency_key) if idempotency_key else None
+        if idempotency is not None:
+            replay = self._replay(idempotency, fingerprint)
+            if replay is not None:
+                return replay
+        prepared = self._prepare(submission)
+        try:
+            return self._store(submission, prepared, channel, entered_by, idempotency, fingerprint)
+        except IntegrityError:
+            # A concurrent retry with the same idempotency key committed first: answer as it did.
+            if idempotency is not None:
+                replay = self._replay(idempotency, fingerprint)
+                if replay is not None:
+                    return replay
+            raise
+
+    def _idempotency(self, idempotency_key: str) -> _Idempotency:
+        """The stored hash and the response key both need the server secret and the client's key."""
+        material = crypto.sha256_hex(self._secrets.idempotency + idempotency_key.encode())
+        return _Idempotency(
+            key_hash=crypto.mac(self._secrets.idempotency, idempotency_key.encode()),
+            response_key=crypto.subkey(bytes.fromhex(material), "upstander idempotent response"),
+        )
+
+    def _replay(self, idempotency: _Idempotency, fingerprint: str) -> SubmissionResult | None:
+        with self._db.transaction() as session:
+            record = session.get(IdempotencyRecord, idempotency.key_hash)
+            if record is None:
+                return None
+            if not crypto.constant_time_equal(record.request_hash, fingerprint):
+                raise Conflict(
+                    "This Idempotency-Key was already used for a different report. "
+                    "Use a new key for a new report.",
+                    code="idempotency_key_reused",
+                )
+            stored = sealing.from_json(crypto.decrypt(idempotency.response_key, record.encrypted_response))
+        return SubmissionResult(
+            report_id=uuid.UUID(stored["report_id"]),
+            reference=stored["reference"],
+            receipt_key=stored["receipt_key"],
+            replayed=True,
+        )
+
+    @dataclass(frozen=True)
+    class _Prepared:
+        receipt_key: str
+        receipt: crypto.ReceiptSecrets
+        report_keys: crypto.KeyPair
+        sealed_content: bytes
+        sealed_content_for_reporter: bytes
+        files: tuple[sealing.EncryptedFile, ...]
+
+    def _prepare(self, submission: rules.Submission) -> ReportService._Prepared:
+        receipt_key = crypto.new_receipt_key()
+        receipt = self.derive_receipt(receipt_key)
+        report_keys = crypto.generate_key_pair()
+        content = sealing.to_json(sealing.content_document(submission))
+        return self._Prepared(
+            receipt_key=receipt_key,
+            receipt=receipt,
+            report_keys=report_keys,
+            sealed_content=crypto.seal(report_keys.public, content),
+            sealed_content_for_reporter=crypto.seal(receipt.key_pair.public, content),
+            files=tuple(sealing.encrypt_file(clean_file(file)) for file in submission.files),
+        )
+
+    def _store(
+        self,
+        submission: rules.Submission,
+        prepared: ReportService._Prepared,
+        channel: Channel,
+        entered_by: StaffPrincipal | None,
+        idempotency: _Idempotency | None,
+        fingerprint: str,
+    ) -> SubmissionResult:
+        now = self._clock()
+        with self._db.transaction() as session:
+            readers = users_with_roles(session, access.INTAKE_READERS)
+            if not readers:
+                raise ServiceUnavailable(
+                    "Reports cannot be received yet: no handler or overseer account exists to read them. "
+                    "Nothing was stored; please try again later or contact Professional Standards by phone."
+                )
+            report = Report(
+                id=uuid.uuid4(),
+                reference=_unused_reference(session),
+                category=submission.category,
+                status=ReportStatus.RECEIVED,
+                channel=channel,
+                anonymous=submission.anonymous,
+                reporter_relation=submission.relation,
+                received_at=now,
+                entered_by_id=entered_by.user_id if entered_by else None,
+                public_key=prepared.report_keys.public,
+                reporter_public_key=prepared.receipt.key_pair.public,
+                receipt_hash=prepared.receipt.lookup_hash,
+                sealed_content=prepared.sealed_content,
+                sealed_content_for_reporter=prepared.sealed_content_for_reporter,
+                sealed_identity=self._seal_identity(session, submission),
+            )
+            session.add(report)
+            session.flush()
+            for position, subject in enumerate(submission.subjects):
+                if not subject.is_empty:
+                    person_id = _linked_person(session, subject, position)
+                    session.add(ReportSubject(report_id=report.id, position=position, person_id=person_id))
+            for encrypted in prepared.files:
+                session.add(
+                    sealing.attachment_row(
+                        report.id,
+                        encrypted,
+                        report.public_key,
+                        report.reporter_public_key,
+                        MessageAuthor.REPORTER,
+                        now,
+                    )
+                )
+            keyring.grant_report_key(session, report.id, prepared.report_keys.private, readers)
+            result = SubmissionResult(report.id, report.reference, prepared.receipt_key)
+            if idempotency is not None:
+                session.add(
+                    IdempotencyRecord(
+                        key_hash=idempotency.key_hash,
+                        request_hash=fingerprint,
+                        created_at=now,
+                        status_code=201,
+                        encrypted_response=crypto.encrypt(
+                            idempotency.response_key,
+                            sealing.to_json(
+                                {
+                                    "report_id": str(report.id),
+                                    "reference": report.reference,
+                                    "receipt_key": prepared.receipt_key,
+                                }
+                            ),
+                        ),
+                    )
+                )
+            actor = entered_by.actor if entered_by else Actor.reporter(report.id)
+            self._audit.record(
+                session,
+                actor,
+                "report.received",
+                "report",
+                report.id,
+                {
+                    "reference": report.reference,
+                    "category": report.category.value,
+                    "channel": channel.value,
+                    "anonymous": report.anonymous,
+                    "attachments": len(prepared.files),
+                },
+            )
+        return result
+
+    def _seal_identity(self, session: Session, submission: rules.Submission) -> bytes | None:
+        if submission.identity is None:
+            return None
+        public = keyring.org_public_key(session, keyring.CUSTODIAN_KEY)
+        if public is None:
+            # No custodian yet: the overseers hold the custodian key until one is appointed.
+            holders = users_with_roles(session, {access.R.CUSTODIAN}) or users_with_roles(
+                session, {access.R.OVERSEER}
+            )
+            if not holders:
+                raise ServiceUnavailable(
+                    "Named reports cannot be received yet: no custodian or overseer exists."
+                )
+            public = keyring.create_org_key(session, keyring.CUSTODIAN_KEY, holders)
+        return crypto.seal(public, sealing.to_json(sealing.identity_document(submission.identity)))
+
+    # --- reporter follow-up --------------------------------------------------------------------
+
+    def reporter_sign_in(self, receipt_text: str, visitor: str | None = None) -> sessions.IssuedSession:
+        """Open a report with its receipt key. Failures count against the visitor and a global budget."""
+        now = self._clock()
+        settings = self._settings
+        with self._db.transaction() as session:
+            visitor_ok = visitor is None or ratelimit.hit(
+                session,
+                f"receipt:visitor:{crypto.sha256_hex(visitor.encode())}",
+                settings.receipt_failures_per_visitor_per_minute,
+                60,
+                now,
+            )
+        if not visitor_ok:
+            raise TooManyAttempts(
+                "Too many tries with receipt keys. Wait a minute, then try again.",
+                retry_after_seconds=ratelimit.seconds_left(now, 60),
+            )
+        receipt_key = crypto.normalise_receipt_key(receipt_text)
+        receipt = self.derive_receipt(receipt_key) if receipt_key else None
+        with self._db.transaction() as session:
+            report = (
+                session.scalar(select(Report).where(Report.receipt_hash == receipt.lookup_hash))
+                if receipt
+                else None
+            )
+            if report is None or receipt is None:
+                within_budget = ratelimit.hit(
+                    session, "receipt:failures:all", settings.receipt_failures_per_minute, 60, now
+                )
+                issued = None
+            else:
+                within_budget = True
+                issued = sessions.issue(
+                    session,
+                    kind=sessions.REPORTER,
+                    private_key=receipt.key_pair.private,
+                    now=now,
+                    lifetime=timedelta(minutes=settings.reporter_session_minutes),
+                    report_id=report.id,
+                )
+                self._audit.record(
+                    session, Actor.reporter(report.id), "reporter.signed_in", "report", report.id
+                )
+        if issued is None:
+            if not within_budget:
+                raise TooManyAttempts(
+                    "Too many wrong receipt keys are being tried. Wait a minute, then try again.",
+                    retry_after_seconds=ratelimit.seconds_left(now, 60),
+                )
+            raise NotSignedIn(WRONG_RECEIPT, code="wrong_receipt")
+        return issued
+
+    def reporter_session(self, bearer: str) -> ReporterPrincipal:
+        with self._db.transaction() as session:
+            opened = sessions.open_session(
+                session, bearer, kind=sessions.REPORTER, now=self._clock(), idle_limit=None
+            )
+            assert opened.row.report_id is not None
+            return ReporterPrincipal(opened.row.report_id, opened.private_key, opened.row.id_hash)
+
+    def reporter_sign_out(self, bearer: str) -> None:
+        with self._db.transaction() as session:
+            sessions.revoke(session, bearer, self._clock())
+
+    def reporter_view(self, reporter: ReporterPrincipal) -> ReporterView:
+        with self._db.transaction() as session:
+            report = session.get_one(Report, reporter.report_id)
+            content = sealing.from_json(
+                crypto.unseal(reporter.private_key, report.sealed_content_for_reporter)
+            )
+            messages = [
+                sealing.MessageView(
+                    id=row.id,
+                    author=row.author,
+                    author_name="You" if row.author is MessageAuthor.REPORTER else HANDLERS_NAME,
+                    sent_at=row.sent_at,
+                    text=str(
+                        sealing.from_json(crypto.unseal(reporter.private_key, row.sealed_for_reporter))[
+                            "text"
+                        ]
+                    ),
+                )
+                for row in _messages(session, report.id)
+            ]
+            attachments = [
+                sealing.attachment_info(row, crypto.unseal(reporter.private_key, row.sealed_key_for_reporter))
+                for row in _attachments(session, report.id)
+            ]
+            self._audit.record(session, reporter.actor, "reporter.viewed", "report", report.id)
+            return ReporterView(
+                reference=report.reference,
+                category=rules.CATEGORY_LABELS[report.category],
+                status=rules.STATUS_FOR_REPORTER[report.status],
+                received_at=report.received_at,
+                acknowledged_at=report.acknowledged_at,
+                acknowledge_by=rules.acknowledgement_due(report.received_at),
+                next_feedback_due=rules.feedback_due(
+                    report.received_at, report.acknowledged_at, report.last_feedback_at
+                ),
+                content=content,
+                anonymous=report.anonymous,
+                messages=messages,
+                attachments=attachments,
+            )
+
+    def reporter_add(
+        self, reporter: ReporterPrincipal, text: str, files: tuple[rules.FileInput, ...] = ()
+    ) -> uuid.UUID | None:
+        """The reporter adds information or files; both sides can read it, nobody else."""
+        rules.validate_message(text, files, self.limits)
+        cleaned = tuple(sealing.encrypt_file(clean_file(file)) for file in files)
+        now = self._clock()
+        with self._db.transaction() as session:
+            report = session.get_one(Report, reporter.report_id)
+            message_id = None
+            if text.strip():
+                message_id = add_message(session, report, MessageAuthor.REPORTER, None, "", text, now)
+            for encrypted in cleaned:
+                session.add(
+                    sealing.attachment_row(
+                        report.id,
+                        encrypted,
+                        report.public_key,
+                        report.reporter_public_key,
+                        MessageAuthor.REPORTER,
+                        now,
+                    )
+                )
+            self._audit.record(
+                session,
+                reporter.actor,
+                "reporter.added_information",
+                "report",
+                report.id,
+                {"message": bool(message_id), "attachments": len(cleaned)},
+            )
+            return message_id
+
+    def reporter_download(self, reporter: ReporterPrincipal, attachment_id: uuid.UUID) -> sealing.OpenedFile:
+        with self._db.transaction() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is None or row.report_id != reporter.report_id:
+                raise NotFound("There is no such file in your report.")
+            opened = sealing.open_attachment(
+                row, crypto.unseal(reporter.private_key, row.sealed_key_for_reporter)
+            )
+            self._audit.record(session, reporter.actor, "attachment.downloaded", "attachment", row.id)
+            return opened
+
+
+def add_message(
+    session: Session,
+    report: Report,
+    author: MessageAuthor,
+    author_user_id: uuid.UUID | None,
+    author_name: str,
+    text: str,
+    now: datetime,
+) -> uuid.UUID:
+    document = sealing.to_json({"text": text, "author_name": author_name})
+    message = Message(
+        report_id=report.id,
+        author=author,
+        author_user_id=author_user_id,
+        sent_at=now,
+        sealed_for_report=crypto.seal(report.public_key, document),
+        sealed_for_reporter=crypto.seal(report.reporter_public_key, sealing.to_json({"text": text})),
+    )
+    session.add(message)
+    session.flush()
+    return message.id
+
+
+def _messages(session: Session, report_id: uuid.UUID) -> list[Message]:
+    return list(
+        session.scalars(select(Message).where(Message.report_id == report_id).order_by(Message.sent_at))
+    )
+
+
+def _attachments(session: Session, report_id: uuid.UUID) -> list[Attachment]:
+    return list(
+        session.scalars(
+            select(Attachment).where(Attachment.report_id == report_id).order_by(Attachment.uploaded_at)
+        )
+    )
+
+
+def _linked_person(session: Session, subject: rules.SubjectInput, position: int) -> uuid.UUID | None:
+    """A picked staff record must exist; an exact staff number links the record automatically."""
+    if subject.person_id is not None:
+        if session.get(Person, subject.person_id) is None:
+            raise InvalidInput(
+                "One of the people named is not a known staff record.",
+                fields={f"subjects.{position}.person_id": "no such staff record"},
+            )
+        return subject.person_id
+    number = subject.staff_number.strip().upper()
+    if not number:
+        return None
+    return session.scalar(select(Person.id).where(func.upper(Person.staff_number) == number))
+
+
+def _unused_reference(session: Session) -> str:
+    while True:
+        reference = rules.new_reference()
+        if session.scalar(select(Report.id).where(Report.reference == reference)) is None:
+            return reference

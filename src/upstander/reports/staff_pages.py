@@ -1,0 +1,176 @@
+"""The handler's pages: inbox, a report, acknowledging, replying, notes; the operator's phone intake."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from upstander import access
+from upstander.errors import InvalidInput, PayloadTooLarge
+from upstander.reports import forms
+from upstander.reports.reporter_pages import file_response, form_page, submit_form
+from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
+from upstander.web.pages import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/staff/inbox")
+def inbox(request: Request, staff: PageStaff, services: ServicesDep, all: int = 0) -> Response:
+    items = services.handling.inbox(staff, include_in_case=bool(all))
+    return render(
+        request,
+        "inbox.html",
+        {
+            "items": items,
+            "show_all": bool(all),
+            "can_open_case": access.allowed(staff.roles, access.Action.OPEN_CASE),
+            "handlers": services.cases.handlers(),
+        },
+    )
+
+
+def report_page(
+    request: Request,
+    staff: PageStaff,
+    services: ServicesDep,
+    report_id: uuid.UUID,
+    *,
+    error: str | None = None,
+    draft: dict[str, str] | None = None,
+    status_code: int = 200,
+    done: str = "",
+) -> Response:
+    view = services.handling.open_report(staff, report_id)
+    can = {action.value: access.allowed(staff.roles, action) for action in access.Action}
+    return render(
+        request,
+        "staff_report.html",
+        {
+            "view": view,
+            "can": can,
+            "error": error,
+            "draft": draft or {},
+            "done": done,
+            "handlers": services.cases.handlers(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/staff/reports/{report_id}")
+def show_report(
+    request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep, done: str = ""
+) -> Response:
+    return report_page(request, staff, services, report_id, done=done)
+
+
+async def _text(request: Request, name: str) -> str:
+    value = (await request.form()).get(name)
+    return value if isinstance(value, str) else ""
+
+
+@router.post("/staff/reports/{report_id}/acknowledge", dependencies=[CsrfChecked])
+async def acknowledge(
+    request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+) -> Response:
+    message = await _text(request, "message")
+    try:
+        services.handling.acknowledge(staff, report_id, message)
+    except InvalidInput as error:
+        return report_page(
+            request,
+            staff,
+            services,
+            report_id,
+            error=error.detail,
+            draft={"acknowledge": message},
+            status_code=error.status,
+        )
+    return redirect(f"/staff/reports/{report_id}?done=acknowledged")
+
+
+@router.post("/staff/reports/{report_id}/replies", dependencies=[CsrfChecked])
+async def reply(request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep) -> Response:
+    form = await request.form()
+    text = await _text(request, "text")
+    try:
+        services.handling.reply(staff, report_id, text, await forms.read_files(form))
+    except (InvalidInput, PayloadTooLarge) as error:
+        return report_page(
+            request,
+            staff,
+            services,
+            report_id,
+            error=error.detail,
+            draft={"reply": text},
+            status_code=error.status,
+        )
+    return redirect(f"/staff/reports/{report_id}?done=replied")
+
+
+@router.post("/staff/reports/{report_id}/notes", dependencies=[CsrfChecked])
+async def note(request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep) -> Response:
+    text = await _text(request, "text")
+    try:
+        services.handling.add_note(staff, report_id, text)
+    except InvalidInput as error:
+        return report_page(
+            request,
+            staff,
+            services,
+            report_id,
+            error=error.detail,
+            draft={"note": text},
+            status_code=error.status,
+        )
+    return redirect(f"/staff/reports/{report_id}?done=noted")
+
+
+@router.get("/staff/reports/{report_id}/files/{attachment_id}")
+def download(
+    report_id: uuid.UUID, attachment_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+) -> Response:
+    opened = services.handling.download(staff, report_id, attachment_id)
+    return file_response(opened.data, opened.filename, opened.content_type)
+
+
+@router.get("/staff/phone-report")
+def phone_report_form(request: Request, staff: PageStaff) -> Response:
+    access.require(staff.roles, access.Action.ENTER_REPORT_ON_BEHALF)
+    return form_page(request, forms.ReportForm(), action="/staff/phone-report", operator=True)
+
+
+@router.post("/staff/phone-report", dependencies=[CsrfChecked])
+async def phone_report(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
+    access.require(staff.roles, access.Action.ENTER_REPORT_ON_BEHALF)
+    return await submit_form(request, services, action="/staff/phone-report", entered_by=staff)
+
+
+@router.get("/staff/identities")
+def identities(request: Request, staff: PageStaff, services: ServicesDep, done: int = 0) -> Response:
+    return render(request, "identities.html", {"items": services.identities.held(staff), "done": bool(done)})
+
+
+@router.post("/staff/identities/{report_id}/disclose", dependencies=[CsrfChecked])
+async def disclose(
+    request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+) -> Response:
+    reasons = await _text(request, "reasons")
+    try:
+        services.identities.disclose(staff, report_id, reasons)
+    except InvalidInput as error:
+        return render(
+            request,
+            "identities.html",
+            {
+                "items": services.identities.held(staff),
+                "error": error.detail,
+                "draft": reasons,
+                "draft_for": str(report_id),
+            },
+            status_code=error.status,
+        )
+    return redirect("/staff/identities?done=1")

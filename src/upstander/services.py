@@ -1,0 +1,52 @@
+"""The composition of services, built once per app (or per CLI command) from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from upstander.accounts.service import AccountService
+from upstander.audit.service import AuditLog
+from upstander.cases.service import CaseService
+from upstander.config import Settings
+from upstander.db import Database, utcnow
+from upstander.keyfiles import ServerSecrets, audit_signing_seed
+from upstander.reports.handling import HandlingService
+from upstander.reports.identity import IdentityService
+from upstander.reports.service import ReportService
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    database: Database
+    secrets: ServerSecrets
+    audit: AuditLog
+    accounts: AccountService
+    reports: ReportService
+    handling: HandlingService
+    cases: CaseService
+    identities: IdentityService
+    clock: Callable[[], datetime]
+
+
+def build_services(
+    settings: Settings, database: Database | None = None, clock: Callable[[], datetime] = utcnow
+) -> Services:
+    database = database or Database.from_url(settings.resolved_database_url)
+    secrets = ServerSecrets.load(settings)
+    audit = AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
+    reports = ReportService(database, settings, secrets, audit, clock)
+    return Services(
+        settings=settings,
+        database=database,
+        secrets=secrets,
+        audit=audit,
+        accounts=AccountService(database, settings, secrets, audit, clock),
+        reports=reports,
+        handling=HandlingService(database, reports.limits, audit, clock),
+        cases=CaseService(database, audit, clock),
+        identities=IdentityService(database, audit, clock),
+        clock=clock,
+    )

@@ -1,0 +1,1 @@
+"""Shared web layer: templates, static files, security headers, CSRF and error pages."""

@@ -1,0 +1,262 @@
+"""The HTML pages without a browser: forms, CSRF, errors that lose nothing, sessions that end."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from common.clock import FakeClock
+from common.staff import PASSWORD, Staff
+from upstander.reports.models import Report
+from upstander.services import Services
+
+REPORT_FORM = {
+    "category": "bullying",
+    "relation": "victim",
+    "what_happened": "My supervisor humiliates me in every briefing.",
+    "when": "since May",
+    "where": "Briefing room",
+    "subject_name": ["Insp. Example", "", ""],
+    "subject_staff_number": ["", "", ""],
+    "subject_unit": ["Response B", "", ""],
+    "identity_choice": "anonymous",
+}
+
+
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def submission_token(html: str) -> str:
+    match = re.search(r'name="submission_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def reports_stored(services: Services) -> int:
+    with services.database.transaction() as session:
+        return int(session.scalar(select(func.count()).select_from(Report)) or 0)
+
+
+def fill_report_form(client: TestClient, **overrides: object) -> dict[str, object]:
+    page = client.get("/report").text
+    return {**REPORT_FORM, "csrf_token": csrf(page), "submission_token": submission_token(page), **overrides}
+
+
+def test_every_page_sends_a_strict_content_security_policy(client: TestClient) -> None:
+    for path in ("/", "/report", "/follow-up", "/staff/sign-in", "/privacy"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["cache-control"] == "no-store"
+
+
+def test_the_report_form_is_plain_html_that_works_without_javascript(client: TestClient) -> None:
+    html = client.get("/report").text
+    assert '<form method="post" action="/report" enctype="multipart/form-data">' in html
+    assert "<script" not in html.split("</head>", 1)[1], "no script is needed in the page body"
+
+
+def test_submitting_the_form_shows_the_receipt_once(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    staff.handler()
+    response = client.post("/report", data=fill_report_form(client))
+    assert response.status_code == 201
+    key = re.search(r'id="receipt-key">([0-9A-Z-]+)<', response.text)
+    assert key is not None
+    assert reports_stored(services) == 1
+
+
+def test_a_double_submitted_form_makes_one_report_and_the_same_receipt(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    staff.handler()
+    form = fill_report_form(client)
+    first = client.post("/report", data=form)
+    second = client.post("/report", data=form)
+    key = re.compile(r'id="receipt-key">([0-9A-Z-]+)<')
+    first_key, second_key = key.search(first.text), key.search(second.text)
+    assert first_key
+    assert second_key
+    assert first_key.group(1) == second_key.group(1)
+    assert reports_stored(services) == 1
+
+
+def test_a_refused_form_comes_back_with_everything_typed(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    staff.handler()
+    response = client.post("/report", data=fill_report_form(client, category="", what_happened="  "))
+    assert response.status_code == 422
+    assert "Please choose what the report is about" in response.text
+    assert "Please say what happened" in response.text
+    assert 'value="Insp. Example"' in response.text
+    assert 'value="Briefing room"' in response.text
+    assert reports_stored(services) == 0
+
+
+def test_missing_csrf_token_is_refused_and_nothing_is_stored(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    staff.handler()
+    form = fill_report_form(client)
+    del form["csrf_token"]
+    response = client.post("/report", data=form)
+    assert response.status_code == 403
+    assert "Nothing was changed" in response.text
+    assert reports_stored(services) == 0
+
+
+def test_forged_csrf_token_is_refused(client: TestClient, staff: Staff, services: Services) -> None:
+    staff.handler()
+    response = client.post("/report", data=fill_report_form(client, csrf_token="f" * 64))
+    assert response.status_code == 403
+    assert reports_stored(services) == 0
+
+
+def test_a_form_posted_from_another_site_is_refused(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    staff.handler()
+    response = client.post(
+        "/report", data=fill_report_form(client), headers={"origin": "https://evil.example"}
+    )
+    assert response.status_code == 403
+    assert "another site" in response.text
+    assert reports_stored(services) == 0
+
+
+def test_a_token_from_another_visitor_does_not_work(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    staff.handler()
+    form = fill_report_form(client)
+    client.cookies.clear()
+    client.get("/")  # a new visitor cookie
+    response = client.post("/report", data=form)
+    assert response.status_code == 403
+    assert reports_stored(services) == 0
+
+
+def test_reporter_follow_up_pages(client: TestClient, staff: Staff, services: Services) -> None:
+    handler = staff.handler()
+    page = client.post("/report", data=fill_report_form(client)).text
+    found = re.search(r'id="receipt-key">([0-9A-Z-]+)<', page)
+    assert found
+    receipt_key = found.group(1)
+
+    wrong = client.post(
+        "/follow-up", data={"csrf_token": csrf(client.get("/follow-up").text), "receipt_key": "AAAA-AAAA"}
+    )
+    assert wrong.status_code == 401
+    assert "does not open a report" in wrong.text
+
+    signed_in = client.post(
+        "/follow-up",
+        data={"csrf_token": csrf(client.get("/follow-up").text), "receipt_key": receipt_key},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    report_page = client.get("/follow-up/report")
+    assert "My supervisor humiliates me" in report_page.text
+    sent = client.post(
+        "/follow-up/report/messages",
+        data={"csrf_token": csrf(report_page.text), "text": "Another incident today."},
+    )
+    assert sent.status_code == 200
+    assert "Another incident today." in sent.text
+
+    headers = staff.api_headers(client, handler)
+    [item] = client.get("/api/v1/inbox", headers=headers).json()
+    messages = client.get(f"/api/v1/reports/{item['id']}", headers=headers).json()["messages"]
+    assert messages[0]["text"] == "Another incident today."
+
+
+def test_staff_pages_need_sign_in_and_an_ended_session_goes_back_to_it(
+    client: TestClient, staff: Staff, clock: FakeClock
+) -> None:
+    handler = staff.handler()
+    redirected = client.get("/staff/inbox", follow_redirects=False)
+    assert redirected.status_code == 303
+    assert redirected.headers["location"].startswith("/staff/sign-in")
+
+    clock.advance(seconds=30)
+    signed_in = client.post(
+        "/staff/sign-in",
+        data={
+            "csrf_token": csrf(client.get("/staff/sign-in").text),
+            "username": "handler",
+            "password": PASSWORD,
+            "totp_code": handler.code(clock),
+            "next": "/staff/inbox",
+        },
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/staff/inbox"
+    assert client.get("/staff/inbox").status_code == 200
+
+    clock.advance(minutes=31)
+    ended = client.get("/staff/inbox", follow_redirects=False)
+    assert ended.status_code == 303
+    assert "ended=1" in ended.headers["location"]
+    assert "Your session has ended" in client.get(ended.headers["location"]).text
+
+
+def test_a_wrong_sign_in_keeps_the_username_and_says_nothing_more(client: TestClient, staff: Staff) -> None:
+    staff.handler()
+    response = client.post(
+        "/staff/sign-in",
+        data={
+            "csrf_token": csrf(client.get("/staff/sign-in").text),
+            "username": "handler",
+            "password": "not the password",
+            "totp_code": "123456",
+        },
+    )
+    assert response.status_code == 401
+    assert "The username, password or code is not right." in response.text
+    assert 'value="handler"' in response.text
+
+
+def test_sign_in_never_redirects_off_site(client: TestClient, staff: Staff, clock: FakeClock) -> None:
+    handler = staff.handler()
+    clock.advance(seconds=30)
+    response = client.post(
+        "/staff/sign-in",
+        data={
+            "csrf_token": csrf(client.get("/staff/sign-in").text),
+            "username": "handler",
+            "password": PASSWORD,
+            "totp_code": handler.code(clock),
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/staff"
+
+
+def test_a_page_error_is_a_plain_message(client: TestClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.text
+    assert "Traceback" not in response.text
+
+
+def test_api_docs_are_served_from_this_site_only(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert 'src="/static/vendor/swagger-ui/swagger-ui-bundle.js"' in docs.text
+    assert "http" not in docs.text.split("<body>", 1)[1], "no third-party origin"
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/reports" in spec["paths"]
+    assert "/api/v1/auth/token" in spec["paths"]
