@@ -8,11 +8,13 @@ import typer
 from rich.console import Console
 
 from upstander import schema
+from upstander.accounts import cli as accounts_cli
 from upstander.audit import cli as audit_cli
 from upstander.config import load_settings
 
 app = typer.Typer(help="Upstander: secure misconduct reporting and case handling.", no_args_is_help=True)
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(accounts_cli.app, name="users")
 console = Console()
 
 

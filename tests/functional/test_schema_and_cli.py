@@ -43,3 +43,44 @@ def test_init_creates_database_and_key_files(tmp_path: Path, monkeypatch: pytest
     verify = CliRunner().invoke(cli, ["audit", "verify"])
     assert verify.exit_code == 0
     assert verify.output.startswith("OK: 0 entries")
+
+
+def test_users_create_makes_an_account_that_can_sign_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    import re
+
+    import pyotp
+
+    from upstander.accounts.service import AccountService
+    from upstander.config import KdfCost, Settings
+    from upstander.services import build_services
+
+    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("UPSTANDER_DATABASE_URL", database_url)
+    monkeypatch.setenv("UPSTANDER_PASSWORD_COST", '{"opslimit": 1, "memlimit_kib": 8}')
+    result = CliRunner().invoke(
+        cli,
+        ["users", "create", "ruth", "--name", "Ruth Adair", "--role", "handler", "--role", "decision_maker"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    secret = re.search(r"Authenticator secret .*: (\w+)", result.output)
+    assert secret
+    assert "Recovery key" in result.output
+    services = build_services(Settings())
+    try:
+        accounts: AccountService = services.accounts
+        signed_in = accounts.sign_in("ruth", "a long enough password", pyotp.TOTP(secret.group(1)).now())
+        principal = accounts.authenticate(signed_in.bearer)
+        assert {role.value for role in principal.roles} == {"handler", "decision_maker"}
+        assert KdfCost(opslimit=1, memlimit_kib=8) == services.settings.password_cost
+    finally:
+        services.database.dispose()
+    duplicate = CliRunner().invoke(
+        cli,
+        ["users", "create", "ruth", "--name", "Again", "--role", "handler"],
+        input="another password 1\n" * 2,
+    )
+    assert duplicate.exit_code == 1
+    assert "already taken" in duplicate.output
