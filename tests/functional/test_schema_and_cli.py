@@ -21,7 +21,8 @@ def test_upgrade_is_idempotent(database_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["init"], ["demo"], ["serve"], ["audit"], ["audit", "verify"], ["demo-code"]]
+    "command",
+    [[], ["init"], ["demo"], ["serve"], ["audit"], ["audit", "verify"], ["demo-code"], ["users", "create"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--help"])
