@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
 from upstander.web.deps import Cookies
 from upstander.web.security import BodySizeLimit, SecurityHeaders
+from upstander.web.server import configure_logging
 from upstander.web.templating import build_templates
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -38,7 +38,7 @@ Upstander's JSON API. Errors are RFC 9457 `application/problem+json`.
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or (services.settings if services else load_settings())
     services = services or build_services(settings)
-    logging.getLogger("upstander").setLevel(settings.log_level)
+    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

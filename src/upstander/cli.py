@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 from rich.console import Console
 
@@ -74,8 +72,10 @@ def serve(
     """Serve the web app and the API. Nothing about clients (address, user agent) is logged."""
     import uvicorn
 
+    from upstander.web.server import NoDelayH11Protocol, configure_logging
+
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     console.print(
         f"Upstander is running at [bold]http://{host}:{port}[/]  (API docs: http://{host}:{port}/docs)"
     )
@@ -90,6 +90,7 @@ def serve(
         server_header=False,
         date_header=False,
         log_config=None,
+        http=NoDelayH11Protocol,
     )
 
 
