@@ -28,6 +28,7 @@ class Action(StrEnum):
     DISCLOSE_IDENTITY = "disclose_identity"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    RUN_VETTING_CHECK = "run_vetting_check"
 
 
 R = Role
@@ -45,6 +46,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.DISCLOSE_IDENTITY: frozenset({R.CUSTODIAN}),
     Action.MANAGE_USERS: frozenset({R.ADMIN}),
     Action.VIEW_AUDIT: frozenset({R.OVERSEER, R.ADMIN}),
+    Action.RUN_VETTING_CHECK: frozenset({R.VETTING, R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -65,6 +67,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.DISCLOSE_IDENTITY: "Only the custodian can disclose a reporter's identity.",
     Action.MANAGE_USERS: "Only an administrator can manage users.",
     Action.VIEW_AUDIT: "Only the overseer and administrators can inspect the audit log.",
+    Action.RUN_VETTING_CHECK: "Only the vetting unit, the professional standards team and the overseer can run vetting checks.",
 }
 
 

@@ -15,6 +15,7 @@ from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
 from upstander.config import Settings, load_settings
+from upstander.org import api as org_api
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.services import Services, build_services
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         reports_api.router,
         accounts_api.router,
         cases_api.router,
+        org_api.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     receipt_failures_per_minute: int = 30
     receipt_failures_per_visitor_per_minute: int = 5
 
+    policies_dir: Path = Field(
+        default=Path(__file__).resolve().parents[2] / "policies",
+        description="The folder of policy packs (TOML); every installed pack and version stays readable",
+    )
     audit_checkpoint_every: int = 100
     log_level: str = "INFO"
 

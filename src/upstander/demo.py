@@ -7,6 +7,7 @@ seed, so every demo database looks the same.
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +16,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from upstander.accounts.models import Role, User
-from upstander.accounts.service import unlock_principal
+from upstander.accounts.service import StaffPrincipal, unlock_principal
 from upstander.audit.service import Actor
 from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
 from upstander.reports.models import Category, ReporterRelation
@@ -151,6 +152,7 @@ DEMO_USERS = [
     ("rep", "Val Drummond (staff association)", [Role.REPRESENTATIVE]),
     ("welfare", "Jo Hart (welfare officer)", [Role.WELFARE]),
     ("analyst", "Ana Lytic (analyst)", [Role.ANALYST]),
+    ("vetting", "Vic Tetting (vetting unit)", [Role.VETTING]),
     ("admin", "Ade Min (administrator)", [Role.ADMIN]),
 ]
 
@@ -334,14 +336,66 @@ def _seed_reports(services: Services, people: list[Person], console: Console) ->
     )
     services.handling.add_note(handler, report_ids[0], "Check duty rosters for Team A nights, Jan–Mar.")
     services.handling.acknowledge(handler, report_ids[1])
-    services.cases.open_case(handler, [report_ids[1]])
+    racism_case = services.cases.open_case(handler, [report_ids[1]])
     services.handling.acknowledge(handler, report_ids[4])
-    services.cases.open_case(handler, [report_ids[4]])
+    abuse_case = services.cases.open_case(handler, [report_ids[4]])
+    _walk_cases(services, handler, racism_case.id, abuse_case.id)
     receipts_file = settings.data_dir / "demo-receipts.txt"
     receipts_file.write_text(
         "Receipt keys of the fictional demo reports (a real reporter's key is never stored anywhere):\n"
         + "".join(f"{reference}  {key}\n" for reference, key in receipts)
     )
+
+
+def _walk_cases(
+    services: Services, handler: StaffPrincipal, racism_case: uuid.UUID, abuse_case: uuid.UUID
+) -> None:
+    """Two cases some way along: one waiting for the overseer's referral decision, one under investigation."""
+    settings = services.settings
+    decision = unlock_principal(services.database, settings, "decision", DEMO_PASSWORD)
+    with services.database.transaction() as session:
+        investigator_id = str(session.scalars(select(User.id).where(User.username == "investigator")).one())
+    act = services.workflow.act
+    act(
+        handler,
+        racism_case,
+        "add_allegation",
+        {
+            "standard": ["equality_and_diversity"],
+            "summary": ["Posted a racist 'joke' in the team group chat."],
+        },
+    )
+    act(
+        decision,
+        racism_case,
+        "assess_severity",
+        {
+            "severity": ["gross_misconduct"],
+            "reasons": ["Racist content shared with the team; others joined in."],
+        },
+    )
+    act(
+        handler,
+        racism_case,
+        "refer_to_overseer",
+        {"reasons": ["Discriminatory behaviour liable to discipline."]},
+    )
+    act(
+        handler,
+        abuse_case,
+        "add_allegation",
+        {
+            "standard": ["discreditable_conduct"],
+            "summary": ["Contacted a domestic abuse victim to meet off duty."],
+        },
+    )
+    act(
+        decision,
+        abuse_case,
+        "assess_severity",
+        {"severity": ["misconduct"], "reasons": ["Messages suggest an improper approach; not yet sexual."]},
+    )
+    act(handler, abuse_case, "assign_investigator", {"investigator_id": [investigator_id]})
 
 
 def print_sign_ins(services: Services, console: Console, *, seeded: bool) -> None:

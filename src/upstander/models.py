@@ -4,6 +4,7 @@ from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User
 from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
 from upstander.db import Base
+from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
 from upstander.reports.models import (
     Attachment,
@@ -19,10 +20,12 @@ from upstander.reports.models import (
 metadata = Base.metadata
 
 __all__ = [
+    "AdvisoryListEntry",
     "Attachment",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
+    "BarredListEntry",
     "Case",
     "CaseEvent",
     "CaseKeyGrant",

@@ -8,10 +8,13 @@ from datetime import datetime
 
 from upstander.accounts.service import AccountService
 from upstander.audit.service import AuditLog
+from upstander.cases.dashboard import DashboardService
 from upstander.cases.service import CaseService
+from upstander.cases.workflow import PolicyRegistry, WorkflowService
 from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.keyfiles import ServerSecrets, audit_signing_seed
+from upstander.org.lists import VettingService
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
@@ -27,7 +30,10 @@ class Services:
     reports: ReportService
     handling: HandlingService
     cases: CaseService
+    workflow: WorkflowService
+    dashboard: DashboardService
     identities: IdentityService
+    vetting: VettingService
     clock: Callable[[], datetime]
 
 
@@ -38,6 +44,7 @@ def build_services(
     secrets = ServerSecrets.load(settings)
     audit = AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
     reports = ReportService(database, settings, secrets, audit, clock)
+    workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
     return Services(
         settings=settings,
         database=database,
@@ -45,8 +52,11 @@ def build_services(
         audit=audit,
         accounts=AccountService(database, settings, secrets, audit, clock),
         reports=reports,
-        handling=HandlingService(database, reports.limits, audit, clock),
-        cases=CaseService(database, audit, clock),
+        handling=HandlingService(database, reports.limits, audit, workflow, clock),
+        cases=CaseService(database, audit, workflow, clock),
+        workflow=workflow,
+        dashboard=DashboardService(database, workflow.policies, clock),
         identities=IdentityService(database, audit, clock),
+        vetting=VettingService(database, audit, clock),
         clock=clock,
     )

@@ -165,7 +165,7 @@ def test_opening_a_case_from_two_reports_and_assigning_a_handler(
     assert assigned.status_code == 204
     view = client.get(f"/api/v1/cases/{case['id']}", headers=staff.api_headers(client, second)).json()
     assert view["handler_name"] == "Second"
-    assert [event["kind"] for event in view["timeline"]] == [
+    assert [event["kind"] for event in view["workflow"]["timeline"]] == [
         "case_opened",
         "handler_assigned",
         "handler_assigned",

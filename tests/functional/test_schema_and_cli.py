@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from upstander import schema
 from upstander.cli import app as cli
+from upstander.db import Database
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:
@@ -47,7 +48,7 @@ def test_init_creates_database_and_key_files(tmp_path: Path, monkeypatch: pytest
 
 
 def test_users_create_makes_an_account_that_can_sign_in(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, database: Database
 ) -> None:
     import re
 
@@ -85,3 +86,35 @@ def test_users_create_makes_an_account_that_can_sign_in(
     )
     assert duplicate.exit_code == 1
     assert "already taken" in duplicate.output
+
+
+def test_demo_seeds_a_fictional_force_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, database: Database
+) -> None:
+    from sqlalchemy import func, select
+
+    from upstander.accounts.models import User
+    from upstander.cases.models import Case
+    from upstander.org.models import Person
+    from upstander.reports.models import Report
+
+    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("UPSTANDER_DATABASE_URL", database_url)
+    monkeypatch.setenv("UPSTANDER_PASSWORD_COST", '{"opslimit": 1, "memlimit_kib": 8}')
+    result = CliRunner().invoke(cli, ["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "demo-password-2026" in result.output
+    receipts = (tmp_path / "demo-receipts.txt").read_text().splitlines()
+    assert sum(line.startswith("R-") for line in receipts) == 5
+    with database.transaction() as session:
+
+        def count(model: type) -> int:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+        assert (count(User), count(Person), count(Report), count(Case)) == (13, 300, 5, 2)
+        assert set(session.scalars(select(Case.stage))) == {"assessed", "investigation"}
+    again = CliRunner().invoke(cli, ["demo", "--if-empty"])
+    assert again.exit_code == 0
+    assert "already has users" in again.output
+    verify = CliRunner().invoke(cli, ["audit", "verify"])
+    assert verify.exit_code == 0, verify.output

@@ -21,6 +21,7 @@ class Role(StrEnum):
     WELFARE = "welfare"
     ANALYST = "analyst"
     ADMIN = "admin"
+    VETTING = "vetting"
 
 
 def enum_column(enum: type[StrEnum], length: int = 40) -> Enum:

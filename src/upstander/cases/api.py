@@ -42,6 +42,18 @@ def open_case(body: OpenCaseIn, staff: ApiStaff, services: ServicesDep) -> Any:
     return dataclasses.asdict(services.cases.open_case(staff, body.report_ids, body.handler_id))
 
 
+@router.get("/dashboard")
+def dashboard(staff: ApiStaff, services: ServicesDep) -> dict[str, Any]:
+    """Overdue and due-this-week deadlines of every case you hold, per handler and per stage."""
+    board = services.dashboard.for_person(staff)
+    return {
+        **dataclasses.asdict(board),
+        "overdue": [line.reference for line in board.overdue],
+        "due_this_week": [line.reference for line in board.due_this_week],
+        "referrals": [line.reference for line in board.referrals],
+    }
+
+
 @router.get("/cases", response_model=list[CaseSummaryOut])
 def my_cases(staff: ApiStaff, services: ServicesDep) -> Any:
     return [dataclasses.asdict(case) for case in services.cases.my_cases(staff)]
@@ -50,6 +62,38 @@ def my_cases(staff: ApiStaff, services: ServicesDep) -> Any:
 @router.get("/cases/{case_id}")
 def view_case(case_id: uuid.UUID, staff: ApiStaff, services: ServicesDep) -> dict[str, Any]:
     return dataclasses.asdict(services.cases.view_case(staff, case_id))
+
+
+StepValue = str | bool | int | list[str] | None
+
+
+class StepOut(BaseModel):
+    status: str
+    status_label: str
+
+
+@router.post("/cases/{case_id}/steps/{kind}", response_model=StepOut)
+def take_step(
+    case_id: uuid.UUID, kind: str, body: dict[str, StepValue], staff: ApiStaff, services: ServicesDep
+) -> StepOut:
+    """Take one step of the misconduct process (see the case's `workflow.steps` for those open to you).
+
+    A step the rules do not allow now is refused with 409 and the reason in plain words.
+    """
+    raw = {name: _as_texts(value) for name, value in body.items()}
+    state = services.workflow.act(staff, case_id, kind, raw)
+    policy = services.workflow.policies.get(state.policy_id, state.policy_version)
+    return StepOut(status=state.status, status_label=policy.state_label(state.status))
+
+
+def _as_texts(value: StepValue) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return ["true" if value else ""]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
 
 
 @router.post("/cases/{case_id}/handler", status_code=204)

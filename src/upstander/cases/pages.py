@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from upstander import access
-from upstander.errors import InvalidInput
+from upstander.accounts.service import StaffPrincipal
+from upstander.errors import DomainError, InvalidInput, NotAllowed, TransitionRefused
+from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
 
@@ -22,6 +25,11 @@ def _uuid(value: object, field: str) -> uuid.UUID:
         raise InvalidInput(
             "That choice is not valid; reload the page and try again.", fields={field: "invalid"}
         ) from error
+
+
+@router.get("/staff/dashboard")
+def dashboard(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
+    return render(request, "dashboard.html", {"board": services.dashboard.for_person(staff)})
 
 
 @router.get("/staff/cases")
@@ -39,8 +47,17 @@ async def open_case(request: Request, staff: PageStaff, services: ServicesDep) -
     return redirect(f"/staff/cases/{summary.id}")
 
 
-@router.get("/staff/cases/{case_id}")
-def show_case(request: Request, case_id: uuid.UUID, staff: PageStaff, services: ServicesDep) -> Response:
+def case_page(
+    request: Request,
+    services: Services,
+    staff: StaffPrincipal,
+    case_id: uuid.UUID,
+    *,
+    done: str = "",
+    error: DomainError | None = None,
+    open_step: str = "",
+    draft: dict[str, str] | None = None,
+) -> Response:
     view = services.cases.view_case(staff, case_id)
     return render(
         request,
@@ -49,8 +66,39 @@ def show_case(request: Request, case_id: uuid.UUID, staff: PageStaff, services: 
             "view": view,
             "handlers": services.cases.handlers(),
             "can_assign": access.allowed(staff.roles, access.Action.ASSIGN_HANDLER),
+            "done": done,
+            "error": error.detail if error else None,
+            "error_fields": getattr(error, "fields", {}) if error else {},
+            "open_step": open_step,
+            "draft": draft or {},
         },
+        status_code=error.status if error else 200,
     )
+
+
+@router.get("/staff/cases/{case_id}")
+def show_case(
+    request: Request, case_id: uuid.UUID, staff: PageStaff, services: ServicesDep, done: str = ""
+) -> Response:
+    return case_page(request, services, staff, case_id, done=done)
+
+
+@router.post("/staff/cases/{case_id}/steps/{kind}", dependencies=[CsrfChecked])
+async def take_step(
+    request: Request, case_id: uuid.UUID, kind: str, staff: PageStaff, services: ServicesDep
+) -> Response:
+    """One workflow step from its form; a refusal shows the case again with the reason and the typed values."""
+    form = await request.form()
+    raw = {
+        name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form if name != "csrf_token"
+    }
+    try:
+        services.workflow.act(staff, case_id, kind, raw)
+    except (InvalidInput, TransitionRefused, NotAllowed) as error:
+        draft = {name: values[0] for name, values in raw.items() if values}
+        return case_page(request, services, staff, case_id, error=error, open_step=kind, draft=draft)
+    label = kind.replace("_", " ")
+    return redirect(f"/staff/cases/{case_id}?done={quote(label)}")
 
 
 @router.post("/staff/cases/{case_id}/handler", dependencies=[CsrfChecked])

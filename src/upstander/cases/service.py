@@ -16,13 +16,11 @@ from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
 from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
+from upstander.cases.workflow import WorkflowService, WorkflowView
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import rules as report_rules
 from upstander.reports.models import Report, ReportStatus
-
-DEFAULT_POLICY_PACK = "england-wales"
-DEFAULT_POLICY_VERSION = "2025.1"
 
 
 @dataclass(frozen=True)
@@ -44,15 +42,6 @@ class CaseReport:
 
 
 @dataclass(frozen=True)
-class TimelineEntry:
-    seq: int
-    at: datetime
-    kind: str
-    actor_name: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class CaseView:
     id: uuid.UUID
     reference: str
@@ -62,7 +51,7 @@ class CaseView:
     handler_id: uuid.UUID | None
     handler_name: str | None
     reports: list[CaseReport]
-    timeline: list[TimelineEntry]
+    workflow: WorkflowView
 
 
 @dataclass(frozen=True)
@@ -72,9 +61,16 @@ class HandlerChoice:
 
 
 class CaseService:
-    def __init__(self, database: Database, audit: AuditLog, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        database: Database,
+        audit: AuditLog,
+        workflow: WorkflowService,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._db = database
         self._audit = audit
+        self._workflow = workflow
         self._clock = clock
 
     def handlers(self) -> list[HandlerChoice]:
@@ -117,9 +113,9 @@ class CaseService:
                 opened_at=now,
                 opened_by_id=principal.user_id,
                 handler_id=handler.id,
-                stage="open",
-                policy_pack=DEFAULT_POLICY_PACK,
-                policy_version=DEFAULT_POLICY_VERSION,
+                stage="received",
+                policy_pack="",
+                policy_version="",
                 public_key=case_keys.public,
             )
             session.add(case)
@@ -132,9 +128,7 @@ class CaseService:
             readers[principal.user_id] = _public_key(session, principal.user_id)
             readers[handler.id] = handler.public_key
             keyring.grant_case_key(session, case.id, case_keys.private, readers)
-            _event(
-                session, case, "case_opened", principal, now, {"reports": [r.reference for r, _ in reports]}
-            )
+            self._workflow.start(session, case, principal, [report for report, _ in reports])
             _event(session, case, "handler_assigned", principal, now, {"handler": handler.display_name})
             self._audit.record(
                 session,
@@ -203,7 +197,7 @@ class CaseService:
             case = session.get(Case, case_id)
             if case is None:
                 raise NotFound("There is no such case.")
-            keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
+            case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
             names = dict(session.execute(select(User.id, User.display_name)).all())
             reports = [
                 CaseReport(r.id, r.reference, report_rules.CATEGORY_LABELS[r.category], r.received_at)
@@ -211,14 +205,7 @@ class CaseService:
                     select(Report).where(Report.case_id == case.id).order_by(Report.received_at)
                 )
             ]
-            timeline = [
-                TimelineEntry(
-                    e.seq, e.at, e.kind, names.get(e.actor_id, "system") if e.actor_id else "system", e.data
-                )
-                for e in session.scalars(
-                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
-                )
-            ]
+            workflow = self._workflow.view(session, case, case_key, principal)
             self._audit.record(session, principal.actor, "case.read", "case", case.id)
             return CaseView(
                 id=case.id,
@@ -229,7 +216,7 @@ class CaseService:
                 handler_id=case.handler_id,
                 handler_name=names.get(case.handler_id) if case.handler_id else None,
                 reports=reports,
-                timeline=timeline,
+                workflow=workflow,
             )
 
 

@@ -17,6 +17,7 @@ ROLE_LABELS: dict[str, str] = {
     "welfare": "a welfare officer",
     "analyst": "an analyst",
     "admin": "an administrator",
+    "vetting": "a vetting officer",
 }
 
 SERVING = "serving"

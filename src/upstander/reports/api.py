@@ -107,6 +107,22 @@ def reporter_message(
     )
 
 
+@router.post("/reporter/steps/{kind}", status_code=204)
+def reporter_step(
+    kind: str, body: schemas.ReporterStepIn, reporter: ApiReporter, services: ServicesDep
+) -> Response:
+    """Ask for a review of a closed case by the overseer, or ask to withdraw (`request_review`,
+    `request_withdrawal`); refused with 409 and the reason when the case does not allow it now."""
+    if kind not in {"request_review", "request_withdrawal"}:
+        raise InvalidInput(
+            "A reporter can ask for a review or to withdraw.", fields={"kind": "not a reporter step"}
+        )
+    services.workflow.act_as_reporter(
+        reporter.report_id, kind, {"grounds": [body.text], "reasons": [body.text]}
+    )
+    return Response(status_code=204)
+
+
 @router.get("/reporter/attachments/{attachment_id}", response_class=Response)
 def reporter_attachment(attachment_id: uuid.UUID, reporter: ApiReporter, services: ServicesDep) -> Response:
     opened = services.reports.reporter_download(reporter, attachment_id)

@@ -20,6 +20,7 @@ from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.cases.models import Case
+from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import OrgUnit, Person
@@ -108,9 +109,11 @@ class HandlingService:
         database: Database,
         limits: rules.Limits,
         audit: AuditLog,
+        workflow: WorkflowService,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
+        self._workflow = workflow
         self._limits = limits
         self._audit = audit
         self._clock = clock
@@ -268,6 +271,10 @@ class HandlingService:
                 session, report, MessageAuthor.STAFF, principal.user_id, principal.display_name, text, now
             )
             self._audit.record(session, principal.actor, "report.acknowledged", "report", report.id)
+            if report.case_id is not None:
+                self._workflow.acknowledge_case(
+                    session, session.get_one(Case, report.case_id), principal, now
+                )
 
     def reply(
         self,
@@ -299,6 +306,10 @@ class HandlingService:
                     )
                 )
             report.last_feedback_at = now
+            if report.case_id is not None and text.strip():
+                self._workflow.record_feedback(
+                    session, session.get_one(Case, report.case_id), principal, text
+                )
             self._audit.record(
                 session, principal.actor, "report.replied", "report", report.id, {"attachments": len(cleaned)}
             )

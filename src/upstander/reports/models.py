@@ -38,6 +38,7 @@ class ReportStatus(StrEnum):
     RECEIVED = "received"
     ACKNOWLEDGED = "acknowledged"
     IN_CASE = "in_case"
+    CLOSED = "closed"
 
 
 class Installation(Base):

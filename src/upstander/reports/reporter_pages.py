@@ -11,11 +11,11 @@ from fastapi.responses import Response
 
 from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
-from upstander.errors import InvalidInput, NotSignedIn, PayloadTooLarge, TooManyAttempts
+from upstander.errors import InvalidInput, NotSignedIn, PayloadTooLarge, TooManyAttempts, TransitionRefused
 from upstander.reports import forms
 from upstander.reports.models import Channel
 from upstander.reports.rules import CATEGORY_LABELS
-from upstander.reports.service import SubmissionResult
+from upstander.reports.service import ReporterPrincipal, SubmissionResult
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageReporter, ServicesDep, cookies, visitor_id
 from upstander.web.pages import redirect, render
@@ -141,9 +141,7 @@ async def follow_up_sign_in(request: Request, services: ServicesDep) -> Response
 def reporter_report(
     request: Request, reporter: PageReporter, services: ServicesDep, added: int = 0
 ) -> Response:
-    return render(
-        request, "reporter_report.html", {"view": services.reports.reporter_view(reporter), "added": added}
-    )
+    return render(request, "reporter_report.html", _reporter_context(services, reporter, added=added))
 
 
 @router.post("/follow-up/report/messages", dependencies=[CsrfChecked])
@@ -154,14 +152,42 @@ async def reporter_add(request: Request, reporter: PageReporter, services: Servi
     try:
         services.reports.reporter_add(reporter, text, await forms.read_files(form))
     except (InvalidInput, PayloadTooLarge) as error:
-        view = services.reports.reporter_view(reporter)
         return render(
             request,
             "reporter_report.html",
-            {"view": view, "error": error.detail, "draft": text},
+            _reporter_context(services, reporter, error=error.detail, draft=text),
             status_code=error.status,
         )
     return redirect("/follow-up/report?added=1")
+
+
+@router.post("/follow-up/report/steps/{kind}", dependencies=[CsrfChecked])
+async def reporter_step(
+    request: Request, kind: str, reporter: PageReporter, services: ServicesDep
+) -> Response:
+    form = await request.form()
+    text = form.get("text")
+    text = text if isinstance(text, str) else ""
+    if kind not in {"request_review", "request_withdrawal"}:
+        raise InvalidInput("A reporter can ask for a review or to withdraw.")
+    try:
+        services.workflow.act_as_reporter(reporter.report_id, kind, {"grounds": [text], "reasons": [text]})
+    except (InvalidInput, TransitionRefused) as error:
+        return render(
+            request,
+            "reporter_report.html",
+            _reporter_context(services, reporter, error=error.detail),
+            status_code=error.status,
+        )
+    return redirect("/follow-up/report?added=1")
+
+
+def _reporter_context(services: Services, reporter: ReporterPrincipal, **extra: object) -> dict[str, object]:
+    return {
+        "view": services.reports.reporter_view(reporter),
+        "steps": services.workflow.reporter_steps(reporter.report_id),
+        **extra,
+    }
 
 
 @router.get("/follow-up/report/files/{attachment_id}")

@@ -40,6 +40,7 @@ STATUS_FOR_REPORTER: dict[ReportStatus, str] = {
     "standards team.",
     ReportStatus.ACKNOWLEDGED: "Acknowledged. The professional standards team has read your report.",
     ReportStatus.IN_CASE: "Being dealt with. Your report is part of an open case.",
+    ReportStatus.CLOSED: "Closed. The outcome and the reasons are in the messages below.",
 }
 
 

@@ -105,6 +105,12 @@ class MessageIn(Strict):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
 
 
+class ReporterStepIn(Strict):
+    text: str = Field(
+        default="", max_length=LONG_TEXT, description="Your grounds or reasons, in your own words"
+    )
+
+
 class AcknowledgeIn(Strict):
     message: str = Field(default="", max_length=LONG_TEXT)
 
