@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from common.cases import CaseWalk
 from common.clock import FakeClock
 from common.staff import Staff
 from upstander.accounts.models import Role
 from upstander.audit.models import AuditEntry
+from upstander.cli import app as cli
 from upstander.org.lists_models import BarredListEntry
 from upstander.org.models import EmploymentStatus, Person
 from upstander.services import Services
@@ -162,6 +166,11 @@ def test_an_investigation_passing_twelve_months_owes_a_progress_report(
     due = [d for d in walk.view()["workflow"]["deadlines"] if "progress" in d["label"].lower()]
     assert due
     assert due[0]["overdue"] is True
+    [step] = [s for s in walk.view()["workflow"]["steps"] if s["kind"] == "send_progress_report"]
+    draft = next(f["default"] for f in step["fields"] if f["name"] == "summary")
+    assert draft.startswith(f"Progress report on case {walk.view()['reference']}")
+    assert "Investigator: Investigator." in draft
+    assert "13 months ago" in draft  # 372 days after it was received
     walk.step(
         walk.handler, "send_progress_report", summary="Witnesses interviewed; report expected in March."
     )
@@ -169,7 +178,7 @@ def test_an_investigation_passing_twelve_months_owes_a_progress_report(
     assert after
     assert after[0]["overdue"] is False
     texts = [e["texts"] for e in walk.view()["workflow"]["timeline"] if e["kind"] == "progress_report_sent"]
-    assert texts == [{"summary": "Witnesses interviewed; report expected in March."}]
+    assert texts == [{"Summary": "Witnesses interviewed; report expected in March."}]
 
 
 def test_a_mandatory_referral_holds_the_case_until_the_overseer_decides(
@@ -275,3 +284,26 @@ def test_an_officer_who_left_comes_off_the_advisory_list_when_the_case_ends_with
         entry = session.scalars(select(AdvisoryListEntry)).one()
         assert entry.removed_on is not None
         assert entry.removal_reason == "the case concluded without a barred-list outcome"
+
+
+def test_the_daily_reminder_lists_overdue_duties_and_fails_so_cron_alerts(
+    client: TestClient,
+    staff: Staff,
+    services: Services,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    data_dir: Path,
+    database_url: str,
+) -> None:
+    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("UPSTANDER_DATABASE_URL", database_url)
+    nothing = CliRunner().invoke(cli, ["cases", "due"])
+    assert nothing.exit_code == 0, nothing.output
+    assert "0 case(s) overdue, 0 due this week." in nothing.output
+    # The command reads the real clock: a case opened ten days ago has a late acknowledgement.
+    clock.now -= timedelta(days=10)
+    walk = CaseWalk(client, staff, services, clock)
+    late = CliRunner().invoke(cli, ["cases", "due"])
+    assert late.exit_code == 1, late.output
+    assert "1 case(s) overdue, 0 due this week." in late.output
+    assert walk.view()["reference"] in " ".join(late.output.split())

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from upstander import access
 from upstander.accounts.models import Role, User
@@ -20,7 +20,13 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.cases.clocks import deadlines, local_date
 from upstander.cases.models import Case, CaseKeyGrant
 from upstander.cases.state import replay
-from upstander.cases.workflow import DeadlineView, PolicyRegistry, engine_events, stored_events
+from upstander.cases.workflow import (
+    DeadlineView,
+    PolicyRegistry,
+    deadline_view,
+    engine_events,
+    stored_events,
+)
 from upstander.db import Database, utcnow
 
 WEEK = timedelta(days=7)
@@ -70,27 +76,30 @@ class DashboardService:
     def for_person(self, principal: StaffPrincipal) -> Dashboard:
         """Every case whose key this person holds (the overseer holds every case's)."""
         access.require(principal.roles, access.Action.READ_CASE)
+        query = (
+            select(Case)
+            .join(
+                CaseKeyGrant, (CaseKeyGrant.case_id == Case.id) & (CaseKeyGrant.user_id == principal.user_id)
+            )
+            .order_by(Case.opened_at)
+        )
+        return self._board(query, overseer=Role.OVERSEER in principal.roles)
+
+    def everything(self) -> Dashboard:
+        """Every case, for the scheduled reminder (`upstander cases due`): dates only, no content."""
+        return self._board(select(Case).order_by(Case.opened_at), overseer=False)
+
+    def _board(self, query: Select[Case], *, overseer: bool) -> Dashboard:
         now = self._clock()
         with self._db.transaction() as session:
             names = dict(session.execute(select(User.id, User.display_name)).all())
-            cases = session.scalars(
-                select(Case)
-                .join(
-                    CaseKeyGrant,
-                    (CaseKeyGrant.case_id == Case.id) & (CaseKeyGrant.user_id == principal.user_id),
-                )
-                .order_by(Case.opened_at)
-            ).all()
+            cases = session.scalars(query).all()
             lines = []
             for case in cases:
                 policy = self._policies.get(case.policy_pack, case.policy_version)
                 state = replay(policy, engine_events(stored_events(session, case), None))
                 today = local_date(now, policy.calendar)
-                duties = [
-                    DeadlineView(d.label, d.due_on, d.duty, d.overdue(today), d.cite)
-                    for d in deadlines(policy, state)
-                    if d.duty
-                ]
+                duties = [deadline_view(d, today) for d in deadlines(policy, state) if d.duty]
                 lines.append(
                     CaseLine(
                         case_id=case.id,
@@ -103,9 +112,9 @@ class DashboardService:
                         overdue=[d for d in duties if d.overdue],
                         due_this_week=[d for d in duties if not d.overdue and d.due_on <= today + WEEK],
                         next_due=min(duties, key=lambda d: d.due_on) if duties else None,
-                        awaiting_referral_decision=state.referred_on is not None
-                        and state.investigation_mode is None
-                        and Role.OVERSEER in principal.roles,
+                        awaiting_referral_decision=overseer
+                        and state.referred_on is not None
+                        and state.investigation_mode is None,
                     )
                 )
         open_lines = [line for line in lines if line.is_open]

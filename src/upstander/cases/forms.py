@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, Field, dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -23,6 +23,13 @@ from upstander.errors import InvalidInput
 TEXT_FIELDS = frozenset(
     {"reasons", "summary", "description", "grounds", "reporter_summary", "note", "message"}
 )
+
+
+def must_be_given(field: Field[Any], hint: object) -> bool:
+    """A field with no default is part of the step itself (a severity, a date served): it must be given."""
+    return field.default is MISSING and field.default_factory is MISSING and hint is not bool
+
+
 # Filled in by the system, never typed.
 GENERATED_FIELDS = frozenset({"allegation_id", "evidence_id"})
 
@@ -60,7 +67,12 @@ def _choices(
 
 
 def form_fields(
-    policy: Policy, state: CaseState, kind: str, today: date, investigators: Mapping[str, str]
+    policy: Policy,
+    state: CaseState,
+    kind: str,
+    today: date,
+    investigators: Mapping[str, str],
+    drafts: Mapping[str, str] | None = None,
 ) -> list[FieldSpec]:
     """The inputs of one step's form, in the dataclass's order."""
     cls = ACTION_TYPES[kind]
@@ -90,8 +102,17 @@ def form_fields(
             widget = "list"
         else:
             widget = "text"
-        default = today.isoformat() if widget == "date" else ""
-        result.append(FieldSpec(name, label, widget, name in required, tuple(choices.items()), default))
+        default = today.isoformat() if widget == "date" else (drafts or {}).get(name, "")
+        result.append(
+            FieldSpec(
+                name,
+                label,
+                widget,
+                name in required or must_be_given(field, hint),
+                tuple(choices.items()),
+                default,
+            )
+        )
     return result
 
 
@@ -136,9 +157,13 @@ def build_action(kind: str, raw: Mapping[str, Sequence[str]], state: CaseState) 
     errors: dict[str, str] = {}
     for field in fields(cls):
         try:
-            values[field.name] = _value(kind, field.name, hints[field.name], raw, state)
+            value = _value(kind, field.name, hints[field.name], raw, state)
         except ValueError as error:
             errors[field.name] = str(error)
+            continue
+        if must_be_given(field, hints[field.name]) and value in (None, "", (), frozenset()):
+            errors[field.name] = f"Please give {FIELD_LABELS.get(field.name, 'this')}."
+        values[field.name] = value
     if errors:
         raise InvalidInput("Some of the form needs correcting.", fields=errors)
     action: Action = cls(**values)

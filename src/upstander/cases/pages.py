@@ -93,11 +93,12 @@ async def take_step(
         name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form if name != "csrf_token"
     }
     try:
-        services.workflow.act(staff, case_id, kind, raw)
+        state = services.workflow.act(staff, case_id, kind, raw)
     except (InvalidInput, TransitionRefused, NotAllowed) as error:
         draft = {name: values[0] for name, values in raw.items() if values}
         return case_page(request, services, staff, case_id, error=error, open_step=kind, draft=draft)
-    label = kind.replace("_", " ")
+    spec = services.workflow.policies.get(state.policy_id, state.policy_version).action(kind)
+    label = spec.label if spec else kind.replace("_", " ")
     return redirect(f"/staff/cases/{case_id}?done={quote(label)}")
 
 

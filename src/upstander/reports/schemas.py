@@ -144,6 +144,7 @@ class ReporterReportOut(BaseModel):
     acknowledged_at: datetime | None
     acknowledge_by: datetime
     next_feedback_due: datetime
+    closed: bool
     anonymous: bool
     content: dict[str, Any]
     messages: list[MessageOut]

@@ -86,6 +86,7 @@ class ReporterView:
     acknowledged_at: datetime | None
     acknowledge_by: datetime
     next_feedback_due: datetime
+    closed: bool
     content: dict[str, Any]
     anonymous: bool
     messages: list[sealing.MessageView]
@@ -421,6 +422,7 @@ class ReportService:
                 received_at=report.received_at,
                 acknowledged_at=report.acknowledged_at,
                 acknowledge_by=rules.acknowledgement_due(report.received_at),
+                closed=report.status is ReportStatus.CLOSED,
                 next_feedback_due=rules.feedback_due(
                     report.received_at, report.acknowledged_at, report.last_feedback_at
                 ),
