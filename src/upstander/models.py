@@ -6,6 +6,7 @@ from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
 from upstander.db import Base
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
+from upstander.patterns.models import Allegation, Complainant, Complaint, SubjectLink
 from upstander.reports.models import (
     Attachment,
     IdempotencyRecord,
@@ -21,6 +22,7 @@ metadata = Base.metadata
 
 __all__ = [
     "AdvisoryListEntry",
+    "Allegation",
     "Attachment",
     "AuditCheckpoint",
     "AuditEntry",
@@ -29,6 +31,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseKeyGrant",
+    "Complainant",
+    "Complaint",
     "IdempotencyRecord",
     "Installation",
     "Message",
@@ -41,6 +45,7 @@ __all__ = [
     "Report",
     "ReportKeyGrant",
     "ReportSubject",
+    "SubjectLink",
     "User",
     "UserRole",
     "WebSession",

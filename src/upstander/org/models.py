@@ -55,6 +55,8 @@ class Person(Base):
         enum_column(EmploymentStatus), default=EmploymentStatus.SERVING
     )
     date_of_birth: Mapped[date | None]
+    # Some sources give only a year of birth (enough for age bands in equality statistics).
+    birth_year: Mapped[int | None]
     joined_on: Mapped[date | None]
     left_on: Mapped[date | None]
     ethnicity: Mapped[str | None] = mapped_column(String(80))
