@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parents[2] / "policies",
         description="The folder of policy packs (TOML); every installed pack and version stays readable",
     )
+    shared_data_dir: Path = Field(
+        default=Path(__file__).resolve().parents[3] / "shared" / "data",
+        description="Real public records to import (read in place, never copied into the repository)",
+    )
     audit_checkpoint_every: int = 100
     log_level: str = "INFO"
 
