@@ -103,6 +103,17 @@ class ReportView:
     case_reference: str | None
 
 
+def report_clocks(report: Report, now: datetime) -> tuple[rules.Clock, rules.Clock]:
+    """The two reporter clocks of a report: acknowledgement, then feedback (Directive 2019/1937, art. 9)."""
+    acknowledgement = rules.clock(
+        rules.acknowledgement_due(report.received_at), now, done=report.acknowledged_at is not None
+    )
+    feedback = rules.clock(
+        rules.feedback_due(report.received_at, report.acknowledged_at, report.last_feedback_at), now
+    )
+    return acknowledgement, feedback
+
+
 class HandlingService:
     def __init__(
         self,
@@ -141,17 +152,8 @@ class HandlingService:
                     anonymous=report.anonymous,
                     received_at=report.received_at,
                     status=report.status,
-                    acknowledgement=rules.clock(
-                        rules.acknowledgement_due(report.received_at),
-                        now,
-                        done=report.acknowledged_at is not None,
-                    ),
-                    feedback=rules.clock(
-                        rules.feedback_due(
-                            report.received_at, report.acknowledged_at, report.last_feedback_at
-                        ),
-                        now,
-                    ),
+                    acknowledgement=report_clocks(report, now)[0],
+                    feedback=report_clocks(report, now)[1],
                     case_reference=case_reference,
                     can_open=report.id in granted
                     or keyring.can_open_report(session, report, principal.user_id),
@@ -177,6 +179,7 @@ class HandlingService:
         with self._db.transaction() as session:
             report, key = self._report_and_key(session, principal, report_id)
             content = sealing.from_json(crypto.unseal(key, report.sealed_content))
+            acknowledgement, feedback = report_clocks(report, now)
             authors = dict(session.execute(select(User.id, User.display_name)).all())
             view = ReportView(
                 id=report.id,
@@ -195,15 +198,8 @@ class HandlingService:
                 received_at=report.received_at,
                 status=report.status,
                 acknowledged_at=report.acknowledged_at,
-                acknowledgement=rules.clock(
-                    rules.acknowledgement_due(report.received_at),
-                    now,
-                    done=report.acknowledged_at is not None,
-                ),
-                feedback=rules.clock(
-                    rules.feedback_due(report.received_at, report.acknowledged_at, report.last_feedback_at),
-                    now,
-                ),
+                acknowledgement=acknowledgement,
+                feedback=feedback,
                 what_happened=str(content.get("what_happened", "")),
                 when=str(content.get("when", "")),
                 where=str(content.get("where", "")),

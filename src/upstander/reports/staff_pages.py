@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from upstander import access
+from upstander.accounts.service import StaffPrincipal
 from upstander.errors import InvalidInput, PayloadTooLarge
 from upstander.reports import forms
 from upstander.reports.reporter_pages import file_response, form_page, submit_form
+from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
 
@@ -72,32 +75,20 @@ async def _text(request: Request, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-@router.post("/staff/reports/{report_id}/acknowledge", dependencies=[CsrfChecked])
-async def acknowledge(
-    request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+async def _step(
+    request: Request,
+    report_id: uuid.UUID,
+    staff: StaffPrincipal,
+    services: Services,
+    *,
+    draft_key: str,
+    text: str,
+    done: str,
+    do: Callable[[], object],
 ) -> Response:
-    message = await _text(request, "message")
+    """Run one handler step; a refusal shows the report again with the reason and the text typed."""
     try:
-        services.handling.acknowledge(staff, report_id, message)
-    except InvalidInput as error:
-        return report_page(
-            request,
-            staff,
-            services,
-            report_id,
-            error=error.detail,
-            draft={"acknowledge": message},
-            status_code=error.status,
-        )
-    return redirect(f"/staff/reports/{report_id}?done=acknowledged")
-
-
-@router.post("/staff/reports/{report_id}/replies", dependencies=[CsrfChecked])
-async def reply(request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep) -> Response:
-    form = await request.form()
-    text = await _text(request, "text")
-    try:
-        services.handling.reply(staff, report_id, text, await forms.read_files(form))
+        do()
     except (InvalidInput, PayloadTooLarge) as error:
         return report_page(
             request,
@@ -105,28 +96,58 @@ async def reply(request: Request, report_id: uuid.UUID, staff: PageStaff, servic
             services,
             report_id,
             error=error.detail,
-            draft={"reply": text},
+            draft={draft_key: text},
             status_code=error.status,
         )
-    return redirect(f"/staff/reports/{report_id}?done=replied")
+    return redirect(f"/staff/reports/{report_id}?done={done}")
+
+
+@router.post("/staff/reports/{report_id}/acknowledge", dependencies=[CsrfChecked])
+async def acknowledge(
+    request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+) -> Response:
+    message = await _text(request, "message")
+    return await _step(
+        request,
+        report_id,
+        staff,
+        services,
+        draft_key="acknowledge",
+        text=message,
+        done="acknowledged",
+        do=lambda: services.handling.acknowledge(staff, report_id, message),
+    )
+
+
+@router.post("/staff/reports/{report_id}/replies", dependencies=[CsrfChecked])
+async def reply(request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep) -> Response:
+    text = await _text(request, "text")
+    files = await forms.read_files(await request.form())
+    return await _step(
+        request,
+        report_id,
+        staff,
+        services,
+        draft_key="reply",
+        text=text,
+        done="replied",
+        do=lambda: services.handling.reply(staff, report_id, text, files),
+    )
 
 
 @router.post("/staff/reports/{report_id}/notes", dependencies=[CsrfChecked])
 async def note(request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep) -> Response:
     text = await _text(request, "text")
-    try:
-        services.handling.add_note(staff, report_id, text)
-    except InvalidInput as error:
-        return report_page(
-            request,
-            staff,
-            services,
-            report_id,
-            error=error.detail,
-            draft={"note": text},
-            status_code=error.status,
-        )
-    return redirect(f"/staff/reports/{report_id}?done=noted")
+    return await _step(
+        request,
+        report_id,
+        staff,
+        services,
+        draft_key="note",
+        text=text,
+        done="noted",
+        do=lambda: services.handling.add_note(staff, report_id, text),
+    )
 
 
 @router.get("/staff/reports/{report_id}/files/{attachment_id}")
