@@ -59,7 +59,9 @@ class Complainant(Base):
     __tablename__ = "complainants"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     sex: Mapped[str | None] = mapped_column(String(40))
     ethnicity: Mapped[str | None] = mapped_column(String(80))
@@ -73,7 +75,9 @@ class Allegation(Base):
     __table_args__ = (Index("ix_allegations_person_received", "person_id", "received_on"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
     source_ref: Mapped[str] = mapped_column(String(80))
     category: Mapped[str] = mapped_column(String(120))
     received_on: Mapped[date | None]
@@ -97,7 +101,9 @@ class SubjectLink(Base):
     __tablename__ = "subject_links"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    allegation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("allegations.id", ondelete="CASCADE"), index=True)
+    allegation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("allegations.id", ondelete="CASCADE"), index=True
+    )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
     status: Mapped[LinkStatus] = mapped_column(enum_column(LinkStatus))
     method: Mapped[str] = mapped_column(String(40))
