@@ -28,6 +28,8 @@ class Action(StrEnum):
     DISCLOSE_IDENTITY = "disclose_identity"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    LINK_SUBJECT = "link_subject"
+    VIEW_PERSON_HISTORY = "view_person_history"
     RUN_VETTING_CHECK = "run_vetting_check"
 
 
@@ -46,6 +48,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.DISCLOSE_IDENTITY: frozenset({R.CUSTODIAN}),
     Action.MANAGE_USERS: frozenset({R.ADMIN}),
     Action.VIEW_AUDIT: frozenset({R.OVERSEER, R.ADMIN}),
+    Action.LINK_SUBJECT: frozenset({R.HANDLER, R.DECISION_MAKER}),
+    Action.VIEW_PERSON_HISTORY: frozenset({R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
     Action.RUN_VETTING_CHECK: frozenset({R.VETTING, R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
 }
 
@@ -67,6 +71,8 @@ REFUSALS: Mapping[Action, str] = {
     Action.DISCLOSE_IDENTITY: "Only the custodian can disclose a reporter's identity.",
     Action.MANAGE_USERS: "Only an administrator can manage users.",
     Action.VIEW_AUDIT: "Only the overseer and administrators can inspect the audit log.",
+    Action.LINK_SUBJECT: "Only a case handler or a decision maker can link an allegation to a staff record.",
+    Action.VIEW_PERSON_HISTORY: "Only the professional standards team and the overseer see a person's history.",
     Action.RUN_VETTING_CHECK: "Only the vetting unit, the professional standards team and the overseer can run vetting checks.",
 }
 

@@ -16,6 +16,8 @@ from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
 from upstander.config import Settings, load_settings
 from upstander.org import api as org_api
+from upstander.patterns import api as patterns_api
+from upstander.patterns import pages as patterns_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.services import Services, build_services
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         accounts_pages.router,
         staff_pages.router,
         cases_pages.router,
+        patterns_pages.router,
+        patterns_api.router,
         reports_api.router,
         accounts_api.router,
         cases_api.router,

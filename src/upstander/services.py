@@ -15,6 +15,7 @@ from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.keyfiles import ServerSecrets, audit_signing_seed
 from upstander.org.lists import VettingService
+from upstander.patterns.service import LinkingService
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
@@ -28,6 +29,7 @@ class Services:
     audit: AuditLog
     accounts: AccountService
     reports: ReportService
+    linking: LinkingService
     handling: HandlingService
     cases: CaseService
     workflow: WorkflowService
@@ -43,7 +45,8 @@ def build_services(
     database = database or Database.from_url(settings.resolved_database_url)
     secrets = ServerSecrets.load(settings)
     audit = AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
-    reports = ReportService(database, settings, secrets, audit, clock)
+    linking = LinkingService(database, audit, clock)
+    reports = ReportService(database, settings, secrets, audit, linking, clock)
     workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
     return Services(
         settings=settings,
@@ -52,7 +55,8 @@ def build_services(
         audit=audit,
         accounts=AccountService(database, settings, secrets, audit, clock),
         reports=reports,
-        handling=HandlingService(database, reports.limits, audit, workflow, clock),
+        linking=linking,
+        handling=HandlingService(database, reports.limits, audit, workflow, linking, clock),
         cases=CaseService(database, audit, workflow, clock),
         workflow=workflow,
         dashboard=DashboardService(database, workflow.policies, clock),

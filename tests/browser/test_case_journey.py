@@ -193,7 +193,7 @@ def test_a_case_walked_from_report_to_outcome_through_the_pages(
     page = desk.page
     expect(page.get_by_role("heading", name="Report inbox")).to_be_visible()
     page.get_by_role("row").filter(has_text=reference).get_by_role("link", name=reference).click()
-    expect(page.get_by_text("linked staff record")).to_be_visible()
+    expect(page.get_by_text("see everything ever alleged against them")).to_be_visible()
     page.get_by_role("button", name="Open a case from this report").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Case C-"))).to_be_visible()
     case = _case_path(page)

@@ -37,6 +37,7 @@ from upstander.db import Database, utcnow
 from upstander.errors import NotFound
 from upstander.org import lists
 from upstander.org.models import EmploymentStatus, Person
+from upstander.patterns.models import Allegation, Complaint
 from upstander.reports.models import MessageAuthor, Report, ReportStatus, ReportSubject
 from upstander.reports.service import HANDLERS_NAME, add_message
 
@@ -408,6 +409,8 @@ def _on(event: Event) -> date:
 
 
 def _investigator_can_read(fx: _Effects, event: Event) -> None:
+    """The investigator gets the case key; the allegations count as investigated from now."""
+    _reached(2)(fx, event)
     investigator = fx.session.get(User, uuid.UUID(str(event.fields["investigator_id"])))
     if investigator is not None:
         keyring.grant_case_key(
@@ -506,8 +509,61 @@ def _concluded(fx: _Effects, event: Event) -> None:
         )
 
 
+def _allegations(fx: _Effects) -> list[Allegation]:
+    report_ids = [report.id for report in fx.reports]
+    if not report_ids:
+        return []
+    return list(
+        fx.session.scalars(select(Allegation).join(Complaint).where(Complaint.report_id.in_(report_ids)))
+    )
+
+
+def _reached(rank: int) -> Callable[[_Effects, Event], None]:
+    """Record how far the case's allegations went, for stage statistics (equality/stages.py)."""
+
+    def advance(fx: _Effects, event: Event) -> None:
+        if event.kind == "case_to_answer_decided" and event.fields.get("finding") == "no_case_to_answer":
+            return
+        for allegation in _allegations(fx):
+            allegation.stage_rank = max(allegation.stage_rank, rank)
+
+    return advance
+
+
+def _referred(fx: _Effects, _event: Event) -> None:
+    for allegation in _allegations(fx):
+        allegation.referred_to_overseer = True
+
+
+def _finding(fx: _Effects, event: Event) -> None:
+    finding = str(event.fields.get("finding") or "")
+    for allegation in _allegations(fx):
+        allegation.finding = finding
+        if finding and finding != "not_proven":
+            allegation.stage_rank = max(allegation.stage_rank, 4)
+
+
+def _outcome(fx: _Effects, event: Event) -> None:
+    for allegation in _allegations(fx):
+        allegation.sanction = str(event.fields.get("sanction") or "") or None
+        allegation.outcome = allegation.sanction
+
+
+def _closed(fx: _Effects, event: Event) -> None:
+    for allegation in _allegations(fx):
+        allegation.closed_on = _on(event)
+        if allegation.outcome is None:
+            allegation.outcome = str(event.fields.get("closure") or "closed")
+    _concluded(fx, event)
+
+
 CONSEQUENCES: dict[str, Callable[[_Effects, Event], None]] = {
-    "closure_confirmed": _concluded,
+    "severity_assessed": _reached(1),
+    "overseer_referral_made": _referred,
+    "case_to_answer_decided": _reached(3),
+    "finding_recorded": _finding,
+    "outcome_recorded": _outcome,
+    "closure_confirmed": _closed,
     "investigator_assigned": _investigator_can_read,
     "report_acknowledged": _reports_acknowledged,
     "reporter_told": _reporters_told,

@@ -261,6 +261,22 @@ def _best_name(query: VettingQuery, record: Identity) -> _NameResult:
     return best
 
 
+@dataclass(frozen=True)
+class NameLikeness:
+    """How close a described name is to a record's names, for ranking candidates (not for verdicts)."""
+
+    family_matches: bool
+    score: float
+    reason: str
+
+
+def name_likeness(given: str, family: str, record: Identity) -> NameLikeness:
+    """The family name the same or alike (under any of the record's names), whatever the given name:
+    a reporter may know a colleague by a nickname."""
+    name = _best_name(VettingQuery(purpose=Purpose.TRANSFER, given_name=given, family_name=family), record)
+    return NameLikeness(name.level >= _Name.FAMILY_BUT_GIVEN_DIFFERS, name.score, name.words)
+
+
 def _dates_near(a: date, b: date) -> bool:
     """One digit mistyped, or day and month swapped: the usual slips in a date of birth."""
     one_digit = sum(x != y for x, y in zip(a.isoformat(), b.isoformat(), strict=True)) == 1

@@ -23,7 +23,8 @@ from upstander.cases.models import Case
 from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
-from upstander.org.models import OrgUnit, Person
+from upstander.patterns.linking import Described, Suggestion
+from upstander.patterns.service import LinkingService
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import clean_file
 from upstander.reports.models import (
@@ -34,7 +35,6 @@ from upstander.reports.models import (
     Report,
     ReportKeyGrant,
     ReportStatus,
-    ReportSubject,
 )
 from upstander.reports.service import HANDLERS_NAME, _attachments, _messages, add_message
 
@@ -66,6 +66,9 @@ class SubjectView:
     unit: str
     person_id: uuid.UUID | None
     linked_record: str | None
+    allegation_id: uuid.UUID | None
+    link_status: str | None
+    suggestions: list[Suggestion]
 
 
 @dataclass(frozen=True)
@@ -121,10 +124,12 @@ class HandlingService:
         limits: rules.Limits,
         audit: AuditLog,
         workflow: WorkflowService,
+        linking: LinkingService,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
         self._workflow = workflow
+        self._linking = linking
         self._limits = limits
         self._audit = audit
         self._clock = clock
@@ -203,7 +208,7 @@ class HandlingService:
                 what_happened=str(content.get("what_happened", "")),
                 when=str(content.get("when", "")),
                 where=str(content.get("where", "")),
-                subjects=_subjects(session, report, content),
+                subjects=self._subjects(session, report, content),
                 messages=[
                     sealing.MessageView(
                         id=row.id,
@@ -333,6 +338,26 @@ class HandlingService:
             )
             return note.id
 
+    def _subjects(self, session: Session, report: Report, content: dict[str, Any]) -> list[SubjectView]:
+        """The sealed descriptions, each beside its standing link or the ranked records it may mean."""
+        described = [
+            Described(str(s.get("name") or ""), str(s.get("staff_number") or ""), str(s.get("unit") or ""))
+            for s in content.get("subjects") or []
+        ]
+        return [
+            SubjectView(
+                name=card.described.name,
+                staff_number=card.described.staff_number,
+                unit=card.described.unit,
+                person_id=card.linked_person_id,
+                linked_record=card.linked_label,
+                allegation_id=card.allegation_id,
+                link_status=card.link_status,
+                suggestions=card.suggestions,
+            )
+            for card in self._linking.cards(session, report, described)
+        ]
+
     def download(
         self, principal: StaffPrincipal, report_id: uuid.UUID, attachment_id: uuid.UUID
     ) -> sealing.OpenedFile:
@@ -344,39 +369,3 @@ class HandlingService:
             opened = sealing.open_attachment(row, crypto.unseal(key, row.sealed_key_for_report))
             self._audit.record(session, principal.actor, "attachment.downloaded", "attachment", row.id)
             return opened
-
-
-def _subjects(session: Session, report: Report, content: dict[str, Any]) -> list[SubjectView]:
-    """The sealed descriptions, each beside the staff record it was linked to at intake (by position)."""
-    described = list(content.get("subjects") or [])
-    links = dict(
-        session.execute(
-            select(ReportSubject.position, ReportSubject.person_id).where(
-                ReportSubject.report_id == report.id
-            )
-        ).all()
-    )
-    records: dict[uuid.UUID, str] = {}
-    person_ids = [pid for pid in links.values() if pid is not None]
-    if person_ids:
-        for person, unit_name in session.execute(
-            select(Person, OrgUnit.name)
-            .outerjoin(OrgUnit, OrgUnit.id == Person.unit_id)
-            .where(Person.id.in_(person_ids))
-        ):
-            records[person.id] = (
-                f"{person.rank} {person.full_name} ({person.staff_number}, {unit_name or 'no unit'})"
-            )
-    views = []
-    for position, described_subject in enumerate(described):
-        person_id = links.get(position)
-        views.append(
-            SubjectView(
-                name=str(described_subject.get("name") or ""),
-                staff_number=str(described_subject.get("staff_number") or ""),
-                unit=str(described_subject.get("unit") or ""),
-                person_id=person_id,
-                linked_record=records.get(person_id) if person_id else None,
-            )
-        )
-    return views

@@ -177,12 +177,23 @@ class NoteOut(BaseModel):
     text: str
 
 
+class SuggestionOut(BaseModel):
+    person_id: uuid.UUID
+    label: str
+    strength: int
+    score: int
+    reasons: str
+
+
 class SubjectOut(BaseModel):
     name: str
     staff_number: str
     unit: str
     person_id: uuid.UUID | None
     linked_record: str | None
+    allegation_id: uuid.UUID | None
+    link_status: str | None
+    suggestions: list[SuggestionOut]
 
 
 class ReportOut(BaseModel):

@@ -34,6 +34,7 @@ from upstander.errors import (
 )
 from upstander.keyfiles import ServerSecrets
 from upstander.org.models import Person
+from upstander.patterns.service import LinkingService
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import clean_file
 from upstander.reports.models import (
@@ -100,9 +101,11 @@ class ReportService:
         settings: Settings,
         secrets: ServerSecrets,
         audit: AuditLog,
+        linking: LinkingService,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
+        self._linking = linking
         self._secrets = secrets
         self._settings = settings
         self._audit = audit
@@ -255,10 +258,13 @@ class ReportService:
             )
             session.add(report)
             session.flush()
+            links = []
             for position, subject in enumerate(submission.subjects):
                 if not subject.is_empty:
                     person_id = _linked_person(session, subject, position)
                     session.add(ReportSubject(report_id=report.id, position=position, person_id=person_id))
+                    links.append((position, person_id, "picked" if subject.person_id else "staff_number"))
+            self._linking.record_report(session, report, links)
             for encrypted in prepared.files:
                 session.add(
                     sealing.attachment_row(

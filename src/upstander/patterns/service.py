@@ -1,0 +1,294 @@
+"""Linking allegations to people, and a person's whole history across years, units and channels."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from upstander import access
+from upstander.accounts.service import StaffPrincipal
+from upstander.audit.service import AuditLog
+from upstander.cases.models import Case
+from upstander.db import Database, utcnow
+from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.org.models import OrgUnit, Person
+from upstander.org.vetting import Identity
+from upstander.patterns.linking import Candidate, Described, Suggestion, suggest
+from upstander.patterns.models import Allegation, Complaint, ComplaintChannel, LinkStatus, SubjectLink
+from upstander.reports.models import Report
+
+SOURCE = "upstander"
+MIN_REASONS = 10
+STANDING = (LinkStatus.LINKED, LinkStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class SubjectCard:
+    """One person a report is about: what the reporter said, the standing link, and suggestions."""
+
+    allegation_id: uuid.UUID | None
+    described: Described
+    linked_person_id: uuid.UUID | None
+    linked_label: str | None
+    link_status: str | None
+    suggestions: list[Suggestion]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    allegation_id: uuid.UUID
+    received_on: date | None
+    incident_on: date | None
+    channel: str
+    source: str
+    source_ref: str
+    category: str
+    finding: str | None
+    outcome: str | None
+    link: str
+    case_reference: str | None
+    case_stage: str | None
+
+
+@dataclass(frozen=True)
+class PersonHistory:
+    person_id: uuid.UUID
+    label: str
+    employment_status: str
+    entries: list[HistoryEntry]
+
+
+def person_label(person: Person, unit_name: str | None) -> str:
+    return f"{person.rank} {person.full_name} ({person.staff_number}, {unit_name or 'no unit'})"
+
+
+def _unit_chain(
+    session: Session, unit_id: uuid.UUID | None, cache: dict[uuid.UUID, OrgUnit]
+) -> tuple[str, ...]:
+    names = []
+    while unit_id is not None:
+        unit = cache.get(unit_id) or session.get(OrgUnit, unit_id)
+        if unit is None:
+            break
+        cache[unit_id] = unit
+        names.append(unit.name)
+        unit_id = unit.parent_id
+    return tuple(names)
+
+
+class LinkingService:
+    def __init__(self, database: Database, audit: AuditLog, clock: Callable[[], datetime] = utcnow) -> None:
+        self._db = database
+        self._audit = audit
+        self._clock = clock
+
+    # --- inside other use cases' transactions -------------------------------------------------
+
+    def record_report(
+        self, session: Session, report: Report, links: Sequence[tuple[int, uuid.UUID | None, str]]
+    ) -> None:
+        """Every internal report becomes a complaint with one allegation per person it names.
+
+        `links` is (position, person id or None, how it was linked) per subject. What the reporter
+        wrote about the person stays sealed in the report; only the link is plain.
+        """
+        complaint = Complaint(
+            source=SOURCE,
+            source_ref=report.reference,
+            channel=ComplaintChannel.INTERNAL_REPORT,
+            received_on=report.received_at.date(),
+            report_id=report.id,
+        )
+        session.add(complaint)
+        session.flush()
+        for position, person_id, method in links:
+            allegation = Allegation(
+                complaint_id=complaint.id,
+                source_ref=f"{report.reference}/{position}",
+                category=report.category.value,
+                received_on=report.received_at.date(),
+                person_id=person_id,
+                described={"position": position},
+            )
+            session.add(allegation)
+            session.flush()
+            if person_id is not None:
+                session.add(
+                    SubjectLink(
+                        allegation_id=allegation.id,
+                        person_id=person_id,
+                        status=LinkStatus.LINKED,
+                        method=method,
+                        score=1.0,
+                        reasons=f"linked at intake by {method.replace('_', ' ')}",
+                    )
+                )
+
+    def cards(self, session: Session, report: Report, described: Sequence[Described]) -> list[SubjectCard]:
+        """The subjects of a report with their links and, where unlinked, ranked suggestions."""
+        allegations = {
+            int(a.described.get("position", -1)): a
+            for a in session.scalars(
+                select(Allegation).join(Complaint).where(Complaint.report_id == report.id)
+            )
+        }
+        people_cache: dict[uuid.UUID, OrgUnit] = {}
+        cards = []
+        candidates: list[Candidate] | None = None
+        for position, description in enumerate(described):
+            allegation = allegations.get(position)
+            links = (
+                list(session.scalars(select(SubjectLink).where(SubjectLink.allegation_id == allegation.id)))
+                if allegation
+                else []
+            )
+            standing = next((link for link in reversed(links) if link.status in STANDING), None)
+            label = None
+            if standing is not None:
+                person = session.get_one(Person, standing.person_id)
+                label = person_label(
+                    person, (_unit_chain(session, person.unit_id, people_cache) or (None,))[0]
+                )
+            suggestions: list[Suggestion] = []
+            if allegation is not None and standing is None:
+                if candidates is None:
+                    candidates = self._candidates(session, people_cache)
+                rejected = frozenset(link.person_id for link in links if link.status is LinkStatus.REJECTED)
+                suggestions = suggest(description, candidates, rejected)
+            cards.append(
+                SubjectCard(
+                    allegation.id if allegation else None,
+                    description,
+                    standing.person_id if standing else None,
+                    label,
+                    standing.status.value if standing else None,
+                    suggestions,
+                )
+            )
+        return cards
+
+    def _candidates(self, session: Session, cache: dict[uuid.UUID, OrgUnit]) -> list[Candidate]:
+        people = session.scalars(select(Person)).all()
+        result = []
+        for person in people:
+            units = _unit_chain(session, person.unit_id, cache)
+            result.append(
+                Candidate(
+                    person.id,
+                    Identity(
+                        person.given_name,
+                        person.family_name,
+                        person.staff_number,
+                        tuple(person.other_names or ()),
+                        person.date_of_birth,
+                    ),
+                    units,
+                    person_label(person, units[0] if units else None),
+                )
+            )
+        return result
+
+    # --- use cases ----------------------------------------------------------------------------
+
+    def decide(
+        self,
+        principal: StaffPrincipal,
+        allegation_id: uuid.UUID,
+        person_id: uuid.UUID,
+        *,
+        confirm: bool,
+        reasons: str,
+    ) -> None:
+        """Confirm or reject a suggested link, with the reason recorded. A link is never deleted:
+        a later decision stands over an earlier one, and both stay in the record."""
+        access.require(principal.roles, access.Action.LINK_SUBJECT)
+        if len(reasons.strip()) < MIN_REASONS:
+            raise InvalidInput(
+                "Say why, in a sentence: the reason is kept with the link.", fields={"reasons": "too short"}
+            )
+        now = self._clock()
+        with self._db.transaction() as session:
+            allegation = session.get(Allegation, allegation_id)
+            person = session.get(Person, person_id)
+            if allegation is None or person is None:
+                raise NotFound("There is no such allegation or staff record.")
+            if confirm and allegation.person_id not in (None, person_id):
+                raise Conflict("This allegation is already linked to someone else; reject that link first.")
+            status = LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED
+            session.add(
+                SubjectLink(
+                    allegation_id=allegation.id,
+                    person_id=person.id,
+                    status=status,
+                    method="handler",
+                    score=1.0,
+                    reasons=reasons.strip(),
+                    decided_by_id=principal.user_id,
+                    decided_at=now,
+                )
+            )
+            if confirm:
+                allegation.person_id = person.id
+            elif allegation.person_id == person.id:
+                allegation.person_id = None
+            self._audit.record(
+                session,
+                principal.actor,
+                f"subject_link.{status.value}",
+                "allegation",
+                allegation.id,
+                {"person": str(person.id)},
+            )
+
+    def history(self, principal: StaffPrincipal, person_id: uuid.UUID) -> PersonHistory:
+        """Every allegation ever linked to this person, whatever its outcome or channel; the read is audited."""
+        access.require(principal.roles, access.Action.VIEW_PERSON_HISTORY)
+        with self._db.transaction() as session:
+            person = session.get(Person, person_id)
+            if person is None:
+                raise NotFound("There is no such staff record.")
+            unit = session.get(OrgUnit, person.unit_id) if person.unit_id else None
+            rows = session.execute(
+                select(Allegation, Complaint, Case.reference, Case.stage)
+                .join(Complaint, Complaint.id == Allegation.complaint_id)
+                .outerjoin(Report, Report.id == Complaint.report_id)
+                .outerjoin(Case, Case.id == Report.case_id)
+                .where(Allegation.person_id == person.id)
+                .order_by(Allegation.received_on, Complaint.source_ref)
+            ).all()
+            entries = [
+                HistoryEntry(
+                    allegation.id,
+                    allegation.received_on,
+                    allegation.incident_on,
+                    complaint.channel.value,
+                    complaint.source,
+                    complaint.source_ref,
+                    allegation.category,
+                    allegation.finding,
+                    allegation.outcome,
+                    "linked",
+                    case_reference,
+                    case_stage,
+                )
+                for allegation, complaint, case_reference, case_stage in rows
+            ]
+            self._audit.record(
+                session,
+                principal.actor,
+                "person.history_read",
+                "person",
+                person.id,
+                {"allegations": len(entries)},
+            )
+            return PersonHistory(
+                person.id,
+                person_label(person, unit.name if unit else None),
+                person.employment_status.value,
+                entries,
+            )
