@@ -15,6 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from common.clock import FakeClock
@@ -24,6 +26,10 @@ from upstander.app import create_app
 from upstander.config import KdfCost, Settings
 from upstander.db import Base, Database
 from upstander.services import Services, build_services
+
+# A shared 2-core machine makes timings noisy: a property test is judged on its examples, not its speed.
+hypothesis_settings.register_profile("upstander", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("upstander")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "UPSTANDER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
