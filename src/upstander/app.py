@@ -20,6 +20,8 @@ from upstander.patterns import api as patterns_api
 from upstander.patterns import pages as patterns_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
+from upstander.safeguarding import api as safeguarding_api
+from upstander.safeguarding import pages as safeguarding_pages
 from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
 from upstander.web.deps import Cookies
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         accounts_api.router,
         cases_api.router,
         org_api.router,
+        safeguarding_pages.router,
+        safeguarding_api.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

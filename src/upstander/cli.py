@@ -11,12 +11,14 @@ from upstander.audit import cli as audit_cli
 from upstander.cases import cli as cases_cli
 from upstander.config import load_settings
 from upstander.org import cli as org_cli
+from upstander.safeguarding import cli as safeguarding_cli
 
 app = typer.Typer(help="Upstander: secure misconduct reporting and case handling.", no_args_is_help=True)
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(accounts_cli.app, name="users")
 app.add_typer(cases_cli.app, name="cases")
 app.command("vet")(org_cli.vet)
+app.add_typer(safeguarding_cli.app, name="postings")
 console = Console()
 
 

@@ -247,6 +247,11 @@ def seed(services: Services, *, only_if_empty: bool, console: Console) -> bool:
             is_demo=True,
         )
     _seed_reports(services, people, console)
+    welfare = unlock_principal(services.database, services.settings, "welfare", DEMO_PASSWORD)
+    reasons = "Witness and subject in a bullying report; the witness asked not to share a team or shift."
+    services.safeguarding.make_order(
+        welfare, people[0].id, people[1].id, reasons, "until the case closes", ["team", "shift"]
+    )
     return True
 
 

@@ -17,6 +17,7 @@ from upstander.reports.models import (
     ReportKeyGrant,
     ReportSubject,
 )
+from upstander.safeguarding.models import Posting, PostingChange, SeparationOrder
 
 metadata = Base.metadata
 
@@ -41,10 +42,13 @@ __all__ = [
     "OrgKeyGrant",
     "OrgUnit",
     "Person",
+    "Posting",
+    "PostingChange",
     "RateLimitWindow",
     "Report",
     "ReportKeyGrant",
     "ReportSubject",
+    "SeparationOrder",
     "SubjectLink",
     "User",
     "UserRole",

@@ -19,6 +19,7 @@ from upstander.patterns.service import LinkingService
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
+from upstander.safeguarding.service import SafeguardingService
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Services:
     dashboard: DashboardService
     identities: IdentityService
     vetting: VettingService
+    safeguarding: SafeguardingService
     clock: Callable[[], datetime]
 
 
@@ -62,5 +64,6 @@ def build_services(
         dashboard=DashboardService(database, workflow.policies, clock),
         identities=IdentityService(database, audit, clock),
         vetting=VettingService(database, audit, clock),
+        safeguarding=SafeguardingService(database, audit, clock),
         clock=clock,
     )

@@ -22,6 +22,7 @@ class Role(StrEnum):
     ANALYST = "analyst"
     ADMIN = "admin"
     VETTING = "vetting"
+    HR = "hr"
 
 
 def enum_column(enum: type[StrEnum], length: int = 40) -> Enum:

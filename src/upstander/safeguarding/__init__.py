@@ -1,0 +1,1 @@
+"""Safeguarding: separation orders between people and the posting service that enforces them."""

@@ -1,0 +1,94 @@
+"""Separation orders between people, each person's current posting, and the history of postings.
+
+An order keeps two people apart: out of the same team, off the same shift in the same unit, or
+both. The pair is stored ordered (`person_a_id < person_b_id`), so an order between A and B is
+the same as one between B and A. Orders are never deleted: ending one records who, when and why.
+
+A posting changes only through the safeguarding service, and every change leaves a history row;
+a change that a decision maker let through despite an order is an override, kept with its reasons
+for the overseer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from upstander.accounts.models import enum_column
+from upstander.db import Base, utcnow
+
+
+class PostingSource(StrEnum):
+    """How a posting change arrived: one change through the service, or a roster import."""
+
+    CHANGE = "change"
+    IMPORT = "import"
+
+
+class SeparationOrder(Base):
+    __tablename__ = "separation_orders"
+    __table_args__ = (
+        CheckConstraint("person_a_id < person_b_id", name="ordered_pair"),
+        CheckConstraint("separate_teams OR separate_shifts", name="some_separation"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    person_a_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    person_b_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    separate_teams: Mapped[bool]
+    separate_shifts: Mapped[bool]
+    made_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reasons: Mapped[str] = mapped_column(Text)
+    end_condition: Mapped[str] = mapped_column(String(200))
+    ends_on: Mapped[date | None]
+    ended_at: Mapped[datetime | None]
+    ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def reference(self) -> str:
+        return order_reference(self.id)
+
+
+def order_reference(order_id: uuid.UUID) -> str:
+    """The label people use for an order; it says nothing about the case or the people."""
+    return f"SO-{order_id.hex[:8].upper()}"
+
+
+class Posting(Base):
+    """Where a person works now: a team (or a unit without teams) and a shift pattern."""
+
+    __tablename__ = "postings"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
+    shift_pattern: Mapped[str] = mapped_column(String(40))
+    since: Mapped[datetime]
+    set_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class PostingChange(Base):
+    """One change of a posting. An override names the orders it went against, with the decision
+    maker's reasons; the overseer reviews every one."""
+
+    __tablename__ = "posting_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    from_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
+    from_shift: Mapped[str | None] = mapped_column(String(40))
+    to_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    to_shift: Mapped[str] = mapped_column(String(40))
+    changed_at: Mapped[datetime]
+    changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[PostingSource] = mapped_column(enum_column(PostingSource, length=16))
+    override: Mapped[bool] = mapped_column(default=False, index=True)
+    override_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    overridden_order_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
