@@ -17,7 +17,6 @@ from upstander.safeguarding.results import RosterReport
 app = typer.Typer(
     help="Postings: where people work, checked against separation orders.", no_args_is_help=True
 )
-console = Console()
 
 
 @app.command("import")
@@ -38,7 +37,7 @@ def import_roster(
     try:
         report = services.safeguarding.import_roster(roster, Actor.system("cli"))
     except DomainError as error:
-        console.print(f"[bold red]{error.detail}[/]")
+        Console().print(f"[bold red]{error.detail}[/]")
         raise typer.Exit(code=2) from error
     finally:
         services.database.dispose()
@@ -47,7 +46,7 @@ def import_roster(
 
 
 def show(report: RosterReport) -> None:
-    console.print(
+    Console().print(
         f"{report.rows_read} rows read: {report.postings_changed} postings recorded, "
         f"{report.postings_unchanged} unchanged, {len(report.problems)} not used. "
         f"{report.orders_in_force} separation orders in force."
@@ -58,9 +57,9 @@ def show(report: RosterReport) -> None:
             table.add_column(column, overflow="fold")
         for problem in report.problems:
             table.add_row(str(problem.line), problem.value, problem.problem)
-        console.print(table)
+        Console().print(table)
     if not report.conflicts:
-        console.print("[bold green]No separated people are together.[/]")
+        Console().print("[bold green]No separated people are together.[/]")
         return
     table = Table(title=f"Separated people who are together ({len(report.conflicts)})")
     for column in (
@@ -81,5 +80,5 @@ def show(report: RosterReport) -> None:
             f"{line.other_team}, {line.other_shift or 'shift not known'}",
             line.reason,
         )
-    console.print(table)
-    console.print(f"[bold red]{len(report.conflicts)} conflicts with separation orders.[/]")
+    Console().print(table)
+    Console().print(f"[bold red]{len(report.conflicts)} conflicts with separation orders.[/]")
