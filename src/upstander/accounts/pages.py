@@ -78,4 +78,6 @@ def staff_home(request: Request, staff: PageStaff) -> Response:
         return redirect("/staff/identities")
     if staff.has(Role.INVESTIGATOR):
         return redirect("/staff/cases")
+    if staff.has(Role.WELFARE):
+        return redirect("/staff/separation-orders")
     return render(request, "staff_home.html")
