@@ -31,6 +31,7 @@ class Action(StrEnum):
     LINK_SUBJECT = "link_subject"
     VIEW_PERSON_HISTORY = "view_person_history"
     RUN_VETTING_CHECK = "run_vetting_check"
+    VIEW_STATISTICS = "view_statistics"
     MAKE_SEPARATION_ORDER = "make_separation_order"
     READ_SEPARATION_ORDERS = "read_separation_orders"
     CHANGE_POSTING = "change_posting"
@@ -56,6 +57,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.LINK_SUBJECT: frozenset({R.HANDLER, R.DECISION_MAKER}),
     Action.VIEW_PERSON_HISTORY: frozenset({R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
     Action.RUN_VETTING_CHECK: frozenset({R.VETTING, R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
+    Action.VIEW_STATISTICS: frozenset({R.ANALYST, R.OVERSEER}),
     Action.MAKE_SEPARATION_ORDER: frozenset({R.HANDLER, R.WELFARE}),
     Action.READ_SEPARATION_ORDERS: frozenset({R.HANDLER, R.WELFARE, R.DECISION_MAKER, R.OVERSEER}),
     Action.CHANGE_POSTING: frozenset({R.HR, R.WELFARE, R.HANDLER, R.DECISION_MAKER}),
@@ -84,6 +86,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.LINK_SUBJECT: "Only a case handler or a decision maker can link an allegation to a staff record.",
     Action.VIEW_PERSON_HISTORY: "Only the professional standards team and the overseer see a person's history.",
     Action.RUN_VETTING_CHECK: "Only the vetting unit, the professional standards team and the overseer can run vetting checks.",
+    Action.VIEW_STATISTICS: "Only analysts and the overseer see exact statistics; everyone can see the published figures at /transparency.",
     Action.MAKE_SEPARATION_ORDER: "Only a case handler or a welfare officer can make or end a separation order.",
     Action.READ_SEPARATION_ORDERS: "Only welfare, the professional standards team, decision makers and the overseer can read separation orders.",
     Action.CHANGE_POSTING: "Only HR, welfare, the professional standards team or a decision maker can change or check a posting.",

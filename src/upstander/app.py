@@ -15,6 +15,8 @@ from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
 from upstander.config import Settings, load_settings
+from upstander.equality import api as statistics_api
+from upstander.equality import pages as statistics_pages
 from upstander.org import api as org_api
 from upstander.patterns import api as patterns_api
 from upstander.patterns import pages as patterns_pages
@@ -71,12 +73,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         accounts_pages.router,
         staff_pages.router,
         cases_pages.router,
+        statistics_pages.router,
         patterns_pages.router,
         patterns_api.router,
         reports_api.router,
         accounts_api.router,
         cases_api.router,
         org_api.router,
+        statistics_api.router,
         safeguarding_pages.router,
         safeguarding_api.router,
     ):

@@ -10,7 +10,10 @@ from upstander.accounts import cli as accounts_cli
 from upstander.audit import cli as audit_cli
 from upstander.cases import cli as cases_cli
 from upstander.config import load_settings
+from upstander.equality import cli as equality_cli
+from upstander.imports import cli as imports_cli
 from upstander.org import cli as org_cli
+from upstander.patterns import cli as patterns_cli
 from upstander.safeguarding import cli as safeguarding_cli
 
 app = typer.Typer(help="Upstander: secure misconduct reporting and case handling.", no_args_is_help=True)
@@ -18,7 +21,10 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(accounts_cli.app, name="users")
 app.add_typer(cases_cli.app, name="cases")
 app.command("vet")(org_cli.vet)
+app.command("stats")(equality_cli.stats)
 app.add_typer(safeguarding_cli.app, name="postings")
+app.command("import")(imports_cli.import_records)
+app.add_typer(patterns_cli.app, name="patterns")
 console = Console()
 
 

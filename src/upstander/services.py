@@ -13,6 +13,7 @@ from upstander.cases.service import CaseService
 from upstander.cases.workflow import PolicyRegistry, WorkflowService
 from upstander.config import Settings
 from upstander.db import Database, utcnow
+from upstander.equality.service import StatisticsService
 from upstander.keyfiles import ServerSecrets, audit_signing_seed
 from upstander.org.lists import VettingService
 from upstander.patterns.service import LinkingService
@@ -37,6 +38,7 @@ class Services:
     dashboard: DashboardService
     identities: IdentityService
     vetting: VettingService
+    statistics: StatisticsService
     safeguarding: SafeguardingService
     clock: Callable[[], datetime]
 
@@ -64,6 +66,7 @@ def build_services(
         dashboard=DashboardService(database, workflow.policies, clock),
         identities=IdentityService(database, audit, clock),
         vetting=VettingService(database, audit, clock),
+        statistics=StatisticsService(database, clock),
         safeguarding=SafeguardingService(database, audit, clock),
         clock=clock,
     )

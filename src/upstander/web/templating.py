@@ -15,6 +15,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "reports" / "templates",
     PACKAGE / "accounts" / "templates",
     PACKAGE / "cases" / "templates",
+    PACKAGE / "equality" / "templates",
     PACKAGE / "safeguarding" / "templates",
     PACKAGE / "patterns" / "templates",
 ]
