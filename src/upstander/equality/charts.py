@@ -58,7 +58,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[PublishedValue
     axes.barh(positions, lengths, color=BAR, height=0.6)
     longest = max(lengths, default=0) or 1
     for position, value in zip(positions, values, strict=True):
-        shown = SUPPRESSED_MARK if value.value is None else str(value.value)
+        shown = SUPPRESSED_MARK if value.value is None else f"{value.value:,}"
         axes.text(
             (value.value or 0) + longest * 0.01,
             position,
