@@ -241,3 +241,28 @@ def test_an_unknown_staff_record_id_is_refused(client: TestClient, staff: Staff,
     assert count_reports(services) == 0
     with services.database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_optional_equality_answers_are_kept_with_the_complaint_and_never_with_a_name(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    from upstander.patterns.models import Complainant, Complaint
+
+    staff.handler()
+    answered = client.post(
+        "/api/v1/reports",
+        json=report_json(about_me={"sex": "Female", "ethnicity": "Black British", "age": 29}),
+    )
+    assert answered.status_code == 201
+    silent = client.post("/api/v1/reports", json=report_json())
+    assert silent.status_code == 201
+    bad_age = client.post("/api/v1/reports", json=report_json(about_me={"age": 7}))
+    assert bad_age.status_code == 422
+    assert bad_age.json()["errors"] == [
+        {"field": "about_me.age", "detail": "Give an age between 16 and 90, or leave it empty."}
+    ]
+    with services.database.transaction() as session:
+        rows = session.execute(select(Complainant, Complaint.source_ref).join(Complaint)).all()
+    assert [(c.sex, c.ethnicity, c.age, c.person_id, ref) for c, ref in rows] == [
+        ("female", "Black British", 29, None, answered.json()["reference"])
+    ]

@@ -260,3 +260,20 @@ def test_api_docs_are_served_from_this_site_only(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/v1/reports" in spec["paths"]
     assert "/api/v1/auth/token" in spec["paths"]
+
+
+def test_the_optional_equality_answers_on_the_form_are_checked_and_kept(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    from upstander.patterns.models import Complainant
+
+    staff.handler()
+    refused = client.post("/report", data=fill_report_form(client, about_age="twenty", about_sex="female"))
+    assert refused.status_code == 422
+    assert "Give your age in years, or leave it empty." in refused.text
+    assert reports_stored(services) == 0
+    sent = client.post("/report", data=fill_report_form(client, about_age="34", about_sex="female"))
+    assert sent.status_code == 201
+    with services.database.transaction() as session:
+        [row] = session.scalars(select(Complainant)).all()
+    assert (row.sex, row.age) == ("female", 34)

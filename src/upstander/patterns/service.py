@@ -19,8 +19,16 @@ from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import OrgUnit, Person
 from upstander.org.vetting import Identity
 from upstander.patterns.linking import Candidate, Described, Suggestion, suggest
-from upstander.patterns.models import Allegation, Complaint, ComplaintChannel, LinkStatus, SubjectLink
+from upstander.patterns.models import (
+    Allegation,
+    Complainant,
+    Complaint,
+    ComplaintChannel,
+    LinkStatus,
+    SubjectLink,
+)
 from upstander.reports.models import Report
+from upstander.reports.rules import AboutMe
 
 SOURCE = "upstander"
 MIN_REASONS = 10
@@ -90,7 +98,11 @@ class LinkingService:
     # --- inside other use cases' transactions -------------------------------------------------
 
     def record_report(
-        self, session: Session, report: Report, links: Sequence[tuple[int, uuid.UUID | None, str]]
+        self,
+        session: Session,
+        report: Report,
+        links: Sequence[tuple[int, uuid.UUID | None, str]],
+        about_me: AboutMe | None = None,
     ) -> None:
         """Every internal report becomes a complaint with one allegation per person it names.
 
@@ -106,6 +118,15 @@ class LinkingService:
         )
         session.add(complaint)
         session.flush()
+        if about_me is not None and not about_me.is_empty:
+            session.add(
+                Complainant(
+                    complaint_id=complaint.id,
+                    sex=about_me.sex.strip().lower() or None,
+                    ethnicity=about_me.ethnicity.strip() or None,
+                    age=about_me.age,
+                )
+            )
         for position, person_id, method in links:
             allegation = Allegation(
                 complaint_id=complaint.id,

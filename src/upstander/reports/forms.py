@@ -8,7 +8,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from upstander.errors import InvalidInput
 from upstander.reports.models import Category, ReporterRelation
-from upstander.reports.rules import FileInput, Identity, SubjectInput, Submission
+from upstander.reports.rules import AboutMe, FileInput, Identity, SubjectInput, Submission
 
 SUBJECT_ROWS = 3
 
@@ -35,6 +35,9 @@ class ReportForm:
     identity_staff_number: str = ""
     identity_contact: str = ""
     channel: str = "phone"
+    about_sex: str = ""
+    about_ethnicity: str = ""
+    about_age: str = ""
 
 
 def _text(form: FormData, name: str) -> str:
@@ -64,6 +67,9 @@ def read_report_form(form: FormData) -> ReportForm:
         identity_staff_number=_text(form, "identity_staff_number"),
         identity_contact=_text(form, "identity_contact"),
         channel=_text(form, "channel") or "phone",
+        about_sex=_text(form, "about_sex"),
+        about_ethnicity=_text(form, "about_ethnicity"),
+        about_age=_text(form, "about_age"),
     )
 
 
@@ -95,8 +101,14 @@ def to_submission(report_form: ReportForm, files: tuple[FileInput, ...]) -> Subm
         relation = ReporterRelation.WITNESS
     if not report_form.what_happened.strip():
         errors["what_happened"] = "Please say what happened. A few words are enough to start."
+    age = report_form.about_age.strip()
+    if age and not age.isdigit():
+        errors["about_me.age"] = "Give your age in years, or leave it empty."
     if errors:
         raise InvalidInput("Some of the report needs correcting before it can be sent.", fields=errors)
+    about_me = AboutMe(
+        report_form.about_sex.strip(), report_form.about_ethnicity.strip(), int(age) if age else None
+    )
     identity = None
     if report_form.identity_choice == "named":
         identity = Identity(
@@ -117,4 +129,5 @@ def to_submission(report_form: ReportForm, files: tuple[FileInput, ...]) -> Subm
         ),
         identity=identity,
         files=files,
+        about_me=None if about_me.is_empty else about_me,
     )

@@ -86,6 +86,20 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class AboutMe:
+    """Optional, self-declared, for equality monitoring only: so that "complaints by women are
+    dismissed more often" can be seen or refuted. Kept with the complaint, never with a name."""
+
+    sex: str = ""
+    ethnicity: str = ""
+    age: int | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.sex.strip() or self.ethnicity.strip() or self.age is not None)
+
+
+@dataclass(frozen=True)
 class Submission:
     category: Category
     what_happened: str
@@ -95,6 +109,7 @@ class Submission:
     subjects: tuple[SubjectInput, ...] = ()
     identity: Identity | None = None
     files: tuple[FileInput, ...] = field(default_factory=tuple)
+    about_me: AboutMe | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -140,6 +155,12 @@ def validate_submission(submission: Submission, limits: Limits) -> None:
         errors["files"] = (
             f"At most {limits.max_files} files can be sent at once; send the rest in a message later."
         )
+    about = submission.about_me
+    if about is not None:
+        _check_length(errors, "about_me.sex", about.sex, 80, "This answer")
+        _check_length(errors, "about_me.ethnicity", about.ethnicity, 80, "This answer")
+        if about.age is not None and not 16 <= about.age <= 90:
+            errors["about_me.age"] = "Give an age between 16 and 90, or leave it empty."
     empty = [file.filename for file in submission.files if not file.data]
     if empty:
         errors["files"] = f"The file {empty[0]!r} is empty. Choose it again, or leave it out."

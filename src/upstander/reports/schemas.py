@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from upstander.errors import InvalidInput
 from upstander.reports.models import Category, Channel, ReporterRelation
-from upstander.reports.rules import FileInput, Identity, SubjectInput, Submission
+from upstander.reports.rules import AboutMe, FileInput, Identity, SubjectInput, Submission
 
 # Generous outer bounds: the configured limits are checked by the rules with a precise message.
 LONG_TEXT = 200_000
@@ -42,6 +42,12 @@ class AttachmentIn(Strict):
     content_base64: str = Field(description="The file's bytes, base64-encoded")
 
 
+class AboutMeIn(Strict):
+    sex: str = Field(default="", max_length=SHORT_TEXT)
+    ethnicity: str = Field(default="", max_length=SHORT_TEXT)
+    age: int | None = None
+
+
 class ReportIn(Strict):
     category: Category
     what_happened: str = Field(max_length=LONG_TEXT)
@@ -51,6 +57,9 @@ class ReportIn(Strict):
     subjects: list[SubjectIn] = Field(default_factory=list, max_length=100)
     identity: IdentityIn | None = Field(default=None, description="Omit to report anonymously")
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
+    about_me: AboutMeIn | None = Field(
+        default=None, description="Optional, self-declared, for equality monitoring; never stored with a name"
+    )
 
 
 class OperatorReportIn(ReportIn):
@@ -88,6 +97,9 @@ def to_submission(body: ReportIn) -> Submission:
         if body.identity
         else None,
         files=decode_files(body.attachments),
+        about_me=AboutMe(body.about_me.sex, body.about_me.ethnicity, body.about_me.age)
+        if body.about_me
+        else None,
     )
 
 

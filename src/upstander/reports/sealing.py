@@ -53,6 +53,9 @@ def submission_fingerprint(submission: Submission) -> str:
         "content": content_document(submission),
         "identity": identity_document(submission.identity) if submission.identity else None,
         "files": [[f.filename, f.content_type, crypto.sha256_hex(f.data)] for f in submission.files],
+        "about_me": [submission.about_me.sex, submission.about_me.ethnicity, submission.about_me.age]
+        if submission.about_me
+        else None,
     }
     return crypto.sha256_hex(json.dumps(document, sort_keys=True).encode())
 

@@ -264,7 +264,7 @@ class ReportService:
                     person_id = _linked_person(session, subject, position)
                     session.add(ReportSubject(report_id=report.id, position=position, person_id=person_id))
                     links.append((position, person_id, "picked" if subject.person_id else "staff_number"))
-            self._linking.record_report(session, report, links)
+            self._linking.record_report(session, report, links, submission.about_me)
             for encrypted in prepared.files:
                 session.add(
                     sealing.attachment_row(
