@@ -80,7 +80,7 @@ class Allegation(Base):
     )
     source_ref: Mapped[str] = mapped_column(String(80))
     category: Mapped[str] = mapped_column(String(120))
-    received_on: Mapped[date | None]
+    received_on: Mapped[date | None] = mapped_column(index=True)
     incident_on: Mapped[date | None]
     recommended_finding: Mapped[str | None] = mapped_column(String(40))
     finding: Mapped[str | None] = mapped_column(String(40))
