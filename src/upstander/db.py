@@ -9,15 +9,22 @@ failing half-way (and savepoints work as documented).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, Uuid, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, Uuid, create_engine, event, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    Mapped,
+    Session,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.pool import StaticPool
 
 NAMING_CONVENTION = {
@@ -60,6 +67,14 @@ def uuid_pk() -> Mapped[uuid.UUID]:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def unused_value(session: Session, column: InstrumentedAttribute[str], candidate: Callable[[], str]) -> str:
+    """A freshly drawn value (a reference) that no row has in `column` yet."""
+    while True:
+        value = candidate()
+        if session.scalar(select(column).where(column == value)) is None:
+            return value
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -17,7 +17,7 @@ from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
 from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
 from upstander.cases.workflow import WorkflowService, WorkflowView
-from upstander.db import Database, utcnow
+from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import rules as report_rules
 from upstander.reports.models import Report, ReportStatus
@@ -109,7 +109,7 @@ class CaseService:
                 reports.append((report, report_key))
             case = Case(
                 id=uuid.uuid4(),
-                reference=_unused_reference(session),
+                reference=unused_value(session, Case.reference, lambda: report_rules.new_reference("C")),
                 opened_at=now,
                 opened_by_id=principal.user_id,
                 handler_id=handler.id,
@@ -241,10 +241,3 @@ def _event(
         CaseEvent(case_id=case.id, seq=last + 1, at=now, kind=kind, actor_id=principal.user_id, data=data)
     )
     session.flush()
-
-
-def _unused_reference(session: Session) -> str:
-    while True:
-        reference = report_rules.new_reference("C")
-        if session.scalar(select(Case.id).where(Case.reference == reference)) is None:
-            return reference

@@ -148,23 +148,25 @@ class HandlingService:
                     select(ReportKeyGrant.report_id).where(ReportKeyGrant.user_id == principal.user_id)
                 )
             )
-            items = [
-                InboxItem(
-                    report_id=report.id,
-                    reference=report.reference,
-                    category=rules.CATEGORY_LABELS[report.category],
-                    channel=report.channel,
-                    anonymous=report.anonymous,
-                    received_at=report.received_at,
-                    status=report.status,
-                    acknowledgement=report_clocks(report, now)[0],
-                    feedback=report_clocks(report, now)[1],
-                    case_reference=case_reference,
-                    can_open=report.id in granted
-                    or keyring.can_open_report(session, report, principal.user_id),
+            items = []
+            for report, case_reference in rows:
+                acknowledgement, feedback = report_clocks(report, now)
+                items.append(
+                    InboxItem(
+                        report_id=report.id,
+                        reference=report.reference,
+                        category=rules.CATEGORY_LABELS[report.category],
+                        channel=report.channel,
+                        anonymous=report.anonymous,
+                        received_at=report.received_at,
+                        status=report.status,
+                        acknowledgement=acknowledgement,
+                        feedback=feedback,
+                        case_reference=case_reference,
+                        can_open=report.id in granted
+                        or keyring.can_open_report(session, report, principal.user_id),
+                    )
                 )
-                for report, case_reference in rows
-            ]
         return sorted(
             items, key=lambda item: (item.acknowledgement.state.value != "overdue", item.acknowledgement.due)
         )

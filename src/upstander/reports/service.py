@@ -23,7 +23,7 @@ from upstander.accounts import sessions
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
-from upstander.db import Database, utcnow
+from upstander.db import Database, unused_value, utcnow
 from upstander.errors import (
     Conflict,
     InvalidInput,
@@ -241,7 +241,7 @@ class ReportService:
                 )
             report = Report(
                 id=uuid.uuid4(),
-                reference=_unused_reference(session),
+                reference=unused_value(session, Report.reference, rules.new_reference),
                 category=submission.category,
                 status=ReportStatus.RECEIVED,
                 channel=channel,
@@ -533,10 +533,3 @@ def _linked_person(session: Session, subject: rules.SubjectInput, position: int)
     if not number:
         return None
     return session.scalar(select(Person.id).where(func.upper(Person.staff_number) == number))
-
-
-def _unused_reference(session: Session) -> str:
-    while True:
-        reference = rules.new_reference()
-        if session.scalar(select(Report.id).where(Report.reference == reference)) is None:
-            return reference
