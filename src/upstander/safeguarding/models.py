@@ -92,3 +92,56 @@ class PostingChange(Base):
     override_reasons: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     overridden_order_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class RestrictionKind(StrEnum):
+    """The two measures the register holds. Suspension is the graver: it is imposed only after
+    redeployment or restricted duties were considered and found not enough."""
+
+    RESTRICTED_DUTIES = "restricted_duties"
+    SUSPENDED = "suspended"
+
+
+class Restriction(Base):
+    """A person suspended or on restricted duties: since when, why (the linked case and the
+    category of the matter, for published counts), and when it must next be reviewed.
+
+    Never deleted: lifting one records who, when and why."""
+
+    __tablename__ = "restrictions"
+    __table_args__ = (
+        CheckConstraint(
+            "kind <> 'suspended' OR redeployment_considered IS NOT NULL", name="suspension_after_redeployment"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[RestrictionKind] = mapped_column(enum_column(RestrictionKind, length=24))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The matter's category (the report vocabulary: "sexual_misconduct", "corruption", ...).
+    category: Mapped[str] = mapped_column(String(40))
+    reasons: Mapped[str] = mapped_column(Text)
+    # For a suspension: why redeployment or restricted duties were not enough.
+    redeployment_considered: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date]
+    review_due: Mapped[date]
+    imposed_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    imposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_on: Mapped[date | None]
+    ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RestrictionReview(Base):
+    """A periodic review of a restriction: kept, changed or lifted, and when the next is due."""
+
+    __tablename__ = "restriction_reviews"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    restriction_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("restrictions.id"), index=True)
+    reviewed_on: Mapped[date]
+    reviewed_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(24))
+    reasons: Mapped[str] = mapped_column(Text)
+    next_review_due: Mapped[date | None]
