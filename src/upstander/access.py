@@ -9,6 +9,7 @@ says — and the table does not say so either.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from upstander.accounts.models import Role
@@ -102,3 +103,145 @@ def allowed(roles: Iterable[Role], action: Action) -> bool:
 def require(roles: Iterable[Role], action: Action) -> None:
     if not allowed(roles, action):
         raise NotAllowed(REFUSALS[action], code=f"not_allowed:{action.value}")
+
+
+# --- Routes -------------------------------------------------------------------------------------
+#
+# Every HTTP route has exactly one row here: who may reach it at all (its audience), the action it
+# needs, and whether it is about one case or report that the person must be tied to. The web layer
+# enforces the row before the route runs (`web/gate.py`), and a generated test requests every
+# route as every role, with and without a tie to the case, and compares the answer with the row.
+# A route without a row is refused, and fails that test.
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"  # anyone; with an action, a caller presenting a staff token must hold it
+    REPORTER = "reporter"  # a reporter signed in with their receipt key (checked by the route)
+    STAFF = "staff"  # a signed-in member of staff; the row's action narrows it to some roles
+
+
+class Scope(StrEnum):
+    """What a route is about, named by one of its path parameters. A person with no tie to that
+    case or report gets 404: to them, whether it exists is itself a secret."""
+
+    NONE = "none"
+    CASE = "case"  # {case_id}: tied when the case's key has been sealed to the person
+    REPORT = "report"  # {report_id}: tied when the report's key, or its case's, has been sealed to them
+
+    @property
+    def parameter(self) -> str:
+        return f"{self.value}_id"
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    audience: Audience
+    action: Action | None = None
+    scope: Scope = Scope.NONE
+
+
+PUBLIC = RouteRule(Audience.PUBLIC)
+REPORTER = RouteRule(Audience.REPORTER)
+ANY_STAFF = RouteRule(Audience.STAFF)
+
+
+def staff(action: Action, scope: Scope = Scope.NONE) -> RouteRule:
+    return RouteRule(Audience.STAFF, action, scope)
+
+
+A, CASE, REPORT = Action, Scope.CASE, Scope.REPORT
+
+ROUTES: Mapping[tuple[str, str], RouteRule] = {
+    # Public pages and the reporter's own pages.
+    ("GET", "/"): PUBLIC,
+    ("GET", "/privacy"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/report"): PUBLIC,
+    ("POST", "/report"): PUBLIC,
+    ("GET", "/follow-up"): PUBLIC,
+    ("POST", "/follow-up"): PUBLIC,
+    ("GET", "/follow-up/report"): REPORTER,
+    ("POST", "/follow-up/report/messages"): REPORTER,
+    ("POST", "/follow-up/report/steps/{kind}"): REPORTER,
+    ("GET", "/follow-up/report/files/{attachment_id}"): REPORTER,
+    ("POST", "/follow-up/sign-out"): PUBLIC,
+    ("GET", "/transparency"): PUBLIC,
+    ("GET", "/transparency/charts/{name}.svg"): PUBLIC,
+    ("GET", "/transparency/report/{year}.html"): PUBLIC,
+    ("GET", "/transparency/report/{year}.csv"): PUBLIC,
+    # Staff pages.
+    ("GET", "/staff/sign-in"): PUBLIC,
+    ("POST", "/staff/sign-in"): PUBLIC,
+    ("POST", "/staff/sign-out"): PUBLIC,
+    ("GET", "/staff"): ANY_STAFF,
+    ("GET", "/staff/inbox"): staff(A.VIEW_INBOX),
+    ("GET", "/staff/reports/{report_id}"): staff(A.READ_REPORT, REPORT),
+    ("POST", "/staff/reports/{report_id}/acknowledge"): staff(A.ACKNOWLEDGE_REPORT, REPORT),
+    ("POST", "/staff/reports/{report_id}/replies"): staff(A.REPLY_TO_REPORTER, REPORT),
+    ("POST", "/staff/reports/{report_id}/notes"): staff(A.WRITE_NOTE, REPORT),
+    ("GET", "/staff/reports/{report_id}/files/{attachment_id}"): staff(A.READ_REPORT, REPORT),
+    ("GET", "/staff/phone-report"): staff(A.ENTER_REPORT_ON_BEHALF),
+    ("POST", "/staff/phone-report"): staff(A.ENTER_REPORT_ON_BEHALF),
+    ("GET", "/staff/identities"): staff(A.DISCLOSE_IDENTITY),
+    ("POST", "/staff/identities/{report_id}/disclose"): staff(A.DISCLOSE_IDENTITY),
+    ("GET", "/staff/dashboard"): staff(A.READ_CASE),
+    ("GET", "/staff/cases"): staff(A.READ_CASE),
+    ("POST", "/staff/cases"): staff(A.OPEN_CASE),
+    ("GET", "/staff/cases/{case_id}"): staff(A.READ_CASE, CASE),
+    ("POST", "/staff/cases/{case_id}/steps/{kind}"): staff(A.READ_CASE, CASE),
+    ("POST", "/staff/cases/{case_id}/handler"): staff(A.ASSIGN_HANDLER, CASE),
+    ("GET", "/staff/statistics"): staff(A.VIEW_STATISTICS),
+    ("GET", "/staff/statistics/disproportionality.svg"): staff(A.VIEW_STATISTICS),
+    ("GET", "/staff/people/{person_id}"): staff(A.VIEW_PERSON_HISTORY),
+    ("POST", "/staff/allegations/{allegation_id}/links"): staff(A.LINK_SUBJECT),
+    ("GET", "/staff/separation-orders"): staff(A.READ_SEPARATION_ORDERS),
+    ("POST", "/staff/separation-orders"): staff(A.MAKE_SEPARATION_ORDER),
+    ("GET", "/staff/postings/overrides"): staff(A.VIEW_OVERRIDES),
+    # The JSON API: reporters.
+    ("POST", "/api/v1/reports"): PUBLIC,
+    ("POST", "/api/v1/reporter/session"): PUBLIC,
+    ("DELETE", "/api/v1/reporter/session"): REPORTER,
+    ("GET", "/api/v1/reporter/report"): REPORTER,
+    ("POST", "/api/v1/reporter/messages"): REPORTER,
+    ("POST", "/api/v1/reporter/steps/{kind}"): REPORTER,
+    ("GET", "/api/v1/reporter/attachments/{attachment_id}"): REPORTER,
+    # The JSON API: staff.
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("DELETE", "/api/v1/auth/token"): ANY_STAFF,
+    ("GET", "/api/v1/me"): ANY_STAFF,
+    ("POST", "/api/v1/operator/reports"): staff(A.ENTER_REPORT_ON_BEHALF),
+    ("GET", "/api/v1/inbox"): staff(A.VIEW_INBOX),
+    ("GET", "/api/v1/reports/{report_id}"): staff(A.READ_REPORT, REPORT),
+    ("POST", "/api/v1/reports/{report_id}/acknowledge"): staff(A.ACKNOWLEDGE_REPORT, REPORT),
+    ("POST", "/api/v1/reports/{report_id}/replies"): staff(A.REPLY_TO_REPORTER, REPORT),
+    ("POST", "/api/v1/reports/{report_id}/notes"): staff(A.WRITE_NOTE, REPORT),
+    ("GET", "/api/v1/reports/{report_id}/attachments/{attachment_id}"): staff(A.READ_REPORT, REPORT),
+    ("GET", "/api/v1/dashboard"): staff(A.READ_CASE),
+    ("GET", "/api/v1/cases"): staff(A.READ_CASE),
+    ("POST", "/api/v1/cases"): staff(A.OPEN_CASE),
+    ("GET", "/api/v1/cases/{case_id}"): staff(A.READ_CASE, CASE),
+    ("POST", "/api/v1/cases/{case_id}/steps/{kind}"): staff(A.READ_CASE, CASE),
+    ("POST", "/api/v1/cases/{case_id}/handler"): staff(A.ASSIGN_HANDLER, CASE),
+    ("GET", "/api/v1/people/{person_id}/history"): staff(A.VIEW_PERSON_HISTORY),
+    ("POST", "/api/v1/allegations/{allegation_id}/links"): staff(A.LINK_SUBJECT),
+    ("POST", "/api/v1/vetting/checks"): staff(A.RUN_VETTING_CHECK),
+    # Published figures for everyone; exact ones for an analyst or the overseer who signs in.
+    ("GET", "/api/v1/statistics/stages"): RouteRule(Audience.PUBLIC, A.VIEW_STATISTICS),
+    ("GET", "/api/v1/separation-orders"): staff(A.READ_SEPARATION_ORDERS),
+    ("POST", "/api/v1/separation-orders"): staff(A.MAKE_SEPARATION_ORDER),
+    ("POST", "/api/v1/separation-orders/{order_id}/end"): staff(A.MAKE_SEPARATION_ORDER),
+    ("POST", "/api/v1/postings"): staff(A.CHANGE_POSTING),
+    ("POST", "/api/v1/postings/checks"): staff(A.CHANGE_POSTING),
+    ("GET", "/api/v1/postings/overrides"): staff(A.VIEW_OVERRIDES),
+}
+
+NOT_IN_TABLE = "This address has no entry in the access table, so nobody may use it."
+NOT_TIED = {
+    Scope.CASE: "There is no such case, or you have not been given access to it.",
+    Scope.REPORT: "There is no such report, or you have not been given access to it.",
+}
+
+
+def route_rule(method: str, path: str) -> RouteRule | None:
+    """The row for a route; HEAD is answered as GET."""
+    return ROUTES.get(("GET" if method == "HEAD" else method, path))

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from upstander import __version__
@@ -27,9 +27,29 @@ from upstander.safeguarding import pages as safeguarding_pages
 from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
 from upstander.web.deps import Cookies
+from upstander.web.gate import access_gate
 from upstander.web.security import BodySizeLimit, SecurityHeaders
 from upstander.web.server import configure_logging
 from upstander.web.templating import build_templates
+
+# Every route of these is in the access table (`access.ROUTES`), enforced by `web/gate.py`.
+ROUTERS: tuple[APIRouter, ...] = (
+    api_docs.router,
+    reporter_pages.router,
+    accounts_pages.router,
+    staff_pages.router,
+    cases_pages.router,
+    statistics_pages.router,
+    patterns_pages.router,
+    patterns_api.router,
+    reports_api.router,
+    accounts_api.router,
+    cases_api.router,
+    org_api.router,
+    statistics_api.router,
+    safeguarding_pages.router,
+    safeguarding_api.router,
+)
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
 
@@ -61,29 +81,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         redoc_url=None,
         openapi_url="/openapi.json",
         swagger_ui_parameters={"syntaxHighlight": False},
+        dependencies=[Depends(access_gate)],
     )
     app.state.services = services
     app.state.templates = build_templates()
     app.state.cookies = Cookies(secure=settings.cookie_secure)
 
     errors.install(app)
-    for router in (
-        api_docs.router,
-        reporter_pages.router,
-        accounts_pages.router,
-        staff_pages.router,
-        cases_pages.router,
-        statistics_pages.router,
-        patterns_pages.router,
-        patterns_api.router,
-        reports_api.router,
-        accounts_api.router,
-        cases_api.router,
-        org_api.router,
-        statistics_api.router,
-        safeguarding_pages.router,
-        safeguarding_api.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -17,6 +17,7 @@ from upstander.equality.service import StatisticsService
 from upstander.keyfiles import ServerSecrets, audit_signing_seed
 from upstander.org.lists import VettingService
 from upstander.patterns.service import LinkingService
+from upstander.relationships import Relationships
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
@@ -40,6 +41,7 @@ class Services:
     vetting: VettingService
     statistics: StatisticsService
     safeguarding: SafeguardingService
+    relationships: Relationships
     clock: Callable[[], datetime]
 
 
@@ -68,5 +70,6 @@ def build_services(
         vetting=VettingService(database, audit, clock),
         statistics=StatisticsService(database, clock),
         safeguarding=SafeguardingService(database, audit, clock),
+        relationships=Relationships(database),
         clock=clock,
     )

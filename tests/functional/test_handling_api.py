@@ -140,8 +140,9 @@ def test_a_handler_without_a_key_is_refused_even_with_the_role(
     rid = report_id(services, submit(client)["reference"])
     latecomer = staff.handler("latecomer")  # created after the report was sealed to the intake team
     response = client.get(f"/api/v1/reports/{rid}", headers=staff.api_headers(client, latecomer))
-    assert response.status_code == 403
-    assert response.json()["code"] == "no_report_key"
+    assert response.status_code == 404  # to someone who could never open it, it does not exist
+    assert response.json()["code"] == "not_found:report"
+    assert "not been given access" in response.json()["detail"]
 
 
 def test_opening_a_case_from_two_reports_and_assigning_a_handler(

@@ -60,8 +60,18 @@ def bearer_token(request: Request) -> str:
     return value.strip()
 
 
+def _signed_in_already(request: Request) -> StaffPrincipal | None:
+    """The principal the access gate found for this request, so a route does not sign in twice."""
+    principal: StaffPrincipal | None = getattr(request.state, "staff", None)
+    return principal
+
+
 def api_staff(request: Request, services: ServicesDep) -> StaffPrincipal:
-    return services.accounts.authenticate(bearer_token(request))
+    principal = _signed_in_already(request)
+    if principal is None:
+        principal = services.accounts.authenticate(bearer_token(request))
+        request.state.staff = principal
+    return principal
 
 
 def api_reporter(request: Request, services: ServicesDep) -> ReporterPrincipal:
@@ -69,6 +79,9 @@ def api_reporter(request: Request, services: ServicesDep) -> ReporterPrincipal:
 
 
 def page_staff(request: Request, services: ServicesDep) -> StaffPrincipal:
+    already = _signed_in_already(request)
+    if already is not None:
+        return already
     bearer = request.cookies.get(cookies(request).staff)
     if not bearer:
         raise NotSignedIn("Please sign in.")
