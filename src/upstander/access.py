@@ -37,6 +37,7 @@ class Action(StrEnum):
     CHANGE_POSTING = "change_posting"
     OVERRIDE_POSTING = "override_posting"
     VIEW_OVERRIDES = "view_overrides"
+    FILE_ESCROW_REPORT = "file_escrow_report"
 
 
 R = Role
@@ -63,6 +64,9 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CHANGE_POSTING: frozenset({R.HR, R.WELFARE, R.HANDLER, R.DECISION_MAKER}),
     Action.OVERRIDE_POSTING: frozenset({R.DECISION_MAKER}),
     Action.VIEW_OVERRIDES: frozenset({R.OVERSEER}),
+    # Any signed-in member of staff: escrow needs an account (no sybil matches), not a PSD role.
+    # Not the admin function account (it only manages users); its holder files from their own.
+    Action.FILE_ESCROW_REPORT: frozenset(R) - {R.ADMIN},
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -92,6 +96,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.CHANGE_POSTING: "Only HR, welfare, the professional standards team or a decision maker can change or check a posting.",
     Action.OVERRIDE_POSTING: "Only a decision maker can override a separation order, and only with written reasons.",
     Action.VIEW_OVERRIDES: "Only the overseer reviews the overrides of separation orders.",
+    Action.FILE_ESCROW_REPORT: "An administrator account cannot file escrow reports; file from your own staff account.",
 }
 
 
