@@ -68,6 +68,7 @@ class RemoteEscrowKeyService:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
                 payload = json.loads(response.read(MAX_RESPONSE_BYTES))
         except urllib.error.HTTPError as error:
+            error.close()  # its body is unread; leave no socket behind
             if error.code == 429:
                 raise TooManyAttempts(
                     "The escrow key service is busy. Nothing was stored; please try again in a minute.",
