@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from common import staff as staff_helpers
 from common.clock import FakeClock
-from common.escrow import escrow_json, member
+from common.escrow import FILING, escrow_json, member
 from common.staff import PASSWORD, Staff
 from upstander.app import create_app
 from upstander.config import Settings
@@ -305,3 +305,31 @@ def test_the_pages_file_list_and_show_the_match_without_javascript(
     assert "Your report and theirs are now open to the professional standards department." in opened.text
     assert "Matched and opened to the professional standards department on" in opened.text
     assert rows(services, Report) == 2
+
+
+def test_withdrawing_on_the_page_and_someone_elses_is_not_found(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    owner = member(staff, "owner")
+    escrowed_id = services.escrow.file(staff.principal(owner), FILING).escrowed_report_id
+    page = _page_session(client, staff, member(staff, "stranger"))
+    token = _csrf(page.get("/staff/escrow").text)
+    refused = page.post(f"/staff/escrow/{escrowed_id}/withdraw", data={"csrf_token": token})
+    assert refused.status_code == 404
+    assert "You have no escrow report with that reference." in refused.text
+
+    page.cookies.clear()
+    page = _page_session(client, staff, owner)
+    listing = page.get("/staff/escrow")
+    assert "Withdraw this report" in listing.text
+    done = page.post(
+        f"/staff/escrow/{escrowed_id}/withdraw",
+        data={"csrf_token": _csrf(listing.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/staff/escrow?done=withdrawn"
+    after = page.get("/staff/escrow?done=withdrawn").text
+    assert "Withdrawn. Its content and its part of any match have been deleted." in after
+    assert "Withdrawn on " in after
+    assert "Withdraw this report" not in after
