@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from common.escrow import FILING, file, member
 from common.staff import Staff
 from upstander import crypto
+from upstander.accounts.service import StaffPrincipal
 from upstander.audit.models import AuditEntry
 from upstander.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceUnavailable
 from upstander.patterns import escrow_keys, escrow_rules, oprf
@@ -259,3 +262,24 @@ def test_the_reporter_reference_needs_the_reporters_own_key(staff: Staff, servic
         [row] = session.scalars(select(EscrowedReport))
     assert str(a.user_id) not in row.reporter_ref
     assert row.reporter_ref != crypto.sha256_hex(str(a.user_id).encode())
+
+
+def test_two_reporters_filing_at_the_same_moment_still_match(staff: Staff, services: Services) -> None:
+    staff.handler()
+    principals = [staff.principal(member(staff, name)) for name in ("left", "right")]
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def file_now(principal: StaffPrincipal) -> None:
+        barrier.wait()
+        results.append(services.escrow.file(principal, FILING))
+
+    threads = [threading.Thread(target=file_now, args=(p,)) for p in principals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2
+    assert count(services, Report) == 2
+    with services.database.transaction() as session:
+        assert {r.status for r in session.scalars(select(EscrowedReport))} == {EscrowStatus.OPENED}

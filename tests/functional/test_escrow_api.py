@@ -333,3 +333,29 @@ def test_withdrawing_on_the_page_and_someone_elses_is_not_found(
     assert "Withdrawn. Its content and its part of any match have been deleted." in after
     assert "Withdrawn on " in after
     assert "Withdraw this report" not in after
+
+
+def test_the_key_services_global_ceiling_is_a_429_and_nothing_is_written(
+    settings: Settings, database: Database, clock: FakeClock
+) -> None:
+    services = _services_with(settings, database, clock, escrow_key_service_requests_per_minute=1)
+    with TestClient(create_app(services=services), base_url="https://testserver") as client:
+        staff = Staff(services, clock)
+        first = staff.api_headers(client, member(staff, "first"))
+        second = staff.api_headers(client, member(staff, "second"))
+        assert (
+            client.post(
+                "/api/v1/escrow/reports", json=escrow_json(person={"staff_number": "A1"}), headers=first
+            ).status_code
+            == 201
+        )
+        refused = client.post(
+            "/api/v1/escrow/reports", json=escrow_json(person={"staff_number": "A1"}), headers=second
+        )
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "escrow_key_service_busy"
+    assert (
+        refused.json()["detail"]
+        == "The escrow key service is busy. Nothing was stored; please try again in a minute."
+    )
+    assert rows(services, EscrowedReport) == 1

@@ -17,6 +17,7 @@ from typing import Any
 from upstander.config import Settings
 from upstander.errors import ServiceUnavailable, TooManyAttempts
 from upstander.patterns import oprf
+from upstander.patterns.escrow_keyd import Ceiling
 from upstander.patterns.escrow_keys import EscrowKeyService, KeyFileError, LocalEscrowKeyService
 from upstander.ristretto import Element
 
@@ -24,6 +25,7 @@ UNREACHABLE = (
     "The escrow key service cannot be reached right now, so nothing was stored. "
     "Please try again in a few minutes; if it keeps happening, tell the overseer's office."
 )
+BUSY = "The escrow key service is busy. Nothing was stored; please try again in a minute."
 MAX_RESPONSE_BYTES = 16_384
 
 
@@ -71,7 +73,7 @@ class RemoteEscrowKeyService:
             error.close()  # its body is unread; leave no socket behind
             if error.code == 429:
                 raise TooManyAttempts(
-                    "The escrow key service is busy. Nothing was stored; please try again in a minute.",
+                    BUSY,
                     retry_after_seconds=int(error.headers.get("retry-after") or 60),
                     code="escrow_key_service_busy",
                 ) from error
@@ -112,11 +114,15 @@ class RemoteEscrowKeyService:
 
 
 class LazyLocalKeyService:
-    """The demo's in-process key service, its key file read (or created) on first use."""
+    """The demo's in-process key service, its key file read (or created) on first use.
 
-    def __init__(self, key_file: Path) -> None:
+    It keeps the separate service's per-process ceiling on evaluations, so the two modes behave alike.
+    """
+
+    def __init__(self, key_file: Path, per_minute: int) -> None:
         self._key_file = key_file
         self._service: LocalEscrowKeyService | None = None
+        self._ceiling = Ceiling(per_minute)
 
     def _loaded(self) -> LocalEscrowKeyService:
         if self._service is None:
@@ -132,6 +138,9 @@ class LazyLocalKeyService:
         return self._loaded().public_key
 
     def evaluate(self, blinded_elements: Sequence[Element]) -> tuple[list[Element], oprf.Proof]:
+        wait = self._ceiling.take(len(blinded_elements))
+        if wait is not None:
+            raise TooManyAttempts(BUSY, retry_after_seconds=wait, code="escrow_key_service_busy")
         return self._loaded().evaluate(blinded_elements)
 
 
@@ -144,4 +153,6 @@ def key_service_from_settings(settings: Settings) -> tuple[EscrowKeyService, boo
             settings.escrow_key_service_timeout_seconds,
         )
         return remote, False
-    return LazyLocalKeyService(settings.resolved_escrow_key_file), True
+    return LazyLocalKeyService(
+        settings.resolved_escrow_key_file, settings.escrow_key_service_requests_per_minute
+    ), True
