@@ -38,6 +38,7 @@ class Action(StrEnum):
     CHANGE_POSTING = "change_posting"
     OVERRIDE_POSTING = "override_posting"
     VIEW_OVERRIDES = "view_overrides"
+    FILE_ESCROW_REPORT = "file_escrow_report"
 
 
 R = Role
@@ -64,6 +65,9 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CHANGE_POSTING: frozenset({R.HR, R.WELFARE, R.HANDLER, R.DECISION_MAKER}),
     Action.OVERRIDE_POSTING: frozenset({R.DECISION_MAKER}),
     Action.VIEW_OVERRIDES: frozenset({R.OVERSEER}),
+    # Any signed-in member of staff: escrow needs an account (no sybil matches), not a PSD role.
+    # Not the admin function account (it only manages users); its holder files from their own.
+    Action.FILE_ESCROW_REPORT: frozenset(R) - {R.ADMIN},
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -93,6 +97,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.CHANGE_POSTING: "Only HR, welfare, the professional standards team or a decision maker can change or check a posting.",
     Action.OVERRIDE_POSTING: "Only a decision maker can override a separation order, and only with written reasons.",
     Action.VIEW_OVERRIDES: "Only the overseer reviews the overrides of separation orders.",
+    Action.FILE_ESCROW_REPORT: "An administrator account cannot file escrow reports; file from your own staff account.",
 }
 
 
@@ -127,6 +132,7 @@ class Scope(StrEnum):
     NONE = "none"
     CASE = "case"  # {case_id}: tied when the case's key has been sealed to the person
     REPORT = "report"  # {report_id}: tied when the report's key, or its case's, has been sealed to them
+    ESCROWED = "escrowed"  # {escrowed_id}: tied only to one's own escrow report
 
     @property
     def parameter(self) -> str:
@@ -149,7 +155,7 @@ def staff(action: Action, scope: Scope = Scope.NONE) -> RouteRule:
     return RouteRule(Audience.STAFF, action, scope)
 
 
-A, CASE, REPORT = Action, Scope.CASE, Scope.REPORT
+A, CASE, REPORT, OWN_ESCROW = Action, Scope.CASE, Scope.REPORT, Scope.ESCROWED
 
 ROUTES: Mapping[tuple[str, str], RouteRule] = {
     # Public pages and the reporter's own pages.
@@ -233,12 +239,20 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("POST", "/api/v1/postings"): staff(A.CHANGE_POSTING),
     ("POST", "/api/v1/postings/checks"): staff(A.CHANGE_POSTING),
     ("GET", "/api/v1/postings/overrides"): staff(A.VIEW_OVERRIDES),
+    # Escrow reports: each member of staff sees and withdraws only their own.
+    ("GET", "/staff/escrow"): staff(A.FILE_ESCROW_REPORT),
+    ("POST", "/staff/escrow"): staff(A.FILE_ESCROW_REPORT),
+    ("POST", "/staff/escrow/{escrowed_id}/withdraw"): staff(A.FILE_ESCROW_REPORT, OWN_ESCROW),
+    ("GET", "/api/v1/escrow/reports"): staff(A.FILE_ESCROW_REPORT),
+    ("POST", "/api/v1/escrow/reports"): staff(A.FILE_ESCROW_REPORT),
+    ("POST", "/api/v1/escrow/reports/{escrowed_id}/withdraw"): staff(A.FILE_ESCROW_REPORT, OWN_ESCROW),
 }
 
 NOT_IN_TABLE = "This address has no entry in the access table, so nobody may use it."
 NOT_TIED = {
     Scope.CASE: "There is no such case, or you have not been given access to it.",
     Scope.REPORT: "There is no such report, or you have not been given access to it.",
+    Scope.ESCROWED: "You have no escrow report with that reference.",
 }
 
 

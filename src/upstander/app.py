@@ -19,6 +19,7 @@ from upstander.equality import api as statistics_api
 from upstander.equality import pages as statistics_pages
 from upstander.org import api as org_api
 from upstander.patterns import api as patterns_api
+from upstander.patterns import escrow_api, escrow_pages
 from upstander.patterns import pages as patterns_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
@@ -49,6 +50,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     statistics_api.router,
     safeguarding_pages.router,
     safeguarding_api.router,
+    escrow_pages.router,
+    escrow_api.router,
 )
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"

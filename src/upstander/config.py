@@ -77,6 +77,30 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = 100
     log_level: str = "INFO"
 
+    escrow_key_service_url: str | None = Field(
+        default=None,
+        description="Base URL of `upstander escrow-keyd` (e.g. http://127.0.0.1:8700); default: an "
+        "in-process key service with its key in the data directory, which is weaker (see THREAT_MODEL.md)",
+    )
+    escrow_key_service_secret_file: Path | None = Field(
+        default=None,
+        description="The shared client secret (hex) the app sends to the escrow key service; "
+        "default: data_dir/escrow-client.secret",
+    )
+    escrow_key_service_public_key: str | None = Field(
+        default=None,
+        description="The escrow key service's public key (hex) to pin; default: pinned on first contact",
+    )
+    escrow_key_file: Path | None = Field(
+        default=None, description="The in-process escrow key seed; default: data_dir/escrow-oprf.key"
+    )
+    escrow_key_service_timeout_seconds: float = 5.0
+    escrow_token_requests_per_hour: int = Field(default=10, ge=1, description="Escrow filings per account")
+    escrow_key_service_requests_per_minute: int = Field(
+        default=120, ge=1, description="The key service's ceiling on evaluations, for all callers together"
+    )
+    escrow_max_threshold: int = Field(default=5, ge=2, le=5)
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -90,6 +114,14 @@ class Settings(BaseSettings):
     @property
     def server_secret_file(self) -> Path:
         return self.data_dir / "server-secret.key"
+
+    @property
+    def resolved_escrow_key_service_secret_file(self) -> Path:
+        return self.escrow_key_service_secret_file or self.data_dir / "escrow-client.secret"
+
+    @property
+    def resolved_escrow_key_file(self) -> Path:
+        return self.escrow_key_file or self.data_dir / "escrow-oprf.key"
 
 
 def load_settings() -> Settings:

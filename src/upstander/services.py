@@ -16,6 +16,8 @@ from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
 from upstander.keyfiles import ServerSecrets, audit_signing_seed
 from upstander.org.lists import VettingService
+from upstander.patterns.escrow_client import key_service_from_settings
+from upstander.patterns.escrow_service import EscrowService
 from upstander.patterns.service import LinkingService
 from upstander.relationships import Relationships
 from upstander.reports.handling import HandlingService
@@ -43,6 +45,7 @@ class Services:
     safeguarding: SafeguardingService
     relationships: Relationships
     clock: Callable[[], datetime]
+    escrow: EscrowService
 
 
 def build_services(
@@ -54,6 +57,7 @@ def build_services(
     linking = LinkingService(database, audit, clock)
     reports = ReportService(database, settings, secrets, audit, linking, clock)
     workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
+    key_service, key_service_in_process = key_service_from_settings(settings)
     return Services(
         settings=settings,
         database=database,
@@ -72,4 +76,7 @@ def build_services(
         safeguarding=SafeguardingService(database, audit, clock),
         relationships=Relationships(database),
         clock=clock,
+        escrow=EscrowService(
+            database, settings, audit, linking, reports.limits, key_service, key_service_in_process, clock
+        ),
     )

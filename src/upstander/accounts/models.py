@@ -23,6 +23,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     VETTING = "vetting"
     HR = "hr"
+    # A member of staff with no other role: may file escrow reports and follow their own, nothing else.
+    STAFF = "staff"
 
 
 def enum_column(enum: type[StrEnum], length: int = 40) -> Enum:

@@ -32,6 +32,8 @@ class Channel(StrEnum):
     ONLINE = "online"
     PHONE = "phone"
     IN_PERSON = "in_person"
+    # Filed by a member of staff in escrow, opened to the PSD when others named the same person.
+    ESCROW = "escrow"
 
 
 class ReportStatus(StrEnum):

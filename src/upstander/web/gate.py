@@ -49,5 +49,5 @@ def _require_tie(services: Services, principal: StaffPrincipal, scope: access.Sc
         object_id = uuid.UUID(str(raw_id))
     except ValueError:
         raise NotFound(access.NOT_TIED[scope]) from None
-    if not services.relationships.tied(principal.user_id, scope, object_id):
+    if not services.relationships.tied(principal, scope, object_id):
         raise NotFound(access.NOT_TIED[scope], code=f"not_found:{scope.value}")
