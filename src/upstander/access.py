@@ -37,6 +37,12 @@ class Action(StrEnum):
     CHANGE_POSTING = "change_posting"
     OVERRIDE_POSTING = "override_posting"
     VIEW_OVERRIDES = "view_overrides"
+    OVERRIDE_CONFLICT = "override_conflict"
+    DECLARE_RELATIONSHIP = "declare_relationship"
+    RECORD_DECLARATION = "record_declaration"
+    RECORD_CONSENT = "record_consent"
+    REPRESENT = "represent"
+    OVERSEE = "oversee"
 
 
 R = Role
@@ -63,6 +69,12 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CHANGE_POSTING: frozenset({R.HR, R.WELFARE, R.HANDLER, R.DECISION_MAKER}),
     Action.OVERRIDE_POSTING: frozenset({R.DECISION_MAKER}),
     Action.VIEW_OVERRIDES: frozenset({R.OVERSEER}),
+    Action.OVERRIDE_CONFLICT: frozenset({R.DECISION_MAKER}),
+    Action.DECLARE_RELATIONSHIP: frozenset(set(R) - {R.ADMIN}),
+    Action.RECORD_DECLARATION: frozenset({R.HANDLER, R.DECISION_MAKER}),
+    Action.RECORD_CONSENT: frozenset({R.HANDLER, R.DECISION_MAKER}),
+    Action.REPRESENT: frozenset({R.REPRESENTATIVE}),
+    Action.OVERSEE: frozenset({R.OVERSEER}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -92,6 +104,12 @@ REFUSALS: Mapping[Action, str] = {
     Action.CHANGE_POSTING: "Only HR, welfare, the professional standards team or a decision maker can change or check a posting.",
     Action.OVERRIDE_POSTING: "Only a decision maker can override a separation order, and only with written reasons.",
     Action.VIEW_OVERRIDES: "Only the overseer reviews the overrides of separation orders.",
+    Action.OVERRIDE_CONFLICT: "Only a decision maker can appoint someone despite a conflict of interest, and only with written reasons.",
+    Action.DECLARE_RELATIONSHIP: "Administrators do not declare relationships: they are given no case.",
+    Action.RECORD_DECLARATION: "Only a case handler or a decision maker can record a relationship for someone else.",
+    Action.RECORD_CONSENT: "Only a case handler or a decision maker can record a subject's consent to a representative.",
+    Action.REPRESENT: "Only a staff-association representative has represented members' cases.",
+    Action.OVERSEE: "Only the overseer sees the oversight view and gives directions on cases.",
 }
 
 

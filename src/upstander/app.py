@@ -14,6 +14,7 @@ from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
+from upstander.cases import representation_api
 from upstander.config import Settings, load_settings
 from upstander.equality import api as statistics_api
 from upstander.equality import pages as statistics_pages
@@ -23,6 +24,7 @@ from upstander.patterns import pages as patterns_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.safeguarding import api as safeguarding_api
+from upstander.safeguarding import conflicts_api
 from upstander.safeguarding import pages as safeguarding_pages
 from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         statistics_api.router,
         safeguarding_pages.router,
         safeguarding_api.router,
+        conflicts_api.router,
+        representation_api.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -9,6 +9,7 @@ from datetime import datetime
 from upstander.accounts.service import AccountService
 from upstander.audit.service import AuditLog
 from upstander.cases.dashboard import DashboardService
+from upstander.cases.representation import RepresentationService
 from upstander.cases.service import CaseService
 from upstander.cases.workflow import PolicyRegistry, WorkflowService
 from upstander.config import Settings
@@ -20,6 +21,7 @@ from upstander.patterns.service import LinkingService
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
+from upstander.safeguarding.conflicts_service import ConflictService
 from upstander.safeguarding.service import SafeguardingService
 
 
@@ -41,6 +43,8 @@ class Services:
     statistics: StatisticsService
     safeguarding: SafeguardingService
     clock: Callable[[], datetime]
+    conflicts: ConflictService
+    representation: RepresentationService
 
 
 def build_services(
@@ -69,4 +73,6 @@ def build_services(
         statistics=StatisticsService(database, clock),
         safeguarding=SafeguardingService(database, audit, clock),
         clock=clock,
+        conflicts=ConflictService(database, audit, clock),
+        representation=RepresentationService(database, audit, workflow, clock),
     )
