@@ -9,6 +9,7 @@ from datetime import datetime
 from upstander.accounts.service import AccountService
 from upstander.audit.service import AuditLog
 from upstander.cases.dashboard import DashboardService
+from upstander.cases.oversight import OversightService
 from upstander.cases.representation import RepresentationService
 from upstander.cases.service import CaseService
 from upstander.cases.workflow import PolicyRegistry, WorkflowService
@@ -45,6 +46,7 @@ class Services:
     clock: Callable[[], datetime]
     conflicts: ConflictService
     representation: RepresentationService
+    oversight: OversightService
 
 
 def build_services(
@@ -56,6 +58,9 @@ def build_services(
     linking = LinkingService(database, audit, clock)
     reports = ReportService(database, settings, secrets, audit, linking, clock)
     workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
+    dashboard = DashboardService(database, workflow.policies, clock)
+    conflicts = ConflictService(database, audit, clock)
+    safeguarding = SafeguardingService(database, audit, clock)
     return Services(
         settings=settings,
         database=database,
@@ -67,12 +72,13 @@ def build_services(
         handling=HandlingService(database, reports.limits, audit, workflow, linking, clock),
         cases=CaseService(database, audit, workflow, clock),
         workflow=workflow,
-        dashboard=DashboardService(database, workflow.policies, clock),
+        dashboard=dashboard,
         identities=IdentityService(database, audit, clock),
         vetting=VettingService(database, audit, clock),
         statistics=StatisticsService(database, clock),
-        safeguarding=SafeguardingService(database, audit, clock),
+        safeguarding=safeguarding,
         clock=clock,
-        conflicts=ConflictService(database, audit, clock),
+        conflicts=conflicts,
         representation=RepresentationService(database, audit, workflow, clock),
+        oversight=OversightService(dashboard, conflicts, safeguarding),
     )

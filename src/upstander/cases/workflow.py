@@ -94,6 +94,7 @@ WHOSE = {
     "subject_response": "the officer may respond until then",
     "appeal": "the officer may appeal until then",
     "review_request": "the reporter may ask for a review until then",
+    "direction_response": "the case handler or a decision maker",
 }
 
 
@@ -574,6 +575,7 @@ CONSEQUENCES: dict[str, Callable[[_Effects, Event], None]] = {
     "report_acknowledged": _reports_acknowledged,
     "reporter_told": _reporters_told,
     "case_reopened": _reopened,
+    "reinvestigation_directed": _reopened,
     "employment_changed": _employment_changed,
     "barred_list_entry_required": _barred,
     "barred_list_entry_withdrawn": _barred_withdrawn,
@@ -672,6 +674,9 @@ EVENT_TITLES = {
     "employment_changed": "The officer's employment changed",
     "advisory_list_entry_required": "The officer goes on the advisory list",
     "reporter_feedback_given": "Feedback given to the reporter",
+    "reinvestigation_directed": "The overseer directed a re-investigation",
+    "review_directed": "The overseer directed a review",
+    "direction_answered": "The overseer's direction answered",
 }
 TEXT_LABELS = {
     "reasons": "Reasons",
