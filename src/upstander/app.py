@@ -14,7 +14,7 @@ from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
-from upstander.cases import representation_api
+from upstander.cases import representation_api, representation_pages
 from upstander.config import Settings, load_settings
 from upstander.equality import api as statistics_api
 from upstander.equality import pages as statistics_pages
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         safeguarding_api.router,
         conflicts_api.router,
         representation_api.router,
+        representation_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from upstander import access, crypto, keyring
-from upstander.accounts.models import Role, User
+from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.cases import forms, rules
@@ -49,6 +49,12 @@ class ConsentView:
     representative: str
     given_on: datetime
     withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RepresentativeChoice:
+    user_id: uuid.UUID
+    name: str
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,17 @@ class RepresentationService:
                 {"consent": str(row.id), "representative": str(rep.id), "subject": person.staff_number},
             )
             return _consent_view(session, row)
+
+    def representatives(self) -> list[RepresentativeChoice]:
+        """The active staff-association representatives, for the consent form."""
+        with self._db.transaction() as session:
+            rows = session.execute(
+                select(User.id, User.display_name)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(UserRole.role == Role.REPRESENTATIVE, User.active.is_(True))
+                .order_by(User.display_name)
+            ).all()
+            return [RepresentativeChoice(row.id, row.display_name) for row in rows]
 
     def consents(self, principal: StaffPrincipal, case_id: uuid.UUID) -> list[ConsentView]:
         access.require(principal.roles, access.Action.RECORD_CONSENT)

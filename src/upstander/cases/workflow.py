@@ -307,7 +307,13 @@ class WorkflowService:
         today = local_date(now, policy.calendar)
         names = dict(session.execute(select(User.id, User.display_name)).all())
         screened = appointment.screen_role(session, case, Role.INVESTIGATOR)
-        investigators = {str(s.user_id): s.name for s in screened if not s.conflicts}
+        # Only a decision maker may override a conflict, so only they are offered the conflicted.
+        overrides = Role.DECISION_MAKER in principal.roles
+        investigators = {
+            str(s.user_id): f"{s.name} (conflict of interest)" if s.conflicts else s.name
+            for s in screened
+            if overrides or not s.conflicts
+        }
         drafts = {
             "send_progress_report": {"summary": progress_report_draft(policy, state, case, names, today)}
         }
