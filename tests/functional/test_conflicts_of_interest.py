@@ -15,6 +15,8 @@ from common.staff import Staff
 from common.staff import TestUser as StaffUser
 from upstander.accounts.models import Role, User
 from upstander.audit.models import AuditEntry
+from upstander.cases.models import Case
+from upstander.org.models import Person
 from upstander.reports.models import Report
 from upstander.safeguarding.models import AssignmentOverride
 from upstander.services import Services
@@ -24,8 +26,6 @@ GOOD_REASONS = "The only investigator trained in this kind of inquiry this quart
 
 def link(services: Services, user: StaffUser, staff_number: str) -> None:
     """The user's staff record (the force built by build_force)."""
-    from upstander.org.models import Person
-
     with services.database.transaction() as session:
         person = session.scalars(select(Person).where(Person.staff_number == staff_number)).one()
         session.get_one(User, user.user_id).person_id = person.id
@@ -179,8 +179,6 @@ def test_the_investigator_of_an_earlier_case_of_the_subject_is_conflicted(
     first = CaseWalk(client, staff, services, clock)
     first.investigated("misconduct")
     with services.database.transaction() as session:
-        from upstander.cases.models import Case
-
         first_reference = session.get_one(Case, uuid.UUID(first.case_id)).reference
     # A second report about the same officer opens a second case.
     receipt = client.post(
