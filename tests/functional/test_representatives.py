@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from common.cases import CaseWalk
 from common.clock import FakeClock
 from common.staff import Staff
-from upstander.accounts.models import Role
+from upstander.accounts.models import Role, User
 from upstander.audit.models import AuditEntry
 from upstander.cases.disclosure import DISCLOSED
 from upstander.cases.models import CaseKeyGrant, DisclosedCopy
@@ -192,4 +193,67 @@ def test_a_representative_may_step_down_themselves(
     given = consent(walk, str(rep.user_id))
     url = f"/api/v1/cases/{walk.case_id}/representatives/{given['id']}/withdraw"
     assert client.post(url, headers=walk.headers(rep)).status_code == 204
+    assert client.get(f"/api/v1/represented/{walk.case_id}", headers=walk.headers(rep)).status_code == 404
+
+
+def test_the_representative_lodges_the_officers_appeal_and_sees_the_outcome_and_its_reasons(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock)
+    rep = staff.user("rep", [Role.REPRESENTATIVE])
+    consent(walk, str(rep.user_id))
+    walk.investigated("misconduct")
+    walk.step(walk.investigator, "submit_investigation_report", summary="Supported.")
+    walk.step(walk.dm, "decide_case_to_answer", finding="misconduct", reasons="Case to answer.")
+    walk.step(walk.dm, "refer_to_proceedings", forum="meeting", reasons="Misconduct.")
+    walk.step(walk.handler, "serve_referral_notice", served_on=walk.today())
+    walk.step(walk.handler, "record_subject_response", received_on=walk.today(), accepts=True)
+    walk.step(
+        walk.handler,
+        "schedule_proceedings",
+        held_on=(clock() + timedelta(days=3)).date().isoformat(),
+        panel="Chair",
+    )
+    clock.advance(days=4)
+    walk.step(
+        walk.dm, "record_finding", allegation_id="A1", finding="misconduct", reasons="Proven on the evidence."
+    )
+    walk.step(walk.dm, "record_outcome", sanction="final_written_warning", reasons="Serious and repeated.")
+
+    headers = walk.headers(rep)
+    view = client.get(f"/api/v1/represented/{walk.case_id}", headers=headers).json()
+    assert {s["kind"] for s in view["steps"]} == {"lodge_appeal"}
+    outcome = next(item for item in view["items"] if item["title"] == "Outcome decided")
+    assert outcome["details"] == {"sanction": "final_written_warning"}
+    assert outcome["texts"] == {"reasons": "Serious and repeated."}
+    missing = client.post(f"/api/v1/represented/{walk.case_id}/steps/lodge_appeal", headers=headers, json={})
+    assert missing.status_code == 422
+    lodged = client.post(
+        f"/api/v1/represented/{walk.case_id}/steps/lodge_appeal",
+        headers=headers,
+        json={"grounds": "The sanction is out of proportion to the finding."},
+    )
+    assert lodged.status_code == 200, lodged.text
+    assert lodged.json()["status"] == "appeal"
+    after = client.get(f"/api/v1/represented/{walk.case_id}", headers=headers).json()
+    assert after["items"][-1]["texts"] == {"grounds": "The sanction is out of proportion to the finding."}
+    # The case key holders read the grounds too: they were sealed to the case key as well.
+    timeline = walk.view()["workflow"]["timeline"]
+    assert timeline[-1]["texts"] == {"Grounds": "The sanction is out of proportion to the finding."}
+
+
+def test_the_subject_may_withdraw_consent_from_their_own_account(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock)
+    rep = staff.user("rep", [Role.REPRESENTATIVE])
+    officer = staff.user("officer", [Role.OPERATOR])
+    someone = staff.user("someone", [Role.OPERATOR])
+    with services.database.transaction() as session:
+        person = session.scalars(select(Person).where(Person.staff_number == "NS04242")).one()
+        session.get_one(User, officer.user_id).person_id = person.id
+    given = consent(walk, str(rep.user_id))
+    url = f"/api/v1/cases/{walk.case_id}/representatives/{given['id']}/withdraw"
+    assert client.post(url, headers=walk.headers(someone)).status_code == 404
+    assert client.post(url, headers=walk.headers(officer)).status_code == 204
     assert client.get(f"/api/v1/represented/{walk.case_id}", headers=walk.headers(rep)).status_code == 404
