@@ -24,7 +24,7 @@ from upstander.patterns import pages as patterns_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.safeguarding import api as safeguarding_api
-from upstander.safeguarding import conflicts_api
+from upstander.safeguarding import conflicts_api, conflicts_pages
 from upstander.safeguarding import pages as safeguarding_pages
 from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         safeguarding_pages.router,
         safeguarding_api.router,
         conflicts_api.router,
+        conflicts_pages.router,
         representation_api.router,
         representation_pages.router,
     ):

@@ -106,3 +106,45 @@ def test_a_complainant_with_a_known_staff_record_conflicts_without_being_named(
     (excluded,) = screen["excluded"]
     assert excluded["reasons"] == ["Second-Handler works in Custody South Team 1 with the complainant."]
     assert "Cara" not in str(screen)
+
+
+def test_a_member_of_staff_declares_and_withdraws_a_relationship_on_the_page(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock)
+    sign_in(client, clock, walk.investigator)
+    page = client.get("/staff/declarations").text
+    assert "You have declared no relationship." in page
+    unknown = client.post(
+        "/staff/declarations",
+        data={
+            "csrf_token": csrf(page),
+            "person": "NS99999",
+            "relationship": "friend",
+            "note": "From school.",
+        },
+    )
+    assert unknown.status_code == 404
+    assert 'value="NS99999"' in unknown.text, "what was typed comes back"
+    done = client.post(
+        "/staff/declarations",
+        data={
+            "csrf_token": csrf(page),
+            "person": "NS04242",
+            "relationship": "friend",
+            "note": "From school.",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = client.get(done.headers["location"]).text
+    assert "Gareth Example (NS04242) — a friend" in page
+    declaration = re.search(r"/staff/declarations/([0-9a-f-]{36})/withdraw", page)
+    assert declaration
+    withdrawn = client.post(
+        f"/staff/declarations/{declaration.group(1)}/withdraw",
+        data={"csrf_token": csrf(page)},
+        follow_redirects=False,
+    )
+    assert withdrawn.status_code == 303
+    assert "— withdrawn" in client.get("/staff/declarations").text
