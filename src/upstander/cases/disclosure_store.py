@@ -51,11 +51,17 @@ def share_disclosed(
     if not readers:
         return
     entries = []
+    # Entries whose sealed text cannot be opened now wait for the next holder of the case key,
+    # rather than being copied without their text for good.
+    unreadable: set[int] = set()
     rows = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
     for row in rows:
         texts: Mapping[str, str] = (plain_texts or {}).get(row.seq, {})
-        if not texts and case_key is not None and "_sealed" in row.data:
-            texts = _open_texts(case_key, row.data["_sealed"])
+        if not texts and "_sealed" in row.data:
+            if case_key is None:
+                unreadable.add(row.seq)
+            else:
+                texts = _open_texts(case_key, row.data["_sealed"])
         entries.append(Entry(row.seq, row.kind, row.at.isoformat(), row.data, texts))
     items = disclosure.disclosed_items(entries)
     for user_id, public_key in readers.items():
@@ -67,7 +73,7 @@ def share_disclosed(
             )
         )
         for item in items:
-            if item.seq in have:
+            if item.seq in have or item.seq in unreadable:
                 continue
             payload = {"kind": item.kind, "at": item.at, "details": item.details, "texts": item.texts}
             session.add(
