@@ -284,3 +284,24 @@ def test_assigning_a_conflicted_handler_is_refused_unless_a_decision_maker_overr
     with services.database.transaction() as session:
         row = session.scalars(select(AssignmentOverride)).one()
         assert (row.role, row.user_id) == ("handler", second.user_id)
+
+
+def test_the_screen_of_a_case_is_for_those_who_hold_its_key(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock)
+    outsider = staff.handler("outsider")
+    url = f"/api/v1/cases/{walk.case_id}/candidates"
+    refused = client.get(url, params={"role": "investigator"}, headers=walk.headers(outsider))
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "You have not been given access to this case."
+    assert (
+        client.get(url, params={"role": "investigator"}, headers=walk.headers(walk.investigator)).status_code
+        == 403
+    )
+    missing = client.get(
+        f"/api/v1/cases/{uuid.uuid4()}/candidates",
+        params={"role": "investigator"},
+        headers=walk.headers(walk.handler),
+    )
+    assert missing.status_code == 404

@@ -167,6 +167,14 @@ def test_withdrawn_consent_ends_access_at_once(
     # Another representative, or anyone unrelated, cannot withdraw it.
     url = f"/api/v1/cases/{walk.case_id}/representatives/{given['id']}/withdraw"
     assert client.post(url, headers=walk.headers(other)).status_code == 404
+    outsider = staff.handler("outsider")  # a handler who holds no key to this case
+    assert client.post(url, headers=walk.headers(outsider)).status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/cases/{walk.case_id}/representatives", headers=walk.headers(outsider)
+        ).status_code
+        == 403
+    )
     assert client.post(url, headers=walk.headers(walk.handler)).status_code == 204
     assert client.post(url, headers=walk.headers(walk.handler)).status_code == 409
 

@@ -175,7 +175,10 @@ class RepresentationService:
             row = session.get(RepresentativeConsent, consent_id)
             me = session.get_one(User, principal.user_id)
             allowed = row is not None and (
-                access.allowed(principal.roles, access.Action.RECORD_CONSENT)
+                (
+                    access.allowed(principal.roles, access.Action.RECORD_CONSENT)
+                    and keyring.can_read_case(session, row.case_id, principal.user_id)
+                )
                 or row.representative_id == principal.user_id
                 or (me.person_id is not None and me.person_id == row.person_id)
             )

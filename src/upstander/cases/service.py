@@ -158,6 +158,7 @@ class CaseService:
             case = session.get(Case, case_id)
             if case is None:
                 raise NotFound("There is no such case.")
+            keyring.require_case_reader(session, case.id, principal.user_id)
             return appointment.screen_role(session, case, Role.HANDLER)
 
     def assign_handler(

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import access
+from upstander import access, keyring
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
@@ -182,6 +182,7 @@ class ConflictService:
             )
         with self._db.transaction() as session:
             case = _case(session, case_id)
+            keyring.require_case_reader(session, case.id, principal.user_id)
             screened = appointment.screen_role(session, case, wanted)
             self._audit.record(
                 session, principal.actor, "case.candidates_screened", "case", case.id, {"role": role}
@@ -201,6 +202,7 @@ class ConflictService:
         now = self._clock()
         with self._db.transaction() as session:
             case = _case(session, case_id)
+            keyring.require_case_reader(session, case.id, principal.user_id)
             user = session.get(User, user_id)
             if user is None or not user.active or Role.DECISION_MAKER not in user.roles:
                 raise InvalidInput(
