@@ -58,9 +58,6 @@ def build_services(
     linking = LinkingService(database, audit, clock)
     reports = ReportService(database, settings, secrets, audit, linking, clock)
     workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
-    dashboard = DashboardService(database, workflow.policies, clock)
-    conflicts = ConflictService(database, audit, clock)
-    safeguarding = SafeguardingService(database, audit, clock)
     return Services(
         settings=settings,
         database=database,
@@ -72,13 +69,18 @@ def build_services(
         handling=HandlingService(database, reports.limits, audit, workflow, linking, clock),
         cases=CaseService(database, audit, workflow, clock),
         workflow=workflow,
-        dashboard=dashboard,
+        dashboard=DashboardService(database, workflow.policies, clock),
         identities=IdentityService(database, audit, clock),
         vetting=VettingService(database, audit, clock),
         statistics=StatisticsService(database, clock),
-        safeguarding=safeguarding,
+        safeguarding=SafeguardingService(database, audit, clock),
         clock=clock,
-        conflicts=conflicts,
+        conflicts=ConflictService(database, audit, clock),
         representation=RepresentationService(database, audit, workflow, clock),
-        oversight=OversightService(dashboard, conflicts, safeguarding),
+        # The overseer's view reads through the same (stateless) services as everyone else.
+        oversight=OversightService(
+            DashboardService(database, workflow.policies, clock),
+            ConflictService(database, audit, clock),
+            SafeguardingService(database, audit, clock),
+        ),
     )
