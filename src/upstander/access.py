@@ -39,6 +39,12 @@ class Action(StrEnum):
     OVERRIDE_POSTING = "override_posting"
     VIEW_OVERRIDES = "view_overrides"
     FILE_ESCROW_REPORT = "file_escrow_report"
+    OVERRIDE_CONFLICT = "override_conflict"
+    DECLARE_RELATIONSHIP = "declare_relationship"
+    RECORD_DECLARATION = "record_declaration"
+    RECORD_CONSENT = "record_consent"
+    REPRESENT = "represent"
+    OVERSEE = "oversee"
 
 
 R = Role
@@ -68,6 +74,12 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     # Any signed-in member of staff: escrow needs an account (no sybil matches), not a PSD role.
     # Not the admin function account (it only manages users); its holder files from their own.
     Action.FILE_ESCROW_REPORT: frozenset(R) - {R.ADMIN},
+    Action.OVERRIDE_CONFLICT: frozenset({R.DECISION_MAKER}),
+    Action.DECLARE_RELATIONSHIP: frozenset(set(R) - {R.ADMIN}),
+    Action.RECORD_DECLARATION: frozenset({R.HANDLER, R.DECISION_MAKER}),
+    Action.RECORD_CONSENT: frozenset({R.HANDLER, R.DECISION_MAKER}),
+    Action.REPRESENT: frozenset({R.REPRESENTATIVE}),
+    Action.OVERSEE: frozenset({R.OVERSEER}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -98,6 +110,12 @@ REFUSALS: Mapping[Action, str] = {
     Action.OVERRIDE_POSTING: "Only a decision maker can override a separation order, and only with written reasons.",
     Action.VIEW_OVERRIDES: "Only the overseer reviews the overrides of separation orders.",
     Action.FILE_ESCROW_REPORT: "An administrator account cannot file escrow reports; file from your own staff account.",
+    Action.OVERRIDE_CONFLICT: "Only a decision maker can appoint someone despite a conflict of interest, and only with written reasons.",
+    Action.DECLARE_RELATIONSHIP: "Administrators do not declare relationships: they are given no case.",
+    Action.RECORD_DECLARATION: "Only a case handler or a decision maker can record a relationship for someone else.",
+    Action.RECORD_CONSENT: "Only a case handler or a decision maker can record a subject's consent to a representative.",
+    Action.REPRESENT: "Only a staff-association representative has represented members' cases.",
+    Action.OVERSEE: "Only the overseer sees the oversight view and gives directions on cases.",
 }
 
 
@@ -127,16 +145,20 @@ class Audience(StrEnum):
 
 class Scope(StrEnum):
     """What a route is about, named by one of its path parameters. A person with no tie to that
-    case or report gets 404: to them, whether it exists is itself a secret."""
+    thing gets 404: to them, whether it exists is itself a secret."""
 
     NONE = "none"
-    CASE = "case"  # {case_id}: tied when the case's key has been sealed to the person
-    REPORT = "report"  # {report_id}: tied when the report's key, or its case's, has been sealed to them
-    ESCROWED = "escrowed"  # {escrowed_id}: tied only to one's own escrow report
+    CASE = "case"  # tied when the case's key has been sealed to the person
+    REPORT = "report"  # tied when the report's key, or its case's, has been sealed to them
+    ESCROWED = "escrowed"  # tied only to one's own escrow report
+    REPRESENTED = "represented"  # a case, tied to a representative while the subject's consent holds
+    CONSENT = "consent"  # tied to its representative, the subject's own account, and a handler or
+    # decision maker holding the case's key
+    DECLARATION = "declaration"  # tied to its declarer, and to handlers and decision makers
 
     @property
     def parameter(self) -> str:
-        return f"{self.value}_id"
+        return "case_id" if self is Scope.REPRESENTED else f"{self.value}_id"
 
 
 @dataclass(frozen=True)
@@ -156,6 +178,7 @@ def staff(action: Action, scope: Scope = Scope.NONE) -> RouteRule:
 
 
 A, CASE, REPORT, OWN_ESCROW = Action, Scope.CASE, Scope.REPORT, Scope.ESCROWED
+REPRESENTED, CONSENT, DECLARATION = Scope.REPRESENTED, Scope.CONSENT, Scope.DECLARATION
 
 ROUTES: Mapping[tuple[str, str], RouteRule] = {
     # Public pages and the reporter's own pages.
@@ -246,6 +269,36 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/escrow/reports"): staff(A.FILE_ESCROW_REPORT),
     ("POST", "/api/v1/escrow/reports"): staff(A.FILE_ESCROW_REPORT),
     ("POST", "/api/v1/escrow/reports/{escrowed_id}/withdraw"): staff(A.FILE_ESCROW_REPORT, OWN_ESCROW),
+    # Conflicts of interest: declarations, the screened candidates, and overrides for the overseer.
+    ("GET", "/staff/declarations"): staff(A.DECLARE_RELATIONSHIP),
+    ("POST", "/staff/declarations"): staff(A.DECLARE_RELATIONSHIP),
+    ("POST", "/staff/declarations/{declaration_id}/withdraw"): staff(A.DECLARE_RELATIONSHIP, DECLARATION),
+    ("GET", "/api/v1/declarations"): staff(A.DECLARE_RELATIONSHIP),
+    ("POST", "/api/v1/declarations"): staff(A.DECLARE_RELATIONSHIP),
+    ("POST", "/api/v1/declarations/{declaration_id}/withdraw"): staff(A.DECLARE_RELATIONSHIP, DECLARATION),
+    ("GET", "/api/v1/cases/{case_id}/candidates"): staff(A.ASSIGN_HANDLER, CASE),
+    ("POST", "/api/v1/cases/{case_id}/decision-maker-overrides"): staff(A.OVERRIDE_CONFLICT, CASE),
+    ("GET", "/api/v1/assignment-overrides"): staff(A.VIEW_OVERRIDES),
+    # Representatives: consent recorded by the case's handler or a decision maker; the
+    # representative sees only the cases they hold consent for, and only disclosed material.
+    ("POST", "/staff/cases/{case_id}/representatives"): staff(A.RECORD_CONSENT, CASE),
+    ("POST", "/staff/cases/{case_id}/representatives/{consent_id}/withdraw"): RouteRule(
+        Audience.STAFF, None, CONSENT
+    ),
+    ("GET", "/api/v1/cases/{case_id}/representatives"): staff(A.RECORD_CONSENT, CASE),
+    ("POST", "/api/v1/cases/{case_id}/representatives"): staff(A.RECORD_CONSENT, CASE),
+    ("POST", "/api/v1/cases/{case_id}/representatives/{consent_id}/withdraw"): RouteRule(
+        Audience.STAFF, None, CONSENT
+    ),
+    ("GET", "/staff/represented"): staff(A.REPRESENT),
+    ("GET", "/staff/represented/{case_id}"): staff(A.REPRESENT, REPRESENTED),
+    ("POST", "/staff/represented/{case_id}/steps/{kind}"): staff(A.REPRESENT, REPRESENTED),
+    ("GET", "/api/v1/represented"): staff(A.REPRESENT),
+    ("GET", "/api/v1/represented/{case_id}"): staff(A.REPRESENT, REPRESENTED),
+    ("POST", "/api/v1/represented/{case_id}/steps/{kind}"): staff(A.REPRESENT, REPRESENTED),
+    # The overseer's view of every case, referral, override and overdue item.
+    ("GET", "/staff/oversight"): staff(A.OVERSEE),
+    ("GET", "/api/v1/oversight"): staff(A.OVERSEE),
 }
 
 NOT_IN_TABLE = "This address has no entry in the access table, so nobody may use it."
@@ -253,6 +306,9 @@ NOT_TIED = {
     Scope.CASE: "There is no such case, or you have not been given access to it.",
     Scope.REPORT: "There is no such report, or you have not been given access to it.",
     Scope.ESCROWED: "You have no escrow report with that reference.",
+    Scope.REPRESENTED: "There is no such case among those you represent.",
+    Scope.CONSENT: "There is no such consent.",
+    Scope.DECLARATION: "There is no such declaration.",
 }
 
 

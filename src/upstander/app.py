@@ -14,6 +14,7 @@ from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
+from upstander.cases import representation_api, representation_pages
 from upstander.config import Settings, load_settings
 from upstander.equality import api as statistics_api
 from upstander.equality import pages as statistics_pages
@@ -24,6 +25,7 @@ from upstander.patterns import pages as patterns_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.safeguarding import api as safeguarding_api
+from upstander.safeguarding import conflicts_api, conflicts_pages
 from upstander.safeguarding import pages as safeguarding_pages
 from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
@@ -52,6 +54,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     safeguarding_api.router,
     escrow_pages.router,
     escrow_api.router,
+    conflicts_api.router,
+    conflicts_pages.router,
+    representation_api.router,
+    representation_pages.router,
 )
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"

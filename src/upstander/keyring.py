@@ -34,6 +34,16 @@ def case_private_key(
     return crypto.unseal(user_private_key, grant.sealed_private_key)
 
 
+def can_read_case(session: Session, case_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    return session.get(CaseKeyGrant, (case_id, user_id)) is not None
+
+
+def require_case_reader(session: Session, case_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Refuse someone the case key was never sealed to (for reads that need no content)."""
+    if session.get(CaseKeyGrant, (case_id, user_id)) is None:
+        raise NotAllowed(NO_CASE_ACCESS, code="no_case_key")
+
+
 def report_private_key(
     session: Session, report: Report, user_id: uuid.UUID, user_private_key: bytes
 ) -> bytes:

@@ -9,6 +9,8 @@ from datetime import datetime
 from upstander.accounts.service import AccountService
 from upstander.audit.service import AuditLog
 from upstander.cases.dashboard import DashboardService
+from upstander.cases.oversight import OversightService
+from upstander.cases.representation import RepresentationService
 from upstander.cases.service import CaseService
 from upstander.cases.workflow import PolicyRegistry, WorkflowService
 from upstander.config import Settings
@@ -23,6 +25,7 @@ from upstander.relationships import Relationships
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
+from upstander.safeguarding.conflicts_service import ConflictService
 from upstander.safeguarding.service import SafeguardingService
 
 
@@ -46,6 +49,9 @@ class Services:
     relationships: Relationships
     clock: Callable[[], datetime]
     escrow: EscrowService
+    conflicts: ConflictService
+    representation: RepresentationService
+    oversight: OversightService
 
 
 def build_services(
@@ -78,5 +84,13 @@ def build_services(
         clock=clock,
         escrow=EscrowService(
             database, settings, audit, linking, reports.limits, key_service, key_service_in_process, clock
+        ),
+        conflicts=ConflictService(database, audit, clock),
+        representation=RepresentationService(database, audit, workflow, clock),
+        # The overseer's view reads through the same (stateless) services as everyone else.
+        oversight=OversightService(
+            DashboardService(database, workflow.policies, clock),
+            ConflictService(database, audit, clock),
+            SafeguardingService(database, audit, clock),
         ),
     )

@@ -62,8 +62,18 @@ TIES: dict[str, frozenset[Role]] = {
     # An escrow report is tied only to the member of staff who filed it: here, the handler.
     "escrowed": frozenset({Role.HANDLER}),
     "other escrowed": frozenset(),
+    # The representative holds the subject's consent on the first case only.
+    "represented": frozenset({Role.REPRESENTATIVE}),
+    "other represented": frozenset(),
+    # A consent (given to another representative) is tied to those who may withdraw it: the
+    # handler and decision makers holding that case's key.
+    "consent": frozenset({Role.HANDLER, Role.DECISION_MAKER}),
+    "other consent": frozenset({Role.DECISION_MAKER}),
+    # The welfare officer's own declaration, and one recorded for someone else.
+    "declaration": frozenset({Role.WELFARE, Role.HANDLER, Role.DECISION_MAKER}),
+    "other declaration": frozenset({Role.HANDLER, Role.DECISION_MAKER}),
 }
-OTHER = {"case": "other case", "report": "other report", "escrowed": "other escrowed"}
+OTHER = {name: f"other {name}" for name in TIES if not name.startswith("other ")}
 
 
 def routes_of_the_app() -> set[tuple[str, str]]:
@@ -194,7 +204,12 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
     with services.database.transaction() as session:
         session.add(Person(staff_number="NS04243", given_name="Dana", family_name="Example", rank="Sergeant"))
     other_handler = staff.handler("second-handler")
-    other = client.post("/api/v1/reports", json=report_json(attachments=[FILE])).json()
+    other = client.post(
+        "/api/v1/reports",
+        json=report_json(
+            attachments=[FILE], subjects=[{"name": "Sgt Dana Example", "staff_number": "NS04243"}]
+        ),
+    ).json()
     with services.database.transaction() as session:
         other_report = session.scalars(select(Report.id).where(Report.reference == other["reference"])).one()
     opened = client.post(
@@ -230,6 +245,38 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
         for filer, name in ((walk.handler, "Alex Example"), (other_handler, "Sam Example"))
     ]
     assert [filed.status_code for filed in escrowed] == [201, 201], escrowed[0].text
+    second_rep = staff.user("second-representative", [Role.REPRESENTATIVE])
+
+    def consent(
+        case_id: str, subject: str, representative: staff_helpers.TestUser, by: staff_helpers.TestUser
+    ) -> str:
+        given = client.post(
+            f"/api/v1/cases/{case_id}/representatives",
+            headers=staff.api_headers(client, by),
+            json={"subject": subject, "representative_id": str(representative.user_id)},
+        )
+        assert given.status_code == 201, given.text
+        return str(given.json()["id"])
+
+    consent(walk.case_id, "NS04242", users[Role.REPRESENTATIVE], walk.handler)
+    consents = [
+        consent(walk.case_id, "NS04242", second_rep, walk.handler),
+        consent(opened.json()["id"], "NS04243", second_rep, walk.dm),
+    ]
+
+    def declare(by: staff_helpers.TestUser, **body: str) -> str:
+        made = client.post(
+            "/api/v1/declarations",
+            headers=staff.api_headers(client, by),
+            json={"person": "NS04243", "relationship": "friend", "note": "We trained together.", **body},
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+    declarations = [
+        declare(users[Role.WELFARE]),
+        declare(walk.handler, user_id=str(second_rep.user_id)),
+    ]
     first_report = uuid.UUID(walk.report_id)
     with services.database.transaction() as session:
         files = {
@@ -250,9 +297,11 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
     }
     ids = {
         "tied": {**common, "case_id": walk.case_id, "report_id": walk.report_id,
-                 "attachment_id": files[first_report], "escrowed_id": escrowed[0].json()["id"]},
+                 "attachment_id": files[first_report], "escrowed_id": escrowed[0].json()["id"],
+                 "consent_id": consents[0], "declaration_id": declarations[0]},
         "untied": {**common, "case_id": opened.json()["id"], "report_id": str(other_report),
-                   "attachment_id": files[other_report], "escrowed_id": escrowed[1].json()["id"]},
+                   "attachment_id": files[other_report], "escrowed_id": escrowed[1].json()["id"],
+                   "consent_id": consents[1], "declaration_id": declarations[1]},
     }  # fmt: skip
 
     actors: dict[str, Signed] = {}
@@ -276,10 +325,14 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
             signed.client.close()
 
 
+# Reads that need a query to be complete.
+QUERIES = {("GET", "/api/v1/cases/{case_id}/candidates"): {"role": "investigator"}}
+
+
 def ask(signed: Signed, method: str, template: str, values: dict[str, str]) -> tuple[int, str]:
     path = template.format(**{name: values[name] for name in re.findall(r"{(\w+)}", template)})
     if template.startswith("/api/"):
-        kwargs: dict[str, Any] = {"headers": signed.api}
+        kwargs: dict[str, Any] = {"headers": signed.api, "params": QUERIES.get((method, template), {})}
         if method == "POST":
             kwargs["json"] = {}
     elif method == "POST":

@@ -239,6 +239,28 @@ class ReopenCase(Action):
     reasons: str = ""
 
 
+@dataclass(frozen=True)
+class DirectReinvestigation(Action):
+    """The overseer sends the case back to be investigated again."""
+
+    kind: ClassVar[str] = "direct_reinvestigation"
+    reasons: str = ""
+
+
+@dataclass(frozen=True)
+class DirectReview(Action):
+    """The overseer directs the appropriate authority to review how the case is being dealt with."""
+
+    kind: ClassVar[str] = "direct_review"
+    reasons: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerDirection(Action):
+    kind: ClassVar[str] = "answer_direction"
+    reasons: str = ""
+
+
 ACTION_TYPES: dict[str, type[Action]] = {
     cls.kind: cls
     for cls in (
@@ -274,6 +296,9 @@ ACTION_TYPES: dict[str, type[Action]] = {
         RequestReview,
         UpholdClosure,
         ReopenCase,
+        DirectReinvestigation,
+        DirectReview,
+        AnswerDirection,
     )
 }
 

@@ -25,6 +25,7 @@ class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     handler_id: uuid.UUID
+    override_reasons: str | None = Field(default=None, max_length=4000)
 
 
 class CaseSummaryOut(BaseModel):
@@ -98,5 +99,17 @@ def _as_texts(value: StepValue) -> list[str]:
 
 @router.post("/cases/{case_id}/handler", status_code=204)
 def assign(case_id: uuid.UUID, body: AssignIn, staff: ApiStaff, services: ServicesDep) -> Response:
-    services.cases.assign_handler(staff, case_id, body.handler_id)
+    services.cases.assign_handler(staff, case_id, body.handler_id, body.override_reasons)
     return Response(status_code=204)
+
+
+@router.get("/oversight")
+def oversight(staff: ApiStaff, services: ServicesDep) -> dict[str, Any]:
+    """The overseer's view: referrals, overdue cases, cases under its directions, every override."""
+    view = services.oversight.overview(staff)
+    return {
+        **dataclasses.asdict(view),
+        "referrals": [line.reference for line in view.referrals],
+        "overdue": [line.reference for line in view.overdue],
+        "directions": {line.reference: line.direction for line in view.directions},
+    }

@@ -17,7 +17,13 @@ import holidays
 
 from upstander.cases.policy import Calendar, ForumSpec, Period, Policy
 from upstander.cases.state import CaseState
-from upstander.cases.vocabulary import ACKNOWLEDGEMENT, REPORTER_FEEDBACK, REVIEW_REQUEST, with_article
+from upstander.cases.vocabulary import (
+    ACKNOWLEDGEMENT,
+    DIRECTION_RESPONSE,
+    REPORTER_FEEDBACK,
+    REVIEW_REQUEST,
+    with_article,
+)
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,14 @@ def review_window_end(policy: Policy, state: CaseState) -> date | None:
     return add_period(state.closure.reporter_told_on, clock.period, policy.calendar)
 
 
+def direction_due(policy: Policy, state: CaseState) -> date | None:
+    """The day the answer to the overseer's direction to review is due."""
+    clock = policy.clocks.get(DIRECTION_RESPONSE)
+    if clock is None or state.direction != "review" or state.direction_on is None:
+        return None
+    return add_period(state.direction_on, clock.period, policy.calendar)
+
+
 def deadlines(policy: Policy, state: CaseState) -> tuple[Deadline, ...]:
     """Every due date running on the case now, soonest first; a pure function of the events."""
     review_open = state.review_requested_on is None and not is_open(policy, state)
@@ -204,6 +218,7 @@ def deadlines(policy: Policy, state: CaseState) -> tuple[Deadline, ...]:
             policy, REVIEW_REQUEST, review_window_end(policy, state) if review_open else None, duty=False
         ),
         *_proceedings_deadlines(policy, state),
+        *_from_clock(policy, DIRECTION_RESPONSE, direction_due(policy, state), duty=True),
     ]
     reports, due = policy.progress_reports, progress_report_due(policy, state)
     if reports is not None and due is not None:

@@ -43,6 +43,8 @@ class CaseLine:
     due_this_week: list[DeadlineView]
     next_due: DeadlineView | None
     awaiting_referral_decision: bool
+    # The overseer's direction the case is under ("review", "reinvestigation"), if any.
+    direction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class DashboardService:
                         awaiting_referral_decision=overseer
                         and state.referred_on is not None
                         and state.investigation_mode is None,
+                        direction=state.direction,
                     )
                 )
         open_lines = [line for line in lines if line.is_open]

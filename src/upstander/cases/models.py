@@ -46,3 +46,37 @@ class CaseEvent(Base):
     kind: Mapped[str] = mapped_column(String(60))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RepresentativeConsent(Base):
+    """A subject's consent for a named staff-association representative to see their case.
+
+    Recorded by the case handler or a decision maker from the subject's signed consent (subjects
+    are often not users, and hold no case key). Withdrawal, by the same people, by the subject's
+    own account or by the representative stepping down, ends it at once: the copies sealed to the
+    representative are deleted in the same transaction. Never deleted itself."""
+
+    __tablename__ = "representative_consents"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    representative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    given_on: Mapped[datetime]
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class DisclosedCopy(Base):
+    """One timeline entry disclosed to the subject, sealed to one consented representative's own
+    public key: the representative never holds the case key, so cannot open anything else."""
+
+    __tablename__ = "disclosed_copies"
+    __table_args__ = (UniqueConstraint("case_id", "representative_id", "seq"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    representative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)

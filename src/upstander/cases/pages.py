@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
-from upstander.errors import DomainError, InvalidInput, NotAllowed, TransitionRefused
+from upstander.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, TransitionRefused
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
@@ -59,13 +59,18 @@ def case_page(
     draft: dict[str, str] | None = None,
 ) -> Response:
     view = services.cases.view_case(staff, case_id)
+    can_assign = access.allowed(staff.roles, access.Action.ASSIGN_HANDLER)
+    records_consent = access.allowed(staff.roles, access.Action.RECORD_CONSENT)
     return render(
         request,
         "case.html",
         {
             "view": view,
-            "handlers": services.cases.handlers(),
-            "can_assign": access.allowed(staff.roles, access.Action.ASSIGN_HANDLER),
+            "handlers": services.cases.handler_screen(staff, case_id) if can_assign else [],
+            "can_assign": can_assign,
+            "can_override": access.allowed(staff.roles, access.Action.OVERRIDE_CONFLICT),
+            "consents": services.representation.consents(staff, case_id) if records_consent else None,
+            "representatives": services.representation.representatives() if records_consent else [],
             "done": done,
             "error": error.detail if error else None,
             "error_fields": getattr(error, "fields", {}) if error else {},
@@ -105,5 +110,40 @@ async def take_step(
 @router.post("/staff/cases/{case_id}/handler", dependencies=[CsrfChecked])
 async def assign(request: Request, case_id: uuid.UUID, staff: PageStaff, services: ServicesDep) -> Response:
     form = await request.form()
-    services.cases.assign_handler(staff, case_id, _uuid(form.get("handler_id"), "handler_id"))
-    return redirect(f"/staff/cases/{case_id}")
+    reasons = form.get("override_reasons")
+    try:
+        services.cases.assign_handler(
+            staff,
+            case_id,
+            _uuid(form.get("handler_id"), "handler_id"),
+            reasons if isinstance(reasons, str) and reasons.strip() else None,
+        )
+    except (InvalidInput, NotAllowed, Conflict) as error:
+        return case_page(request, services, staff, case_id, error=error)
+    return redirect(f"/staff/cases/{case_id}?done={quote('assign a handler')}")
+
+
+@router.post("/staff/cases/{case_id}/representatives", dependencies=[CsrfChecked])
+async def give_consent(
+    request: Request, case_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+) -> Response:
+    form = await request.form()
+    subject = form.get("subject")
+    try:
+        services.representation.give_consent(
+            staff,
+            case_id,
+            subject if isinstance(subject, str) else "",
+            _uuid(form.get("representative_id"), "representative_id"),
+        )
+    except (InvalidInput, NotFound, Conflict) as error:
+        return case_page(request, services, staff, case_id, error=error)
+    return redirect(f"/staff/cases/{case_id}?done={quote('record the consent')}")
+
+
+@router.post("/staff/cases/{case_id}/representatives/{consent_id}/withdraw", dependencies=[CsrfChecked])
+def withdraw_consent(
+    request: Request, case_id: uuid.UUID, consent_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+) -> Response:
+    services.representation.withdraw_consent(staff, case_id, consent_id)
+    return redirect(f"/staff/cases/{case_id}?done={quote('record the withdrawal of consent')}")

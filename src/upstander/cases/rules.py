@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from upstander.cases import closure, proceedings, steps
+from upstander.cases import closure, directions, proceedings, steps
 from upstander.cases.actions import FIELD_LABELS, Action, OpenCase, is_filled
 from upstander.cases.clocks import local_date
 from upstander.cases.context import Actor, Build, Check, Context, Decision
@@ -28,11 +28,13 @@ _CHECKS: dict[str, Check] = {
     **steps.REGISTRY.checks,
     **proceedings.REGISTRY.checks,
     **closure.REGISTRY.checks,
+    **directions.REGISTRY.checks,
 }
 _BUILDERS: dict[str, Build] = {
     **steps.REGISTRY.builders,
     **proceedings.REGISTRY.builders,
     **closure.REGISTRY.builders,
+    **directions.REGISTRY.builders,
 }
 
 
@@ -125,7 +127,14 @@ def _context(policy: Policy, state: CaseState, kind: str, actor: Actor, at: date
     spec = _spec(policy, kind)
     role = _role(spec, actor, reporters=state.reporter_ids, investigator=state.investigator_id)
     ctx = Context(policy, state, spec, actor, role, at, local_date(at, policy.calendar))
-    for check in (_status, _severity, _allegations, _referral_hold, _CHECKS.get(kind)):
+    for check in (
+        _status,
+        _severity,
+        _allegations,
+        _referral_hold,
+        directions.direction_hold,
+        _CHECKS.get(kind),
+    ):
         refusal = check(ctx) if check else None
         if refusal:
             raise TransitionRefused(refusal)

@@ -15,12 +15,15 @@ from upstander import access, crypto, keyring
 from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
+from upstander.cases import appointment
 from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
 from upstander.cases.workflow import WorkflowService, WorkflowView
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import rules as report_rules
 from upstander.reports.models import Report, ReportStatus
+from upstander.safeguarding import conflicts_load
+from upstander.safeguarding.conflicts_load import Screened
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class CaseService:
                 report.case_id = case.id
                 report.case_sealed_private_key = crypto.seal(case.public_key, report_key)
                 report.status = ReportStatus.IN_CASE
+            session.flush()
+            conflicts_load.enforce(session, self._audit, case, handler, "handler", principal, None, now)
             readers = users_with_roles(session, access.CASE_READERS)
             readers[principal.user_id] = _public_key(session, principal.user_id)
             readers[handler.id] = handler.public_key
@@ -146,7 +151,24 @@ class CaseService:
                 case.id, case.reference, case.opened_at, case.stage, handler.display_name, len(reports)
             )
 
-    def assign_handler(self, principal: StaffPrincipal, case_id: uuid.UUID, handler_id: uuid.UUID) -> None:
+    def handler_screen(self, principal: StaffPrincipal, case_id: uuid.UUID) -> list[Screened]:
+        """The handlers who could take this case, each with the conflicts that keep them off it."""
+        access.require(principal.roles, access.Action.ASSIGN_HANDLER)
+        with self._db.transaction() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound("There is no such case.")
+            keyring.require_case_reader(session, case.id, principal.user_id)
+            return appointment.screen_role(session, case, Role.HANDLER)
+
+    def assign_handler(
+        self,
+        principal: StaffPrincipal,
+        case_id: uuid.UUID,
+        handler_id: uuid.UUID,
+        override_reasons: str | None = None,
+    ) -> None:
+        """A handler without a conflict of interest, or a conflicted one on a decision maker's override."""
         access.require(principal.roles, access.Action.ASSIGN_HANDLER)
         now = self._clock()
         with self._db.transaction() as session:
@@ -157,6 +179,9 @@ class CaseService:
             if case.handler_id == handler.id:
                 raise Conflict(f"{handler.display_name} is already the handler of {case.reference}.")
             case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
+            conflicts_load.enforce(
+                session, self._audit, case, handler, "handler", principal, override_reasons, now
+            )
             keyring.grant_case_key(session, case.id, case_key, {handler.id: handler.public_key})
             case.handler_id = handler.id
             _event(session, case, "handler_assigned", principal, now, {"handler": handler.display_name})

@@ -106,6 +106,9 @@ class CaseState:
     pending_closure: ClosureProposal | None = None
     closure: Closure | None = None
     review_requested_on: date | None = None
+    # The overseer's direction waiting for the appropriate authority: "review" or "reinvestigation".
+    direction: str | None = None
+    direction_on: date | None = None
 
     @property
     def has_reporter(self) -> bool:
@@ -308,6 +311,33 @@ def _case_reopened(s: CaseState, f: _Fields, e: Event) -> CaseState:
     )
 
 
+def _reinvestigation_directed(s: CaseState, f: _Fields, e: Event) -> CaseState:
+    """The overseer sends the case back into investigation: the report and all that followed it are
+    set aside (the events keep them); the investigator, the notice served and the evidence stay."""
+    reopened = _case_reopened(s, f, e)
+    return replace(
+        reopened,
+        investigator_id=s.investigator_id,
+        regulation_17_served_on=s.regulation_17_served_on,
+        evidence=s.evidence,
+        interim_reports=s.interim_reports,
+        progress_reports_sent=s.progress_reports_sent,
+        direction="reinvestigation",
+        direction_on=_day(f, "on"),
+    )
+
+
+def _investigation_reported(s: CaseState, f: _Fields, e: Event) -> CaseState:
+    """A new report answers a direction to re-investigate."""
+    done = s.direction == "reinvestigation"
+    return replace(
+        s,
+        investigation_reported_on=_on(f, e),
+        direction=None if done else s.direction,
+        direction_on=None if done else s.direction_on,
+    )
+
+
 def _on(f: _Fields, e: Event) -> date:
     return _day(f, "on")
 
@@ -335,7 +365,7 @@ _APPLIERS: dict[str, _Applier] = {
     "evidence_logged": lambda s, f, e: replace(s, evidence=(*s.evidence, _text(f, "evidence_id"))),
     "interim_report_submitted": lambda s, f, e: replace(s, interim_reports=s.interim_reports + 1),
     "progress_report_sent": lambda s, f, e: replace(s, progress_reports_sent=_count(f, "period")),
-    "investigation_report_submitted": lambda s, f, e: replace(s, investigation_reported_on=_on(f, e)),
+    "investigation_report_submitted": _investigation_reported,
     "case_to_answer_decided": lambda s, f, e: replace(s, severity=_text(f, "finding")),
     "reflective_practice_started": _unchanged,
     "referred_to_proceedings": lambda s, f, e: replace(s, forum=_text(f, "forum")),
@@ -361,6 +391,9 @@ _APPLIERS: dict[str, _Applier] = {
     "review_requested": lambda s, f, e: replace(s, review_requested_on=_on(f, e)),
     "closure_upheld": _unchanged,
     "case_reopened": _case_reopened,
+    "reinvestigation_directed": _reinvestigation_directed,
+    "review_directed": lambda s, f, e: replace(s, direction="review", direction_on=_day(f, "on")),
+    "direction_answered": lambda s, f, e: replace(s, direction=None, direction_on=None),
 }
 
 EVENT_KINDS = frozenset({"case_opened", *_APPLIERS})

@@ -32,7 +32,8 @@ EMPLOYMENT_LABELS: dict[str, str] = {
 ACKNOWLEDGEMENT = "acknowledgement"
 REPORTER_FEEDBACK = "reporter_feedback"
 REVIEW_REQUEST = "review_request"
-KNOWN_CLOCKS = frozenset({ACKNOWLEDGEMENT, REPORTER_FEEDBACK, REVIEW_REQUEST})
+DIRECTION_RESPONSE = "direction_response"
+KNOWN_CLOCKS = frozenset({ACKNOWLEDGEMENT, REPORTER_FEEDBACK, REVIEW_REQUEST, DIRECTION_RESPONSE})
 
 
 def roles_phrase(roles: Iterable[str]) -> str:

@@ -13,7 +13,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from upstander import crypto, keyring
-from upstander.accounts.models import Role, User, UserRole
+from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor as AuditActor
 from upstander.audit.service import AuditLog
-from upstander.cases import forms, rules
+from upstander.cases import appointment, disclosure_store, forms, rules
 from upstander.cases.actions import OpenCase
 from upstander.cases.clocks import Deadline, deadlines, local_date
 from upstander.cases.context import Actor
@@ -94,6 +94,7 @@ WHOSE = {
     "subject_response": "the officer may respond until then",
     "appeal": "the officer may appeal until then",
     "review_request": "the reporter may ask for a review until then",
+    "direction_response": "the case handler or a decision maker",
 }
 
 
@@ -132,6 +133,8 @@ class WorkflowView:
     deadlines: list[DeadlineView]
     steps: list[StepView]
     timeline: list[EventView]
+    # Investigators not offered for appointment, each with the conflicts that exclude them.
+    excluded_investigators: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def actor_for(principal: StaffPrincipal) -> Actor:
@@ -254,8 +257,11 @@ class WorkflowService:
             decision = rules.decide(
                 policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
             )
+            override = (raw.get("override_reasons") or [""])[0]
+            appointment.screen_step(session, self._audit, case, decision.events, principal, override, now)
             self._store(session, case, decision.events, principal.user_id)
             self._consequences(session, case, case_key, decision.events, principal)
+            disclosure_store.share_disclosed(session, case, case_key)
             case.stage = decision.state.status
             return decision.state
 
@@ -300,13 +306,13 @@ class WorkflowService:
         now = self._clock()
         today = local_date(now, policy.calendar)
         names = dict(session.execute(select(User.id, User.display_name)).all())
+        screened = appointment.screen_role(session, case, Role.INVESTIGATOR)
+        # Only a decision maker may override a conflict, so only they are offered the conflicted.
+        overrides = Role.DECISION_MAKER in principal.roles
         investigators = {
-            str(uid): name
-            for uid, name in session.execute(
-                select(User.id, User.display_name)
-                .join(UserRole, UserRole.user_id == User.id)
-                .where(UserRole.role == Role.INVESTIGATOR, User.active.is_(True))
-            ).all()
+            str(s.user_id): f"{s.name} (conflict of interest)" if s.conflicts else s.name
+            for s in screened
+            if overrides or not s.conflicts
         }
         drafts = {
             "send_progress_report": {"summary": progress_report_draft(policy, state, case, names, today)}
@@ -333,9 +339,16 @@ class WorkflowService:
             deadlines=[deadline_view(d, today) for d in deadlines(policy, state)],
             steps=steps,
             timeline=[_event_view(policy, row, case_key, names) for row in rows],
+            excluded_investigators=[(s.name, s.reasons) for s in screened if s.conflicts],
         )
 
     # --- storage and consequences -------------------------------------------------------------
+
+    def store(self, session: Session, case: Case, events: Sequence[Event], user_id: uuid.UUID) -> int:
+        """Store events taken by someone without the case key (a representative); returns the first seq."""
+        first = (session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id)) or 0) + 1
+        self._store(session, case, events, user_id)
+        return first
 
     def _store(
         self,
@@ -568,6 +581,7 @@ CONSEQUENCES: dict[str, Callable[[_Effects, Event], None]] = {
     "report_acknowledged": _reports_acknowledged,
     "reporter_told": _reporters_told,
     "case_reopened": _reopened,
+    "reinvestigation_directed": _reopened,
     "employment_changed": _employment_changed,
     "barred_list_entry_required": _barred,
     "barred_list_entry_withdrawn": _barred_withdrawn,
@@ -666,6 +680,9 @@ EVENT_TITLES = {
     "employment_changed": "The officer's employment changed",
     "advisory_list_entry_required": "The officer goes on the advisory list",
     "reporter_feedback_given": "Feedback given to the reporter",
+    "reinvestigation_directed": "The overseer directed a re-investigation",
+    "review_directed": "The overseer directed a review",
+    "direction_answered": "The overseer's direction answered",
 }
 TEXT_LABELS = {
     "reasons": "Reasons",

@@ -145,3 +145,37 @@ class RestrictionReview(Base):
     outcome: Mapped[str] = mapped_column(String(24))
     reasons: Mapped[str] = mapped_column(Text)
     next_review_due: Mapped[date | None]
+
+
+class RelationshipDeclaration(Base):
+    """A member of staff's relationship with a person (family, partner, friend ...), declared by
+    themselves or recorded by a handler or decision maker. It keeps them off that person's cases.
+    Never deleted: withdrawing one records who and when."""
+
+    __tablename__ = "relationship_declarations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    relationship: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AssignmentOverride(Base):
+    """A conflicted person appointed all the same (investigator or handler) or allowed to decide
+    (decision maker), by a decision maker with written reasons; the overseer reviews every one."""
+
+    __tablename__ = "assignment_overrides"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    conflicts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime]

@@ -200,13 +200,18 @@ def action_for(
         "request_review": lambda: st.builds(step.RequestReview, text),
         "uphold_closure": lambda: st.builds(step.UpholdClosure, text),
         "reopen_case": lambda: st.builds(step.ReopenCase, text),
+        "direct_reinvestigation": lambda: st.builds(step.DirectReinvestigation, text),
+        "direct_review": lambda: st.builds(step.DirectReview, text),
+        "answer_direction": lambda: st.builds(step.AnswerDirection, text),
     }
     return forms[kind]()
 
 
 # Steps that can happen at any stage; taken often, they would keep runs from reaching the later stages.
 SIDE_STEPS = frozenset({"link_report", "give_feedback", "record_employment_change", "request_withdrawal"})
-CLOSING_STEPS = frozenset({"propose_closure", "request_review", "reopen_case"})
+CLOSING_STEPS = frozenset(
+    {"propose_closure", "request_review", "reopen_case", "direct_reinvestigation", "direct_review"}
+)
 
 
 def done_already(kind: str, state: CaseState) -> bool:
@@ -407,6 +412,7 @@ class CaseLifecycle(RuleBasedStateMachine):
                 assert before.referred_on is not None
             if before.referred_on is not None:
                 assert before.investigation_mode is not None
+        self.check_directions(before, action, after)
         # Closing takes two different decision makers, and written reasons.
         if action.kind == "confirm_closure":
             proposal = before.pending_closure
@@ -423,6 +429,21 @@ class CaseLifecycle(RuleBasedStateMachine):
                 assert before.severity in forum.severities_if_final_warning_in_force
             else:
                 assert before.severity in forum.severities
+
+    def check_directions(self, before: CaseState, action: Action, after: CaseState) -> None:
+        """The overseer's directions are honoured: a re-investigation puts the case back into
+        investigation with its investigator; a case under a direction is not closed; a direction to
+        review is a duty with a due date until it is answered."""
+        if action.kind == "direct_reinvestigation":
+            assert after.status == "investigation"
+            assert after.investigator_id == before.investigator_id is not None
+            assert after.closure is None
+            assert after.pending_closure is None
+            assert after.investigation_reported_on is None
+        if before.direction is not None:
+            assert action.kind not in {"propose_closure", "confirm_closure"}
+        if before.direction == "review":
+            assert any(d.clock == "direction_response" and d.duty for d in deadlines(self.policy, before))
 
     @invariant()
     def closed_only_by_two_decision_makers_with_reasons(self) -> None:
