@@ -37,6 +37,11 @@ class Action(StrEnum):
     CHANGE_POSTING = "change_posting"
     OVERRIDE_POSTING = "override_posting"
     VIEW_OVERRIDES = "view_overrides"
+    RECORD_RESTRICTED_DUTIES = "record_restricted_duties"
+    SUSPEND = "suspend"
+    READ_RESTRICTIONS = "read_restrictions"
+    RECORD_HR_EVENT = "record_hr_event"
+    VIEW_DETRIMENT_ALERTS = "view_detriment_alerts"
 
 
 R = Role
@@ -63,6 +68,13 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CHANGE_POSTING: frozenset({R.HR, R.WELFARE, R.HANDLER, R.DECISION_MAKER}),
     Action.OVERRIDE_POSTING: frozenset({R.DECISION_MAKER}),
     Action.VIEW_OVERRIDES: frozenset({R.OVERSEER}),
+    # Welfare may put someone on restricted duties (and review or lift it); suspension is the
+    # appropriate authority's decision alone (Police (Conduct) Regulations 2020, reg. 11).
+    Action.RECORD_RESTRICTED_DUTIES: frozenset({R.DECISION_MAKER, R.WELFARE}),
+    Action.SUSPEND: frozenset({R.DECISION_MAKER}),
+    Action.READ_RESTRICTIONS: frozenset({R.WELFARE, R.DECISION_MAKER, R.HANDLER, R.OVERSEER}),
+    Action.RECORD_HR_EVENT: frozenset({R.HR}),
+    Action.VIEW_DETRIMENT_ALERTS: frozenset({R.OVERSEER, R.CUSTODIAN}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -92,6 +104,11 @@ REFUSALS: Mapping[Action, str] = {
     Action.CHANGE_POSTING: "Only HR, welfare, the professional standards team or a decision maker can change or check a posting.",
     Action.OVERRIDE_POSTING: "Only a decision maker can override a separation order, and only with written reasons.",
     Action.VIEW_OVERRIDES: "Only the overseer reviews the overrides of separation orders.",
+    Action.RECORD_RESTRICTED_DUTIES: "Only a decision maker or a welfare officer can record or review restricted duties.",
+    Action.SUSPEND: "Only a decision maker can suspend someone, or review or lift a suspension.",
+    Action.READ_RESTRICTIONS: "Only welfare, the professional standards team, decision makers and the overseer can read the register of suspensions and restricted duties.",
+    Action.RECORD_HR_EVENT: "Only HR can record HR decisions.",
+    Action.VIEW_DETRIMENT_ALERTS: "Only the overseer and the custodian see detriment alerts.",
 }
 
 

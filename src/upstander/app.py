@@ -24,6 +24,7 @@ from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.safeguarding import api as safeguarding_api
 from upstander.safeguarding import pages as safeguarding_pages
+from upstander.safeguarding import register_api, register_pages
 from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
 from upstander.web.deps import Cookies
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         statistics_api.router,
         safeguarding_pages.router,
         safeguarding_api.router,
+        register_pages.router,
+        register_api.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -20,6 +20,8 @@ from upstander.patterns.service import LinkingService
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
+from upstander.safeguarding.detriment import DetrimentService, DetrimentWatcher
+from upstander.safeguarding.register import RegisterService
 from upstander.safeguarding.service import SafeguardingService
 
 
@@ -41,6 +43,8 @@ class Services:
     statistics: StatisticsService
     safeguarding: SafeguardingService
     clock: Callable[[], datetime]
+    register: RegisterService
+    detriment: DetrimentService
 
 
 def build_services(
@@ -52,6 +56,7 @@ def build_services(
     linking = LinkingService(database, audit, clock)
     reports = ReportService(database, settings, secrets, audit, linking, clock)
     workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
+    watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
     return Services(
         settings=settings,
         database=database,
@@ -67,6 +72,8 @@ def build_services(
         identities=IdentityService(database, audit, clock),
         vetting=VettingService(database, audit, clock),
         statistics=StatisticsService(database, clock),
-        safeguarding=SafeguardingService(database, audit, clock),
+        safeguarding=SafeguardingService(database, audit, clock, watcher),
         clock=clock,
+        register=RegisterService(database, audit, settings.restriction_review_days, clock),
+        detriment=DetrimentService(database, audit, watcher, clock),
     )

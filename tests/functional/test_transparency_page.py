@@ -135,12 +135,14 @@ def test_the_transparency_page_shows_only_suppressed_and_rounded_figures(
     assert response.status_code == 200, response.text
     html = response.text
     assert "1 January 2024 to 31 December 2024" in html
-    assert "register of officers placed on restricted duties" in html
+    assert "suspended or on restricted duties on 31 December 2024" in html
+    assert "restricted duties: sexual misconduct" in html
+    assert "suspended: discrimination" in html
     page = check_page(html)
     charts = [src for src in page.images if src.startswith("/transparency/charts/")]
     assert {src.split("?")[0].rsplit("/", 1)[1] for src in charts} == {
         "open-by-category.svg",
-        "suspended.svg",
+        "restrictions.svg",
         "time-to-acknowledge.svg",
         "time-to-close.svg",
         "disproportionality.svg",
