@@ -259,7 +259,7 @@ class DetrimentService:
         custodian)."""
         access.require(principal.roles, access.Action.VIEW_DETRIMENT_ALERTS)
         with self._db.transaction() as session:
-            rows = list(session.execute(select(DetrimentAlert, DetrimentWatch).join(DetrimentWatch)).tuples())
+            rows = list(session.execute(select(DetrimentAlert, DetrimentWatch).join(DetrimentWatch)))
             key = self._key(session, principal) if rows else b""
             found = []
             for alert, watch in rows:

@@ -79,7 +79,10 @@ def restriction_views(
     )
     case_ids = [item.case_id for item in restrictions if item.case_id]
     cases = (
-        dict(session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).tuples())
+        {
+            row.id: row.reference
+            for row in session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids)))
+        }
         if case_ids
         else {}
     )
