@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -250,6 +251,30 @@ def test_the_register_page_records_and_refuses_with_the_reason(
     assert refused.status_code == 403
     assert "Only a decision maker can suspend someone" in refused.text
     assert "Anna Holt" in refused.text, "the register is still shown"
+
+    decision = staff.user("decision-page", [Role.DECISION_MAKER])
+    token = sign_in(client, clock, decision, "/staff/restrictions")
+    page = client.get("/staff/restrictions").text
+    assert 'value="suspended"' in page, "a decision maker is offered suspension"
+    reference = re.search(r"RS-[0-9A-F]{8}", page)
+    assert reference
+    lifted = client.post(
+        f"/staff/restrictions/{reference.group(0)}/reviews",
+        data={
+            "csrf_token": token,
+            "outcome": "lifted",
+            "reasons": "The allegation was withdrawn by the complainant.",
+        },
+        follow_redirects=True,
+    )
+    assert lifted.status_code == 200
+    assert "Nobody is suspended or on restricted duties." in lifted.text
+    unknown = client.post(
+        "/staff/restrictions/RS-00000000/reviews",
+        data={"csrf_token": token, "outcome": "kept", "reasons": "Reviewing an entry that does not exist."},
+    )
+    assert unknown.status_code == 422
+    assert "RS-00000000 is not in force" in unknown.text
 
     hr = staff.user("hr-page", [Role.HR])
     sign_in(client, clock, hr, "/staff/hr/events")
