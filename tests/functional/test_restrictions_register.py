@@ -187,6 +187,45 @@ def test_reviews_keep_and_lift_and_who_may_read_the_register(
         assert "NS00001" not in refused.text
 
 
+def test_a_review_may_ease_a_suspension_or_make_restricted_duties_a_suspension(
+    client: TestClient, heads: dict[str, Headers], people: dict[str, uuid.UUID]
+) -> None:
+    duties = impose(client, heads["welfare"], "NS00001").json()
+    path = f"/api/v1/restrictions/{duties['id']}/reviews"
+    body = {
+        "outcome": "changed",
+        "reasons": "The complainant now works in the same building.",
+        "kind": "suspended",
+    }
+    welfare = client.post(
+        path, headers=heads["welfare"], json={**body, "redeployment_considered": CONSIDERED}
+    )
+    assert welfare.status_code == 403
+    unexplained = client.post(path, headers=heads["decision"], json=body)
+    assert unexplained.status_code == 422
+    assert "redeployment" in unexplained.json()["detail"]
+    suspended = client.post(
+        path, headers=heads["decision"], json={**body, "redeployment_considered": CONSIDERED}
+    )
+    assert suspended.status_code == 200, suspended.text
+    assert (suspended.json()["kind"], suspended.json()["redeployment_considered"]) == (
+        "suspended",
+        CONSIDERED,
+    )
+    eased = client.post(
+        path,
+        headers=heads["decision"],
+        json={
+            "outcome": "changed",
+            "reasons": "The complainant has moved to another command.",
+            "kind": "restricted_duties",
+        },
+    )
+    assert eased.status_code == 200, eased.text
+    assert eased.json()["kind"] == "restricted_duties"
+    assert [r["outcome"] for r in eased.json()["reviews"]] == ["changed", "changed"]
+
+
 def test_overdue_reviews_are_listed_and_the_daily_job_fails(
     client: TestClient,
     heads: dict[str, Headers],

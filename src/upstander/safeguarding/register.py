@@ -142,19 +142,33 @@ class RegisterService:
         outcome: rules.ReviewOutcome | str,
         reasons: str,
         next_review_due: date | None = None,
+        *,
+        kind: RestrictionKind | str | None = None,
+        redeployment_considered: str | None = None,
     ) -> RestrictionView:
-        """Review an entry in force: keep it, change its terms, or lift it, with reasons; kept or
-        changed, the next review is set (``rules.check_review``). A suspension is reviewed by a
-        decision maker; restricted duties by a decision maker or welfare."""
+        """Review an entry in force: keep it, change it (its terms, or the measure: a suspension
+        eased to restricted duties, or restricted duties made a suspension with the reasons
+        redeployment is not enough), or lift it, with reasons; kept or changed, the next review is
+        set (``rules.check_review``). Anything touching a suspension is a decision maker's;
+        restricted duties alone, a decision maker's or welfare's."""
         access.require(principal.roles, access.Action.RECORD_RESTRICTED_DUTIES)
         today = self.today()
-        decided = rules.check_review(outcome, reasons, next_review_due, today, self._review_days)
         now = self._clock()
         with self._db.transaction() as session:
             restriction = session.get(Restriction, restriction_id, with_for_update=True)
             if restriction is None:
                 raise NotFound("There is no such entry in the register.", code="not_found:restriction")
-            if restriction.kind is RestrictionKind.SUSPENDED:
+            decided = rules.check_review(
+                restriction.kind,
+                outcome,
+                reasons,
+                next_review_due,
+                today,
+                self._review_days,
+                kind=kind,
+                redeployment_considered=redeployment_considered,
+            )
+            if RestrictionKind.SUSPENDED in {restriction.kind, decided.kind}:
                 access.require(principal.roles, access.Action.SUSPEND)
             if restriction.ended_on is not None:
                 raise Conflict(
@@ -171,6 +185,7 @@ class RegisterService:
                     next_review_due=decided.next_review_due,
                 )
             )
+            changed_kind = decided.kind is not restriction.kind
             if decided.outcome is rules.ReviewOutcome.LIFTED:
                 restriction.ended_on = today
                 restriction.ended_by_id = principal.user_id
@@ -178,6 +193,9 @@ class RegisterService:
             else:
                 assert decided.next_review_due is not None  # check_review sets it unless lifted
                 restriction.review_due = decided.next_review_due
+                restriction.kind = decided.kind
+                if decided.redeployment_considered is not None:
+                    restriction.redeployment_considered = decided.redeployment_considered
             session.flush()
             self._audit.record(
                 session,
@@ -187,6 +205,7 @@ class RegisterService:
                 restriction.id,
                 {
                     "reference": restriction_reference(restriction.id),
+                    "kind": decided.kind.value if changed_kind else None,
                     "next_review_due": decided.next_review_due,
                 },
                 at=now,

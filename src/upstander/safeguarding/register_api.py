@@ -47,6 +47,14 @@ class ReviewIn(BaseModel):
     outcome: ReviewOutcome
     reasons: str = Field(max_length=MAX_REASONS)
     next_review_due: date | None = Field(default=None, description="Not for a lifted entry")
+    kind: RestrictionKind | None = Field(
+        default=None, description="A 'changed' review may change the measure"
+    )
+    redeployment_considered: str | None = Field(
+        default=None,
+        max_length=MAX_REASONS,
+        description="Required when a change makes it a suspension: why redeployment is not enough",
+    )
 
 
 class PersonOut(BaseModel):
@@ -159,7 +167,15 @@ def review(
 ) -> RestrictionOut:
     """Review an entry: kept, changed or lifted, with reasons and (unless lifted) the next review."""
     return restriction_out(
-        services.register.review(staff, restriction_id, body.outcome, body.reasons, body.next_review_due)
+        services.register.review(
+            staff,
+            restriction_id,
+            body.outcome,
+            body.reasons,
+            body.next_review_due,
+            kind=body.kind,
+            redeployment_considered=body.redeployment_considered,
+        )
     )
 
 

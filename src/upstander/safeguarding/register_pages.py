@@ -94,7 +94,7 @@ async def review(request: Request, reference: str, staff: PageStaff, services: S
     form = await request.form()
     values = {
         name: value
-        for name in ("outcome", "reasons", "next_review_due")
+        for name in ("outcome", "reasons", "next_review_due", "kind", "redeployment_considered")
         if isinstance(value := form.get(name, ""), str)
     }
     entry = next((item for item in services.register.register(staff) if item.reference == reference), None)
@@ -107,6 +107,8 @@ async def review(request: Request, reference: str, staff: PageStaff, services: S
             values.get("outcome", ""),
             values.get("reasons", ""),
             _date(values.get("next_review_due", ""), "next_review_due"),
+            kind=values.get("kind") or None,
+            redeployment_considered=values.get("redeployment_considered") or None,
         )
     except DomainError as error:
         if error.status in {401}:

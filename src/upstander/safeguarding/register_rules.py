@@ -51,6 +51,8 @@ class Review:
     outcome: ReviewOutcome
     reasons: str
     next_review_due: date | None
+    kind: RestrictionKind  # the measure from now on (a "changed" review may change it)
+    redeployment_considered: str | None = None  # set when a change makes it a suspension
 
 
 def clean_text(value: str | None, field: str, what: str, *, required: bool = True) -> str | None:
@@ -126,26 +128,51 @@ def _check_review_date(due: date, after: date, field: str) -> None:
 
 
 def check_review(
-    outcome: ReviewOutcome | str, reasons: str, next_review_due: date | None, today: date, review_days: int
+    current: RestrictionKind,
+    outcome: ReviewOutcome | str,
+    reasons: str,
+    next_review_due: date | None,
+    today: date,
+    review_days: int,
+    *,
+    kind: RestrictionKind | str | None = None,
+    redeployment_considered: str | None = None,
 ) -> Review:
     """A review keeps, changes or lifts the restriction, with reasons. Kept or changed, it sets the next
-    review (by default ``review_days`` on); lifted, there is none."""
+    review (by default ``review_days`` on); lifted, there is none. Only a "changed" review may change
+    the measure, and a change to suspension needs, as a new suspension does, the reasons redeployment
+    or restricted duties are not enough (Police (Conduct) Regulations 2020, reg. 11(3))."""
     try:
         chosen = ReviewOutcome(outcome)
     except ValueError as error:
         raise InvalidInput(
             "The outcome is kept, changed or lifted.", fields={"outcome": "unknown"}
         ) from error
+    try:
+        measure = RestrictionKind(kind) if kind else current
+    except ValueError as error:
+        raise InvalidInput("Choose restricted duties or suspension.", fields={"kind": "unknown"}) from error
     why = clean_text(reasons, "reasons", "the reasons for the review's outcome") or ""
+    if measure is not current and chosen is not ReviewOutcome.CHANGED:
+        raise InvalidInput(
+            "Only a review that changes the entry can change the measure.", fields={"kind": "not a change"}
+        )
+    considered = None
+    if measure is RestrictionKind.SUSPENDED and current is not RestrictionKind.SUSPENDED:
+        considered = clean_text(
+            redeployment_considered,
+            "redeployment_considered",
+            "why redeployment or restricted duties are not enough",
+        )
     if chosen is ReviewOutcome.LIFTED:
         if next_review_due is not None:
             raise InvalidInput(
                 "A lifted restriction has no next review.", fields={"next_review_due": "not wanted"}
             )
-        return Review(chosen, why, None)
+        return Review(chosen, why, None, measure)
     due = next_review_due or today + timedelta(days=review_days)
     _check_review_date(due, today, "next_review_due")
-    return Review(chosen, why, due)
+    return Review(chosen, why, due, measure, considered)
 
 
 def review_overdue(review_due: date, ended_on: date | None, today: date) -> bool:

@@ -94,13 +94,42 @@ def test_bad_entries_say_which_field(overrides: dict[str, object], field: str) -
 
 
 def test_a_review_kept_sets_the_next_and_a_lift_has_none() -> None:
-    kept = check_review("kept", REASONS, None, TODAY, 28)
+    duties = RestrictionKind.RESTRICTED_DUTIES
+    kept = check_review(duties, "kept", REASONS, None, TODAY, 28)
     assert (kept.outcome, kept.next_review_due) == (ReviewOutcome.KEPT, TODAY + timedelta(days=28))
-    assert check_review("lifted", REASONS, None, TODAY, 28).next_review_due is None
+    assert kept.kind is duties
+    assert check_review(duties, "lifted", REASONS, None, TODAY, 28).next_review_due is None
     with pytest.raises(InvalidInput, match="no next review"):
-        check_review("lifted", REASONS, TODAY + timedelta(days=3), TODAY, 28)
+        check_review(duties, "lifted", REASONS, TODAY + timedelta(days=3), TODAY, 28)
     with pytest.raises(InvalidInput, match="kept, changed or lifted"):
-        check_review("ignored", REASONS, None, TODAY, 28)
+        check_review(duties, "ignored", REASONS, None, TODAY, 28)
+    with pytest.raises(InvalidInput, match="restricted duties or suspension"):
+        check_review(duties, "changed", REASONS, None, TODAY, 28, kind="dismissed")
+
+
+def test_a_suspension_may_be_eased_to_restricted_duties_by_a_change() -> None:
+    eased = check_review(
+        RestrictionKind.SUSPENDED, "changed", REASONS, None, TODAY, 28, kind="restricted_duties"
+    )
+    assert eased.kind is RestrictionKind.RESTRICTED_DUTIES
+    with pytest.raises(InvalidInput, match="Only a review that changes the entry"):
+        check_review(RestrictionKind.SUSPENDED, "kept", REASONS, None, TODAY, 28, kind="restricted_duties")
+
+
+@given(st.one_of(st.none(), st.text(max_size=19)))
+def test_restricted_duties_become_a_suspension_only_with_the_redeployment_considered(
+    considered: str | None,
+) -> None:
+    duties = RestrictionKind.RESTRICTED_DUTIES
+    with pytest.raises(InvalidInput) as refused:
+        check_review(
+            duties, "changed", REASONS, None, TODAY, 28, kind="suspended", redeployment_considered=considered
+        )
+    assert refused.value.fields == {"redeployment_considered": "too short"}
+    made = check_review(
+        duties, "changed", REASONS, None, TODAY, 28, kind="suspended", redeployment_considered=CONSIDERED
+    )
+    assert (made.kind, made.redeployment_considered) == (RestrictionKind.SUSPENDED, CONSIDERED)
 
 
 @given(st.dates(), st.integers(min_value=-400, max_value=400), st.booleans())
