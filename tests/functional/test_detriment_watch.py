@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -237,3 +238,25 @@ def test_hr_records_on_its_page_and_the_overseer_reads_the_alert_page(world: Wor
     assert "Cara Lind (NS00003)" in page.text
     assert "training refused" in page.text
     assert world.report_reference in page.text
+
+
+def test_a_roster_import_that_moves_a_reporter_raises_an_alert_but_a_first_posting_does_not(
+    world: World, tmp_path: Path
+) -> None:
+    receipt = world.client.post("/api/v1/reports", json=report_json(identity={"name": "Eli Shaw"})).json()
+    with world.services.database.transaction() as session:
+        report_id = session.scalars(select(Report.id).where(Report.reference == receipt["reference"])).one()
+    watched = world.client.post(
+        f"/api/v1/reports/{report_id}/detriment-watch",
+        headers=world.headers("custodian"),
+        json={"person": "NS00005"},
+    )
+    assert watched.status_code == 204
+    roster = tmp_path / "roster.csv"
+    roster.write_text("staff_number,unit_code,shift\nNS00003,CS-1,A\nNS00004,RN-A,A\nNS00005,RN-B,B\n")
+    report = world.services.safeguarding.import_roster(roster)
+    assert report.postings_changed == 2
+    alerts = world.alerts()
+    assert [(a["staff_number"], a["kind"], a["changed_by"], a["what"]) for a in alerts] == [
+        ("NS00003", "posting change", "roster import", "roster import: posted to CS-1, shift A")
+    ]

@@ -118,6 +118,20 @@ class DetrimentWatcher:
                 session.add(DetrimentAlert(watch_id=found.id, sealed_details=details))
                 return
 
+    def check_many(
+        self, session: Session, moves: list[tuple[uuid.UUID, str]], occurred_on: date, changed_by: str
+    ) -> None:
+        """``check`` for the people a roster import moved: the watched tags are read once, and only the
+        people among them are loaded."""
+        if not moves or keyring.org_public_key(session, WATCH_KEY) is None:
+            return
+        watched = set(session.scalars(select(DetrimentWatch.person_tag)))
+        for person_id, what in moves:
+            if self.tag(person_id) in watched:
+                person = session.get(Person, person_id)
+                if person is not None:
+                    self.check(session, person, HrEventKind.POSTING_CHANGE, occurred_on, changed_by, what)
+
 
 def _watch_public_key(session: Session) -> bytes | None:
     public = keyring.org_public_key(session, WATCH_KEY)

@@ -357,7 +357,7 @@ class SafeguardingService:
         parsed = parse_roster(io.StringIO(text, newline=""))
         now = self._clock()
         with self._db.transaction() as session:
-            report = apply_roster(session, parsed, now, self.today())
+            report = apply_roster(session, parsed, now, self.today(), self._watcher)
             self._audit.record(
                 session,
                 actor or Actor.system("roster-import"),
