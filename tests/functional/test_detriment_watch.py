@@ -260,3 +260,23 @@ def test_a_roster_import_that_moves_a_reporter_raises_an_alert_but_a_first_posti
     assert [(a["staff_number"], a["kind"], a["changed_by"], a["what"]) for a in alerts] == [
         ("NS00003", "posting change", "roster import", "roster import: posted to CS-1, shift A")
     ]
+
+
+def test_the_custodian_starts_a_watch_from_the_held_identities_page(world: World) -> None:
+    with world.services.database.transaction() as session:
+        report_id = session.scalars(select(Report.id).where(Report.reference == world.report_reference)).one()
+    token = sign_in(world.client, world.clock, world.users["custodian"], "/staff/identities")
+    path = f"/staff/identities/{report_id}/detriment-watch"
+    unknown = world.client.post(path, data={"csrf_token": token, "person": "NS99999"})
+    assert unknown.status_code == 404
+    assert "NS99999" in unknown.text
+    done = world.client.post(path, data={"csrf_token": token, "person": OTHER})
+    assert done.status_code == 200
+    assert "Watched: HR decisions about this member of staff" in done.text
+    world.hr_event(OTHER)
+    assert [a["staff_number"] for a in world.alerts("custodian")] == [OTHER]
+
+    hr_token = sign_in(world.client, world.clock, world.users["hr"], "/staff/hr/events")
+    refused = world.client.post(path, data={"csrf_token": hr_token, "person": OTHER})
+    assert refused.status_code == 403
+    assert "Only the custodian" in refused.text

@@ -3,6 +3,7 @@ detriment alerts (overseer, custodian). A refusal shows the page again with the 
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from urllib.parse import quote
 
@@ -178,3 +179,24 @@ async def record_hr_event(request: Request, staff: PageStaff, services: Services
 @router.get("/staff/detriment-alerts")
 def detriment_alerts(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
     return render(request, "detriment_alerts.html", {"alerts": services.detriment.alerts(staff)})
+
+
+@router.post("/staff/identities/{report_id}/detriment-watch", dependencies=[CsrfChecked])
+async def watch_reporter(
+    request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+) -> Response:
+    """The custodian records which member of staff a named reporter is (from the held identities page)."""
+    form = await request.form()
+    person = form.get("person", "")
+    try:
+        services.detriment.watch_reporter(staff, report_id, person if isinstance(person, str) else "")
+    except DomainError as error:
+        if error.status in {401, 403}:
+            raise
+        return render(
+            request,
+            "identities.html",
+            {"items": services.identities.held(staff), "error": error.detail},
+            status_code=error.status,
+        )
+    return redirect("/staff/identities?watched=1")
