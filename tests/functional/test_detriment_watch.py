@@ -280,3 +280,35 @@ def test_the_custodian_starts_a_watch_from_the_held_identities_page(world: World
     refused = world.client.post(path, data={"csrf_token": hr_token, "person": OTHER})
     assert refused.status_code == 403
     assert "Only the custodian" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"person": "NS99999"}, 404, "NS99999"),
+        ({"kind": "sacked"}, 422, "kind"),
+        ({"details": "   "}, 422, "Say what was decided"),
+        ({"occurred_on": "2099-01-01"}, 422, "once it is made"),
+    ],
+)
+def test_bad_hr_decisions_get_a_clear_error(
+    world: World, body: dict[str, str], status: int, says: str
+) -> None:
+    response = world.client.post(
+        "/api/v1/hr/events",
+        headers=world.headers("hr"),
+        json={"person": OTHER, "kind": "disciplinary_action", "details": "Written warning.", **body},
+    )
+    assert response.status_code == status, response.text
+    assert says in response.text
+
+
+def test_only_hr_records_hr_decisions(world: World) -> None:
+    for name in ("handler", "decision", "welfare", "overseer"):
+        response = world.client.post(
+            "/api/v1/hr/events",
+            headers=world.headers(name),
+            json={"person": OTHER, "kind": "disciplinary_action", "details": "Written warning."},
+        )
+        assert response.status_code == 403, name
+        assert response.json()["detail"] == "Only HR can record HR decisions."

@@ -2,10 +2,10 @@
 when a review is overdue, when an HR decision falls in a reporter's detriment window, and which
 separation orders end when their case closes.
 
-Suspension is the last resort. The Police (Conduct) Regulations 2020, reg. 11(2)-(3), allow an
+Suspension is the last resort. The Police (Conduct) Regulations 2020, reg. 11, allow an
 officer to be suspended only where temporary redeployment to alternative duties or an alternative
-location is not appropriate; the Home Office guidance on suspension says the same, and that every
-suspension is reviewed at least every four weeks. So a suspension is refused unless the decision
+location is not appropriate, and require suspensions to be reviewed regularly (every four weeks is
+the usual interval, the default here). So a suspension is refused unless the decision
 maker recorded why redeployment or restricted duties were considered and are not enough.
 """
 
@@ -82,7 +82,7 @@ def check_new_restriction(
 ) -> NewRestriction:
     """A restriction needs a known kind and category and reasons. A suspension also needs the recorded
     reasons why redeployment or restricted duties are not enough (Police (Conduct) Regulations 2020,
-    reg. 11(3)); without them it is refused. It starts today or on an earlier day (a measure already in
+    reg. 11); without them it is refused. It starts today or on an earlier day (a measure already in
     place is recorded late), and its first review falls after the start and within ``MAX_REVIEW_DAYS``
     (by default ``review_days`` after the start)."""
     try:
@@ -141,7 +141,7 @@ def check_review(
     """A review keeps, changes or lifts the restriction, with reasons. Kept or changed, it sets the next
     review (by default ``review_days`` on); lifted, there is none. Only a "changed" review may change
     the measure, and a change to suspension needs, as a new suspension does, the reasons redeployment
-    or restricted duties are not enough (Police (Conduct) Regulations 2020, reg. 11(3))."""
+    or restricted duties are not enough (Police (Conduct) Regulations 2020, reg. 11)."""
     try:
         chosen = ReviewOutcome(outcome)
     except ValueError as error:
@@ -196,6 +196,7 @@ def within_window(reported_on: date, event_on: date, window_days: int) -> bool:
 
 
 def check_event_day(occurred_on: date, today: date) -> date:
+    """An HR decision is recorded once made, and within a year of it."""
     if occurred_on > today:
         raise InvalidInput("Record an HR decision once it is made.", fields={"occurred_on": "future"})
     if occurred_on < today - timedelta(days=MAX_BACKDATE_DAYS):

@@ -15,6 +15,7 @@ from upstander.safeguarding.register_rules import (
     MAX_REVIEW_DAYS,
     NewRestriction,
     ReviewOutcome,
+    check_event_day,
     check_new_restriction,
     check_review,
     count_label,
@@ -176,3 +177,11 @@ def test_published_labels_name_the_measure_and_the_category() -> None:
         == "restricted duties: sexual misconduct"
     )
     assert count_label(RestrictionKind.SUSPENDED, "corruption") == "suspended: corruption"
+
+
+def test_an_hr_decision_is_recorded_once_made_and_within_a_year() -> None:
+    assert check_event_day(TODAY, TODAY) == TODAY
+    with pytest.raises(InvalidInput, match="once it is made"):
+        check_event_day(TODAY + timedelta(days=1), TODAY)
+    with pytest.raises(InvalidInput, match="more than a year old"):
+        check_event_day(TODAY - timedelta(days=367), TODAY)
