@@ -131,6 +131,8 @@ def test_hr_and_the_changer_get_the_same_answers_for_a_reporter_and_a_colleague(
     assert (watched.status_code, watched.headers.keys()) == (unwatched.status_code, unwatched.headers.keys())
     assert _without_identity(watched.json()) == _without_identity(unwatched.json())
     assert watched.json().keys() == unwatched.json().keys()
+    for secret in ("Cara", "Lind", str(world.people[REPORTER[2]]), world.report_reference):
+        assert secret not in watched.text
 
     moved, other = world.move(REPORTER[2], "RN-B"), world.move(OTHER, "RN-B")
     assert (moved.status_code, _without_identity(moved.json())) == (
