@@ -45,6 +45,11 @@ class Action(StrEnum):
     RECORD_CONSENT = "record_consent"
     REPRESENT = "represent"
     OVERSEE = "oversee"
+    RECORD_RESTRICTED_DUTIES = "record_restricted_duties"
+    SUSPEND = "suspend"
+    READ_RESTRICTIONS = "read_restrictions"
+    RECORD_HR_EVENT = "record_hr_event"
+    VIEW_DETRIMENT_ALERTS = "view_detriment_alerts"
 
 
 R = Role
@@ -80,6 +85,13 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.RECORD_CONSENT: frozenset({R.HANDLER, R.DECISION_MAKER}),
     Action.REPRESENT: frozenset({R.REPRESENTATIVE}),
     Action.OVERSEE: frozenset({R.OVERSEER}),
+    # Welfare may put someone on restricted duties (and review or lift it); suspension is the
+    # appropriate authority's decision alone (Police (Conduct) Regulations 2020, reg. 11).
+    Action.RECORD_RESTRICTED_DUTIES: frozenset({R.DECISION_MAKER, R.WELFARE}),
+    Action.SUSPEND: frozenset({R.DECISION_MAKER}),
+    Action.READ_RESTRICTIONS: frozenset({R.WELFARE, R.DECISION_MAKER, R.HANDLER, R.OVERSEER}),
+    Action.RECORD_HR_EVENT: frozenset({R.HR}),
+    Action.VIEW_DETRIMENT_ALERTS: frozenset({R.OVERSEER, R.CUSTODIAN}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -116,6 +128,11 @@ REFUSALS: Mapping[Action, str] = {
     Action.RECORD_CONSENT: "Only a case handler or a decision maker can record a subject's consent to a representative.",
     Action.REPRESENT: "Only a staff-association representative has represented members' cases.",
     Action.OVERSEE: "Only the overseer sees the oversight view and gives directions on cases.",
+    Action.RECORD_RESTRICTED_DUTIES: "Only a decision maker or a welfare officer can record or review restricted duties.",
+    Action.SUSPEND: "Only a decision maker can suspend someone, or review or lift a suspension.",
+    Action.READ_RESTRICTIONS: "Only welfare, the professional standards team, decision makers and the overseer can read the register of suspensions and restricted duties.",
+    Action.RECORD_HR_EVENT: "Only HR can record HR decisions.",
+    Action.VIEW_DETRIMENT_ALERTS: "Only the overseer and the custodian see detriment alerts.",
 }
 
 
@@ -296,6 +313,22 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/represented"): staff(A.REPRESENT),
     ("GET", "/api/v1/represented/{case_id}"): staff(A.REPRESENT, REPRESENTED),
     ("POST", "/api/v1/represented/{case_id}/steps/{kind}"): staff(A.REPRESENT, REPRESENTED),
+    # The register of suspensions and restricted duties.
+    ("GET", "/staff/restrictions"): staff(A.READ_RESTRICTIONS),
+    ("POST", "/staff/restrictions"): staff(A.RECORD_RESTRICTED_DUTIES),
+    ("POST", "/staff/restrictions/{reference}/reviews"): staff(A.RECORD_RESTRICTED_DUTIES),
+    ("GET", "/api/v1/restrictions"): staff(A.READ_RESTRICTIONS),
+    ("GET", "/api/v1/restrictions/due"): staff(A.READ_RESTRICTIONS),
+    ("POST", "/api/v1/restrictions"): staff(A.RECORD_RESTRICTED_DUTIES),
+    ("POST", "/api/v1/restrictions/{restriction_id}/reviews"): staff(A.RECORD_RESTRICTED_DUTIES),
+    # HR decisions, and the detriment watch over reporters (alerts only to the overseer and custodian).
+    ("GET", "/staff/hr/events"): staff(A.RECORD_HR_EVENT),
+    ("POST", "/staff/hr/events"): staff(A.RECORD_HR_EVENT),
+    ("POST", "/api/v1/hr/events"): staff(A.RECORD_HR_EVENT),
+    ("GET", "/staff/detriment-alerts"): staff(A.VIEW_DETRIMENT_ALERTS),
+    ("GET", "/api/v1/detriment-alerts"): staff(A.VIEW_DETRIMENT_ALERTS),
+    ("POST", "/staff/identities/{report_id}/detriment-watch"): staff(A.DISCLOSE_IDENTITY),
+    ("POST", "/api/v1/reports/{report_id}/detriment-watch"): staff(A.DISCLOSE_IDENTITY),
     # The overseer's view of every case, referral, override and overdue item.
     ("GET", "/staff/oversight"): staff(A.OVERSEE),
     ("GET", "/api/v1/oversight"): staff(A.OVERSEE),

@@ -25,7 +25,7 @@ from upstander.patterns import pages as patterns_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.safeguarding import api as safeguarding_api
-from upstander.safeguarding import conflicts_api, conflicts_pages
+from upstander.safeguarding import conflicts_api, conflicts_pages, register_api, register_pages
 from upstander.safeguarding import pages as safeguarding_pages
 from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
@@ -58,6 +58,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     conflicts_pages.router,
     representation_api.router,
     representation_pages.router,
+    register_pages.router,
+    register_api.router,
 )
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"

@@ -16,6 +16,7 @@ from upstander.org import cli as org_cli
 from upstander.patterns import cli as patterns_cli
 from upstander.patterns import escrow_keyd_cli
 from upstander.safeguarding import cli as safeguarding_cli
+from upstander.safeguarding import register_cli
 
 app = typer.Typer(help="Upstander: secure misconduct reporting and case handling.", no_args_is_help=True)
 app.add_typer(audit_cli.app, name="audit")
@@ -27,6 +28,7 @@ app.add_typer(safeguarding_cli.app, name="postings")
 app.command("import")(imports_cli.import_records)
 app.add_typer(patterns_cli.app, name="patterns")
 app.command("escrow-keyd")(escrow_keyd_cli.escrow_keyd)
+app.add_typer(register_cli.app, name="restrictions")
 console = Console()
 
 

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     )
     audit_checkpoint_every: int = 100
     log_level: str = "INFO"
+    restriction_review_days: int = Field(
+        default=28,
+        ge=1,
+        le=366,
+        description="Days from a suspension or restricted duties to its first review",
+    )
+    detriment_window_days: int = Field(
+        default=730,
+        ge=1,
+        le=3660,
+        description="Days after a report during which HR decisions about the reporter raise a detriment alert",
+    )
 
     escrow_key_service_url: str | None = Field(
         default=None,

@@ -19,7 +19,7 @@ from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal, unlock_principal
 from upstander.audit.service import Actor
 from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
-from upstander.reports.models import Category, ReporterRelation
+from upstander.reports.models import Category, Report, ReporterRelation
 from upstander.reports.rules import Identity, SubjectInput, Submission
 from upstander.services import Services
 
@@ -154,6 +154,7 @@ DEMO_USERS = [
     ("analyst", "Ana Lytic (analyst)", [Role.ANALYST]),
     ("vetting", "Vic Tetting (vetting unit)", [Role.VETTING]),
     ("admin", "Ade Min (administrator)", [Role.ADMIN]),
+    ("hr", "Hal Rees (HR)", [Role.HR]),
 ]
 
 
@@ -252,7 +253,54 @@ def seed(services: Services, *, only_if_empty: bool, console: Console) -> bool:
     services.safeguarding.make_order(
         welfare, people[0].id, people[1].id, reasons, "until the case closes", ["team", "shift"]
     )
+    _seed_register(services, people)
     return True
+
+
+def _seed_register(services: Services, people: list[Person]) -> None:
+    """Two entries of the register, and a detriment alert: the named reporter of the bullying report,
+    Kim Rowe, is refused a course after the custodian recorded who she is."""
+    settings = services.settings
+    decision = unlock_principal(services.database, settings, "decision", DEMO_PASSWORD)
+    services.register.impose(
+        decision,
+        people[5].id,
+        "restricted_duties",
+        "sexual_misconduct",
+        "Alleged sexual harassment of a probationer on night shifts: no supervision of probationers and no "
+        "night shifts while the report is assessed.",
+    )
+    with services.database.transaction() as session:
+        abuse_case = session.scalars(
+            select(Report.case_id).where(Report.category == Category.ABUSE_OF_POSITION)
+        ).one()
+        named_report = session.scalars(select(Report.id).where(Report.sealed_identity.is_not(None))).one()
+        session.add(
+            Person(
+                staff_number="NS00999",
+                given_name="Kim",
+                family_name="Rowe",
+                rank="Police Constable",
+                employment_status=EmploymentStatus.SERVING,
+                joined_on=date(2016, 9, 5),
+            )
+        )
+    services.register.impose(
+        decision,
+        people[4 * 37 + 5].id,
+        "suspended",
+        "abuse_of_position",
+        "Messages to a domestic abuse victim met on duty, asking to meet off duty.",
+        redeployment_considered="Restricted duties were considered: any role with access to police systems "
+        "would let the officer find the victim's address, so redeployment cannot manage the risk.",
+        case_id=abuse_case,
+    )
+    custodian = unlock_principal(services.database, settings, "custodian", DEMO_PASSWORD)
+    services.detriment.watch_reporter(custodian, named_report, "NS00999")
+    hr = unlock_principal(services.database, settings, "hr", DEMO_PASSWORD)
+    services.detriment.record_event(
+        hr, "NS00999", "training_refused", None, "Place on the sergeants' preparation course withdrawn."
+    )
 
 
 def _seed_org(services: Services, rng: random.Random) -> list[Person]:

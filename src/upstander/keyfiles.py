@@ -35,6 +35,7 @@ class ServerSecrets:
     csrf: bytes
     totp: bytes
     idempotency: bytes
+    detriment: bytes
 
     @classmethod
     def from_master(cls, master: bytes) -> ServerSecrets:
@@ -42,6 +43,7 @@ class ServerSecrets:
             csrf=crypto.subkey(master, "upstander csrf"),
             totp=crypto.subkey(master, "upstander totp at rest"),
             idempotency=crypto.subkey(master, "upstander idempotency"),
+            detriment=crypto.subkey(master, "upstander detriment watch"),
         )
 
     @classmethod

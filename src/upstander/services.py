@@ -26,6 +26,8 @@ from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
 from upstander.safeguarding.conflicts_service import ConflictService
+from upstander.safeguarding.detriment import DetrimentService, DetrimentWatcher
+from upstander.safeguarding.register import RegisterService
 from upstander.safeguarding.service import SafeguardingService
 
 
@@ -52,6 +54,8 @@ class Services:
     conflicts: ConflictService
     representation: RepresentationService
     oversight: OversightService
+    register: RegisterService
+    detriment: DetrimentService
 
 
 def build_services(
@@ -64,6 +68,9 @@ def build_services(
     reports = ReportService(database, settings, secrets, audit, linking, clock)
     workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
     key_service, key_service_in_process = key_service_from_settings(settings)
+    watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
+    register = RegisterService(database, audit, settings.restriction_review_days, clock)
+    detriment = DetrimentService(database, audit, watcher, clock)
     return Services(
         settings=settings,
         database=database,
@@ -79,9 +86,11 @@ def build_services(
         identities=IdentityService(database, audit, clock),
         vetting=VettingService(database, audit, clock),
         statistics=StatisticsService(database, clock),
-        safeguarding=SafeguardingService(database, audit, clock),
+        safeguarding=SafeguardingService(database, audit, clock, watcher),
         relationships=Relationships(database),
         clock=clock,
+        register=register,
+        detriment=detriment,
         escrow=EscrowService(
             database, settings, audit, linking, reports.limits, key_service, key_service_in_process, clock
         ),
@@ -91,6 +100,8 @@ def build_services(
         oversight=OversightService(
             DashboardService(database, workflow.policies, clock),
             ConflictService(database, audit, clock),
-            SafeguardingService(database, audit, clock),
+            SafeguardingService(database, audit, clock, watcher),
+            detriment,
+            register,
         ),
     )

@@ -27,9 +27,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from upstander.accounts.models import Role
+from upstander.audit.service import Actor
 from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
 from upstander.patterns.models import Allegation, Complainant, Complaint, ComplaintChannel
 from upstander.reports.models import Category, Channel, Report, ReporterRelation
+from upstander.safeguarding.models import Restriction, RestrictionKind
 from upstander.services import Services
 
 YEAR = 2024
@@ -68,6 +71,10 @@ EXPECTED_KEYS = [
     "dismissal",
 ]
 SUSPENDED = 3  # Black officers recorded as suspended: too few to publish
+# The register on 31 December 2024: White officers on restricted duties over sexual misconduct (published
+# as 10), Black officers suspended over discrimination (too few to publish), and one entry lifted in
+# September that must not count.
+RESTRICTED_DUTIES = 12
 
 
 def _units(services: Services) -> dict[str, uuid.UUID]:
@@ -85,6 +92,13 @@ def _units(services: Services) -> dict[str, uuid.UUID]:
 def seed(services: Services) -> None:
     """The force above, with complainants on three complaints, reports to time, and suspensions."""
     units = _units(services)
+    decider = services.accounts.create_user(
+        username="register-dm",
+        display_name="Register Decision Maker",
+        password="correct horse battery staple",
+        roles=[Role.DECISION_MAKER],
+        actor=Actor.system("test"),
+    ).user_id
     numbers = itertools.count(1)
     days = itertools.cycle(range(0, 360, 7))
     with services.database.transaction() as session:
@@ -155,6 +169,13 @@ def seed(services: Services) -> None:
             if group == "Black":
                 for index in range(SUSPENDED):
                     people[size - 1 - index].employment_status = EmploymentStatus.SUSPENDED
+                    session.add(_restriction(people[size - 1 - index], RestrictionKind.SUSPENDED, decider))
+            if group == "White":
+                for index in range(RESTRICTED_DUTIES + 1):
+                    lifted = date(YEAR, 9, 1) if index == RESTRICTED_DUTIES else None
+                    session.add(
+                        _restriction(people[index], RestrictionKind.RESTRICTED_DUTIES, decider, lifted)
+                    )
         # not in the 2024 workforce
         person("White", "T1", 90, left_on=date(YEAR - 1, 6, 30))
         person("White", "T1", 91, joined_on=date(YEAR + 1, 2, 1))
@@ -165,6 +186,25 @@ def seed(services: Services) -> None:
         unlinked = allege(None, 1)
         session.add(Complainant(complaint_id=unlinked.id, ethnicity=None, sex=None, age=None))
         _reports(session)
+
+
+def _restriction(
+    person: Person, kind: RestrictionKind, by: uuid.UUID, lifted: date | None = None
+) -> Restriction:
+    suspended = kind is RestrictionKind.SUSPENDED
+    return Restriction(
+        person_id=person.id,
+        kind=kind,
+        category="discrimination" if suspended else "sexual_misconduct",
+        reasons="Seeded entry of the register for the statistics tests.",
+        redeployment_considered="Redeployment considered and found not enough." if suspended else None,
+        starts_on=date(YEAR, 6, 1),
+        review_due=date(YEAR, 6, 29),
+        imposed_by_id=by,
+        ended_on=lifted,
+        ended_by_id=by if lifted else None,
+        end_reason="Lifted after review." if lifted else None,
+    )
 
 
 def _reports(session: Session) -> None:

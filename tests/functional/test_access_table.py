@@ -277,6 +277,13 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
         declare(users[Role.WELFARE]),
         declare(walk.handler, user_id=str(second_rep.user_id)),
     ]
+    restricted = client.post(
+        "/api/v1/restrictions",
+        headers=staff.api_headers(client, walk.dm),
+        json={"person": "NS04242", "kind": "restricted_duties", "category": "bullying",
+              "reasons": "Kept away from the public while the case is open."},
+    )  # fmt: skip
+    assert restricted.status_code == 201, restricted.text
     first_report = uuid.UUID(walk.report_id)
     with services.database.transaction() as session:
         files = {
@@ -294,6 +301,8 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
         "order_id": order.json()["id"],
         "name": "disproportionality",
         "year": str(clock().year - 1),
+        "restriction_id": restricted.json()["id"],
+        "reference": restricted.json()["reference"],
     }
     ids = {
         "tied": {**common, "case_id": walk.case_id, "report_id": walk.report_id,

@@ -97,6 +97,7 @@ def test_demo_seeds_a_fictional_force_once(
     from upstander.cases.models import Case
     from upstander.org.models import Person
     from upstander.reports.models import Report
+    from upstander.safeguarding.models import DetrimentAlert, Restriction
 
     monkeypatch.setenv("UPSTANDER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("UPSTANDER_DATABASE_URL", database_url)
@@ -111,7 +112,8 @@ def test_demo_seeds_a_fictional_force_once(
         def count(model: type) -> int:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
-        assert (count(User), count(Person), count(Report), count(Case)) == (13, 300, 5, 2)
+        assert (count(User), count(Person), count(Report), count(Case)) == (14, 301, 5, 2)
+        assert (count(Restriction), count(DetrimentAlert)) == (2, 1)
         assert set(session.scalars(select(Case.stage))) == {"assessed", "investigation"}
     again = CliRunner().invoke(cli, ["demo", "--if-empty"])
     assert again.exit_code == 0

@@ -40,6 +40,7 @@ from upstander.org.models import EmploymentStatus, Person
 from upstander.patterns.models import Allegation, Complaint
 from upstander.reports.models import MessageAuthor, Report, ReportStatus, ReportSubject
 from upstander.reports.service import HANDLERS_NAME, add_message
+from upstander.safeguarding.case_closure import end_orders_with_case
 
 SEALED = "[sealed]"
 DEFAULT_PACK = "england-wales"
@@ -400,7 +401,9 @@ class WorkflowService:
         principal: StaffPrincipal,
     ) -> None:
         reports = list(session.scalars(select(Report).where(Report.case_id == case.id)))
-        effects = _Effects(session, case, case_key, principal, reports, _subject_ids(session, reports))
+        effects = _Effects(
+            session, case, case_key, principal, reports, _subject_ids(session, reports), self._audit
+        )
         for event in events:
             handler = CONSEQUENCES.get(event.kind)
             if handler is not None:
@@ -415,6 +418,7 @@ class _Effects:
     principal: StaffPrincipal
     reports: list[Report]
     subjects: list[uuid.UUID]
+    audit: AuditLog
 
 
 def _on(event: Event) -> date:
@@ -568,6 +572,23 @@ def _closed(fx: _Effects, event: Event) -> None:
         if allegation.outcome is None:
             allegation.outcome = str(event.fields.get("closure") or "closed")
     _concluded(fx, event)
+    _orders_ended(fx, event)
+
+
+def _orders_ended(fx: _Effects, event: Event) -> None:
+    """Separation orders made until the case closes end with it, each recorded as ended by the closure."""
+    for order in end_orders_with_case(
+        fx.session, fx.case.id, fx.case.reference, _on(event), event.at, fx.principal.user_id
+    ):
+        fx.audit.record(
+            fx.session,
+            fx.principal.actor,
+            "separation_order.ended",
+            "separation_order",
+            order.id,
+            {"reference": order.reference, "by": "case_closed", "case_reference": fx.case.reference},
+            at=event.at,
+        )
 
 
 CONSEQUENCES: dict[str, Callable[[_Effects, Event], None]] = {

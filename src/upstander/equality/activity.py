@@ -1,4 +1,5 @@
-"""What the public page shows beside the stage statistics: open allegations, suspensions, time taken.
+"""What the public page shows beside the stage statistics: open allegations, suspensions and restricted
+duties, time taken.
 
 Each is one GROUP BY in the database (SQLAlchemy Core), the same on SQLite and PostgreSQL except for
 date arithmetic, which is the one expression written per dialect.
@@ -7,8 +8,8 @@ The rules
 ---------
 - **Open** on a day: received by then (the allegation's date, else its complaint's), and neither the
   allegation nor its complaint closed by then. Counted per allegation, by category.
-- **Suspended**: employment status 'suspended' on the staff record as it is now (no history of status
-  is kept), by rank as recorded.
+- **Suspended or on restricted duties** on a day: entries of the register (``restrictions``) started by
+  then and not lifted by then, by measure and by the category of the matter.
 - **Time to acknowledge**: reports received in the period (``reports.received_at``), banded by the time
   to ``acknowledged_at``; **time to close**: complaints received in the period (``received_on``),
   banded by the days to ``closed_on``. Those not yet acknowledged or closed have a band of their own.
@@ -34,10 +35,10 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from upstander.equality.queries import banded_people
-from upstander.org.models import EmploymentStatus
 from upstander.patterns.models import Allegation, Complaint
 from upstander.reports.models import Report
+from upstander.safeguarding.models import Restriction, RestrictionKind
+from upstander.safeguarding.register_rules import count_label
 
 ACKNOWLEDGE_BANDS = ("within 1 day", "1 to 2 days", "2 to 7 days", "more than 7 days", "not acknowledged yet")
 CLOSE_BANDS = (
@@ -67,15 +68,23 @@ def open_by_category(connection: Connection, on: date) -> dict[str, int]:
     return {str(category): int(count) for category, count in connection.execute(query)}
 
 
-def suspended_by_rank(connection: Connection, as_of: date) -> dict[str, int]:
-    """People whose employment status is 'suspended' now, by rank as recorded (lower case)."""
-    people = banded_people(as_of)
+def restrictions_by_kind_and_category(connection: Connection, on: date) -> dict[str, int]:
+    """Register entries in force on ``on`` (started by then, not lifted by then), labelled
+    "<measure>: <category>" (``register_rules.count_label``), restricted duties first."""
     query = (
-        select(people.c.rank, func.count())
-        .where(people.c.employment_status == EmploymentStatus.SUSPENDED.value)
-        .group_by(people.c.rank)
+        select(Restriction.kind, Restriction.category, func.count())
+        .where(
+            Restriction.starts_on <= on,
+            or_(Restriction.ended_on.is_(None), Restriction.ended_on > on),
+        )
+        .group_by(Restriction.kind, Restriction.category)
     )
-    return {str(rank): int(count) for rank, count in connection.execute(query)}
+    counts = {
+        (RestrictionKind(kind), str(category)): int(count)
+        for kind, category, count in connection.execute(query)
+    }
+    ordered = sorted(counts, key=lambda key: (key[0] is RestrictionKind.SUSPENDED, -counts[key], key[1]))
+    return {count_label(kind, category): counts[(kind, category)] for kind, category in ordered}
 
 
 def _days_between_dates(

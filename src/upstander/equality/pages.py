@@ -35,7 +35,7 @@ CHAIN = (REPORTED, ASSESSED, REFERRED, INVESTIGATED, CASE_TO_ANSWER, PROVEN)
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 CHART_TITLES = {
     "open-by-category": "Open allegations by category",
-    "suspended": "People suspended, by rank",
+    "restrictions": "People suspended or on restricted duties, by category",
     "time-to-acknowledge": "Time taken to acknowledge a report",
     "time-to-close": "Time taken to close a complaint",
 }
@@ -54,7 +54,7 @@ def _public_summary(services: Services, year: int | None, by: str, reference: st
 def _breakdown_for(summary: PublicSummary, name: str) -> Breakdown | None:
     return {
         "open-by-category": summary.open_by_category,
-        "suspended": summary.suspended,
+        "restrictions": summary.restrictions,
         "time-to-acknowledge": summary.acknowledge,
         "time-to-close": summary.close,
     }[name]
@@ -154,6 +154,7 @@ def staff_statistics(
             "chart_query": urlencode({key: value for key, value in query.items() if value}),
             "chain": CHAIN,
             "sanctions": [stage.key for stage in table.stages if stage.base == PROVEN],
+            "restrictions": services.statistics.restriction_counts(staff),
         },
     )
 

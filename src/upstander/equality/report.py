@@ -48,7 +48,7 @@ class PublicSummary:
     complainants: tuple[StageTable, ...]
     open_on: date
     open_by_category: Breakdown | None
-    suspended: Breakdown | None
+    restrictions: Breakdown | None
     acknowledge: Breakdown | None
     close: Breakdown | None
 
@@ -57,7 +57,7 @@ class PublicSummary:
 
     @property
     def breakdowns(self) -> tuple[Breakdown, ...]:
-        found = (self.open_by_category, self.suspended, self.acknowledge, self.close)
+        found = (self.open_by_category, self.restrictions, self.acknowledge, self.close)
         return tuple(breakdown for breakdown in found if breakdown is not None)
 
 

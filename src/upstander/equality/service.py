@@ -33,6 +33,7 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.db import Database, utcnow
 from upstander.equality import activity, queries
 from upstander.equality.report import (
+    Breakdown,
     PublicSummary,
     breakdown,
     largest_first,
@@ -44,7 +45,6 @@ from upstander.equality.tables import (
     Population,
     StageTable,
     build_table,
-    order_groups,
     rank_label,
     relabel,
 )
@@ -194,7 +194,7 @@ class StatisticsService:
 
     def annual_report(self, year: int) -> PublicSummary:
         """Every published table for one calendar year: subjects by each characteristic, complainants by
-        each of theirs, open allegations at the year's end, suspensions now, and the time taken."""
+        each of theirs, open allegations, suspensions and restricted duties at the year's end, and the time taken."""
         if not 1900 <= year < self._today().year:
             raise NotFound(f"There is no report for {year}: a year's report follows the year's end.")
         return self.public_summary(
@@ -217,7 +217,7 @@ class StatisticsService:
     ) -> PublicSummary:
         """The published figures for a period. ``reference`` applies to the first subject table; the
         others compare with their largest group. Open allegations are counted on the period's last day
-        (or today, if that is sooner); suspensions are as recorded now, as no history of them is kept.
+        (or today, if that is sooner), and so are suspensions and restricted duties (from the register).
         A summary is kept for ``SUMMARY_SECONDS``, so a page and its charts are worked out once."""
         if start > end:
             raise InvalidInput("The period must start on or before the day it ends.")
@@ -250,12 +250,9 @@ class StatisticsService:
                 connection, scope, Population.COMPLAINANTS, complainant_by, None
             )
             open_counts = top_categories(activity.open_by_category(connection, open_on))
-            suspended = activity.suspended_by_rank(connection, self._today())
+            restrictions = activity.restrictions_by_kind_and_category(connection, open_on)
             acknowledge = activity.time_to_acknowledge(connection, start, end)
             close = activity.time_to_close(connection, start, end)
-        by_rank = relabel(
-            {rank: {"n": n} for rank, n in suspended.items()}, {r: rank_label(r) for r in suspended}
-        )
         open_breakdown = breakdown("open_by_category", "open allegations", open_counts, policy)
         return PublicSummary(
             title=title,
@@ -267,11 +264,8 @@ class StatisticsService:
             complainants=complainants,
             open_on=open_on,
             open_by_category=largest_first(open_breakdown) if open_breakdown else None,
-            suspended=breakdown(
-                "suspended",
-                "people suspended",
-                {rank: by_rank[rank]["n"] for rank in order_groups(Characteristic.RANK, by_rank, "n")},
-                policy,
+            restrictions=breakdown(
+                "restrictions", "people suspended or on restricted duties", restrictions, policy
             ),
             acknowledge=breakdown(
                 "time_to_acknowledge", "reports received", acknowledge, policy, median=True
@@ -331,6 +325,14 @@ class StatisticsService:
             return queries.categories(connection), queries.units(connection)
 
     # --- plumbing -------------------------------------------------------------------------------
+
+    def restriction_counts(self, principal: StaffPrincipal) -> Breakdown | None:
+        """People suspended or on restricted duties today, by measure and category, as published
+        (suppressed and rounded): the figures the transparency page shows."""
+        access.require(principal.roles, access.Action.VIEW_STATISTICS)
+        with self._reading() as connection:
+            counts = activity.restrictions_by_kind_and_category(connection, self._today())
+        return breakdown("restrictions", "people suspended or on restricted duties", counts, self.policy)
 
     def _today(self) -> date:
         return self._clock().date()

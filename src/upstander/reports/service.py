@@ -48,6 +48,7 @@ from upstander.reports.models import (
     ReportStatus,
     ReportSubject,
 )
+from upstander.safeguarding.detriment import LOCAL_ZONE, DetrimentWatcher, staff_person
 
 WRONG_RECEIPT = "That receipt key does not open a report. Check each character and try again."
 HANDLERS_NAME = "Professional Standards"
@@ -111,6 +112,7 @@ class ReportService:
         self._audit = audit
         self._clock = clock
         self._salt: bytes | None = None
+        self._watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
         self.limits = rules.Limits(
             max_text_chars=settings.max_text_chars,
             max_short_text_chars=settings.max_short_text_chars,
@@ -258,6 +260,7 @@ class ReportService:
             )
             session.add(report)
             session.flush()
+            self._watch_reporter(session, submission, report)
             links = []
             for position, subject in enumerate(submission.subjects):
                 if not subject.is_empty:
@@ -313,6 +316,17 @@ class ReportService:
                 },
             )
         return result
+
+    def _watch_reporter(self, session: Session, submission: rules.Submission, report: Report) -> None:
+        """A named reporter who gave a staff number that is a staff record is watched for detriment
+        from today (safeguarding/detriment.py); the watch names them only under seal."""
+        if submission.identity is None:
+            return
+        person = staff_person(session, submission.identity.staff_number)
+        if person is not None:
+            self._watcher.watch(
+                session, person, report.received_at.astimezone(LOCAL_ZONE).date(), report.reference
+            )
 
     def _seal_identity(self, session: Session, submission: rules.Submission) -> bytes | None:
         if submission.identity is None:

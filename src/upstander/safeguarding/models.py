@@ -15,7 +15,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander.accounts.models import enum_column
@@ -179,3 +179,54 @@ class AssignmentOverride(Base):
     reasons: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime]
+
+
+class HrEventKind(StrEnum):
+    """The HR decisions that can be used against someone who reported: the detriment watch checks each."""
+
+    POSTING_CHANGE = "posting_change"
+    DISCIPLINARY_ACTION = "disciplinary_action"
+    PERFORMANCE_RATING = "performance_rating"
+    PROMOTION_REFUSED = "promotion_refused"
+    TRAINING_REFUSED = "training_refused"
+
+
+class HrEvent(Base):
+    """An HR decision about a person, as HR recorded it. Nothing here says whether the person reported
+    anything: that is kept apart (``DetrimentWatch``) and never joined to this table in the clear."""
+
+    __tablename__ = "hr_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[HrEventKind] = mapped_column(enum_column(HrEventKind, length=32))
+    occurred_on: Mapped[date]
+    details: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class DetrimentWatch(Base):
+    """ "Someone reported on this day": the person is named only by a keyed hash of their id (the
+    server's detriment key), so the table can be matched against an HR event without saying who.
+    Who they are and which report it was are sealed to the detriment-watch key (overseer, custodian).
+    No report id and no time of day are kept in the clear: either would lead back to the report."""
+
+    __tablename__ = "detriment_watches"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    person_tag: Mapped[str] = mapped_column(String(64), index=True)
+    reported_on: Mapped[date]
+    sealed_reporter: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DetrimentAlert(Base):
+    """An HR event about a watched reporter within the window. Everything about it — the person, the
+    event, who made the change, the report — is sealed to the detriment-watch key, so the row does not
+    lead back to the HR event (whose person is in the clear) for anyone without that key."""
+
+    __tablename__ = "detriment_alerts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    watch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("detriment_watches.id"), index=True)
+    sealed_details: Mapped[bytes] = mapped_column(LargeBinary)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from upstander.org.models import EmploymentStatus, OrgUnit, Person
 from upstander.safeguarding import rules
+from upstander.safeguarding.detriment import DetrimentWatcher
 from upstander.safeguarding.models import Posting, PostingChange, PostingSource
 from upstander.safeguarding.placements import (
     LEFT,
@@ -46,8 +47,16 @@ class _Writes:
     moved_people: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
 
 
-def apply_roster(session: Session, parsed: ParsedRoster, now: datetime, today: date) -> RosterReport:
-    """Record the usable rows of a roster and list every conflict among all current placements."""
+def apply_roster(
+    session: Session,
+    parsed: ParsedRoster,
+    now: datetime,
+    today: date,
+    watcher: DetrimentWatcher | None = None,
+) -> RosterReport:
+    """Record the usable rows of a roster and list every conflict among all current placements. A
+    change of an existing posting is checked against the detriment watch (``watcher``); a first
+    posting is not a change."""
     org = OrgIndex(session)
     report = RosterReport(rows_read=len(parsed.rows) + len(parsed.problems), problems=list(parsed.problems))
     connection = session.connection()
@@ -73,6 +82,7 @@ def apply_roster(session: Session, parsed: ParsedRoster, now: datetime, today: d
         ).all()
     }
     writes = _Writes()
+    moves: list[tuple[uuid.UUID, str]] = []
     for row in parsed.rows:
         person = people.get(row.staff_number)
         unit = org.by_code.get(unit_key(row.unit_code))
@@ -90,11 +100,15 @@ def apply_roster(session: Session, parsed: ParsedRoster, now: datetime, today: d
             continue
         person_id = uuid.UUID(raw_id)
         _record(writes, person_id, raw_unit, old, unit.id, row.shift, now)
+        if old is not None:
+            moves.append((person_id, f"roster import: posted to {unit.code}, shift {row.shift}"))
         if raw_unit != target:
             writes.moved_people.setdefault(unit.id, []).append(person_id)
         current[raw_id] = (target, row.shift)
     _write(session, writes, now)
     report.postings_changed = len(writes.history)
+    if watcher is not None:
+        watcher.check_many(session, moves, today, "roster import")
 
     orders = rule_orders_in_force(session, today)
     report.orders_in_force = len(orders)

@@ -25,7 +25,8 @@ from upstander.db import Database, utcnow
 from upstander.errors import Conflict, DomainError, InvalidInput, NotFound
 from upstander.org.models import Person
 from upstander.safeguarding import rules, views
-from upstander.safeguarding.models import Posting, PostingChange, PostingSource, SeparationOrder
+from upstander.safeguarding.detriment import DetrimentWatcher
+from upstander.safeguarding.models import HrEventKind, Posting, PostingChange, PostingSource, SeparationOrder
 from upstander.safeguarding.placements import (
     LEFT,
     OrgIndex,
@@ -45,10 +46,18 @@ ALLOWED = "No separation order in force stops this posting."
 
 
 class SafeguardingService:
-    def __init__(self, database: Database, audit: AuditLog, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        database: Database,
+        audit: AuditLog,
+        clock: Callable[[], datetime] = utcnow,
+        watcher: DetrimentWatcher | None = None,
+    ) -> None:
         self._db = database
         self._audit = audit
         self._clock = clock
+        # Every posting change is checked against the detriment watch (detriment.py).
+        self._watcher = watcher
 
     def today(self) -> date:
         return self._clock().astimezone(LOCAL_ZONE).date()
@@ -270,6 +279,16 @@ class SafeguardingService:
                 session.add(current)
                 moving.unit_id = target.id
                 session.flush()
+                if self._watcher is not None:
+                    what = f"posted from {details['from'] or 'no posting'} to {target.code}, shift {shift}"
+                    self._watcher.check(
+                        session,
+                        moving,
+                        HrEventKind.POSTING_CHANGE,
+                        self.today(),
+                        principal.display_name,
+                        what,
+                    )
                 action = "posting.overridden" if reasons is not None else "posting.changed"
                 self._audit.record(
                     session, principal.actor, action, "posting_change", change.id, details, at=now
@@ -338,7 +357,7 @@ class SafeguardingService:
         parsed = parse_roster(io.StringIO(text, newline=""))
         now = self._clock()
         with self._db.transaction() as session:
-            report = apply_roster(session, parsed, now, self.today())
+            report = apply_roster(session, parsed, now, self.today(), self._watcher)
             self._audit.record(
                 session,
                 actor or Actor.system("roster-import"),
