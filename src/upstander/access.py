@@ -37,6 +37,8 @@ class Action(StrEnum):
     CHANGE_POSTING = "change_posting"
     OVERRIDE_POSTING = "override_posting"
     VIEW_OVERRIDES = "view_overrides"
+    VIEW_INTERVENTION_FLAGS = "view_intervention_flags"
+    RESPOND_TO_INTERVENTION_FLAG = "respond_to_intervention_flag"
 
 
 R = Role
@@ -63,6 +65,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CHANGE_POSTING: frozenset({R.HR, R.WELFARE, R.HANDLER, R.DECISION_MAKER}),
     Action.OVERRIDE_POSTING: frozenset({R.DECISION_MAKER}),
     Action.VIEW_OVERRIDES: frozenset({R.OVERSEER}),
+    Action.VIEW_INTERVENTION_FLAGS: frozenset({R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
+    Action.RESPOND_TO_INTERVENTION_FLAG: frozenset({R.DECISION_MAKER}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -92,6 +96,8 @@ REFUSALS: Mapping[Action, str] = {
     Action.CHANGE_POSTING: "Only HR, welfare, the professional standards team or a decision maker can change or check a posting.",
     Action.OVERRIDE_POSTING: "Only a decision maker can override a separation order, and only with written reasons.",
     Action.VIEW_OVERRIDES: "Only the overseer reviews the overrides of separation orders.",
+    Action.VIEW_INTERVENTION_FLAGS: "Only the professional standards team and the overseer see early-intervention flags.",
+    Action.RESPOND_TO_INTERVENTION_FLAG: "Only a decision maker can respond to an early-intervention flag.",
 }
 
 

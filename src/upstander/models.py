@@ -6,7 +6,7 @@ from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
 from upstander.db import Base
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
-from upstander.patterns.models import Allegation, Complainant, Complaint, SubjectLink
+from upstander.patterns.models import Allegation, Complainant, Complaint, InterventionFlag, SubjectLink
 from upstander.reports.models import (
     Attachment,
     IdempotencyRecord,
@@ -36,6 +36,7 @@ __all__ = [
     "Complaint",
     "IdempotencyRecord",
     "Installation",
+    "InterventionFlag",
     "Message",
     "Note",
     "OrgKey",

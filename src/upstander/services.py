@@ -16,6 +16,7 @@ from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
 from upstander.keyfiles import ServerSecrets, audit_signing_seed
 from upstander.org.lists import VettingService
+from upstander.patterns.flags import InterventionService
 from upstander.patterns.service import LinkingService
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
@@ -41,6 +42,7 @@ class Services:
     statistics: StatisticsService
     safeguarding: SafeguardingService
     clock: Callable[[], datetime]
+    intervention: InterventionService
 
 
 def build_services(
@@ -52,6 +54,8 @@ def build_services(
     linking = LinkingService(database, audit, clock)
     reports = ReportService(database, settings, secrets, audit, linking, clock)
     workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
+    intervention = InterventionService(database, audit, workflow.policies, clock)
+    linking.on_link(intervention.evaluate_people)
     return Services(
         settings=settings,
         database=database,
@@ -69,4 +73,5 @@ def build_services(
         statistics=StatisticsService(database, clock),
         safeguarding=SafeguardingService(database, audit, clock),
         clock=clock,
+        intervention=intervention,
     )
