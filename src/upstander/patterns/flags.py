@@ -431,9 +431,7 @@ class InterventionService:
         rules = {rule.id: rule for rule in self.policy.early_intervention}
         ids = {uuid.UUID(i) for flag in flags for i in flag.allegation_ids}
         dates = dict(
-            session.execute(
-                select(Allegation.id, Allegation.received_on).where(Allegation.id.in_(ids))
-            ).tuples()
+            session.execute(select(Allegation.id, Allegation.received_on).where(Allegation.id.in_(ids))).all()
         )
         people = {
             person.id: (person, unit)
