@@ -106,8 +106,9 @@ def poisson_upper_tail(observed: int, mean: float) -> float:
     while True:
         term = math.exp(-mean + i * math.log(mean) - math.lgamma(i + 1))
         total += term
-        # Terms fall once past the mean; stop when they no longer change the sum.
-        if i > mean and term < total * 1e-15:
+        # Terms fall once past the mean; stop when they no longer change the sum (or underflow to 0,
+        # as they do far out in the tail, where the sum is 0 as a float too).
+        if i > mean and term <= total * 1e-15:
             return min(1.0, total)
         i += 1
 
