@@ -150,6 +150,9 @@ def test_analysts_admins_and_welfare_never_see_flags(
         assert response.status_code == 403, role
         assert "early-intervention flags" in response.json()["detail"]
     assert client.get("/api/v1/intervention-flags").status_code == 401
+    handler = staff.api_headers(client, staff.handler())
+    odd = client.get("/api/v1/intervention-flags", headers=handler, params={"status": "closed"})
+    assert odd.status_code == 422  # open, answered or all
 
 
 def _allegation(session: Any, person: uuid.UUID, day: date, category: str, n: int) -> None:
