@@ -20,7 +20,7 @@ from common.staff import PASSWORD, Staff
 from upstander.accounts.models import Role
 from upstander.audit.models import AuditEntry
 from upstander.cli import app as cli
-from upstander.org.models import Person
+from upstander.org.models import OrgUnit, OrgUnitKind, Person
 from upstander.patterns.models import Allegation, Complaint, ComplaintChannel, InterventionFlag
 from upstander.safeguarding.models import Restriction, RestrictionKind
 from upstander.services import Services
@@ -300,3 +300,48 @@ def test_a_closed_case_does_not_touch_the_flag(client: TestClient, staff: Staff,
     [flag] = flags(client, dm)["flags"]
     assert flag["status"] == "open"
     assert flag["allegations"] == 2
+
+
+def test_a_rate_far_above_colleagues_in_the_same_unit_is_flagged_on_the_new_allegation(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    """Six colleagues with one allegation each in five years; the seventh person with eight is flagged."""
+    today = clock.now.date()
+    with services.database.transaction() as session:
+        unit = OrgUnit(kind=OrgUnitKind.TEAM, code="RB", name="Response B")
+        session.add(unit)
+        session.flush()
+        colleagues = [
+            Person(
+                staff_number=f"NS0820{n}",
+                given_name="Col",
+                family_name=f"League{n}",
+                rank="PC",
+                unit_id=unit.id,
+            )
+            for n in range(6)
+        ]
+        target = Person(
+            staff_number="NS08299", given_name="Ann", family_name="Target", rank="PC", unit_id=unit.id
+        )
+        session.add_all([*colleagues, target])
+        session.flush()
+        for n, colleague in enumerate(colleagues):
+            _allegation(session, colleague.id, today - timedelta(days=300 + n), "other", 100 + n)
+        for n in range(1, 8):
+            _allegation(session, target.id, today - timedelta(days=200 * n), "other", 200 + n)
+        target_id = target.id
+    subject = {"name": "PC Target", "staff_number": "NS08299", "unit": ""}
+    assert client.post(
+        "/api/v1/reports", json=report_json(category="bullying", subjects=[subject])
+    ).status_code in (
+        200,
+        201,
+    )
+    dm = staff.api_headers(client, staff.user("dm", [Role.DECISION_MAKER]))
+    found = {f["rule_id"]: f for f in flags(client, dm)["flags"]}
+    peers = found["far_above_peers"]
+    assert peers["person_id"] == str(target_id)
+    assert peers["allegations"] == 8
+    assert "colleagues in the same unit average 1.0" in peers["detail"]
+    assert all(f["person_id"] == str(target_id) for f in found.values())  # no colleague is flagged
