@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import DomainError, InvalidInput
-from upstander.patterns.flags import DECISION_LABELS
+from upstander.patterns.flag_views import DECISION_LABELS
 from upstander.patterns.models import FlagStatus
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
