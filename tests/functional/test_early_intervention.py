@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,8 +20,11 @@ from common.reports import report_json
 from common.staff import PASSWORD, Staff
 from upstander.accounts.models import Role
 from upstander.audit.models import AuditEntry
+from upstander.cases.workflow import PolicyRegistry
 from upstander.cli import app as cli
+from upstander.errors import NotFound
 from upstander.org.models import OrgUnit, OrgUnitKind, Person
+from upstander.patterns.flags import InterventionService
 from upstander.patterns.models import Allegation, Complaint, ComplaintChannel, InterventionFlag
 from upstander.safeguarding.models import Restriction, RestrictionKind
 from upstander.services import Services
@@ -345,3 +349,16 @@ def test_a_rate_far_above_colleagues_in_the_same_unit_is_flagged_on_the_new_alle
     assert peers["allegations"] == 8
     assert "colleagues in the same unit average 1.0" in peers["detail"]
     assert all(f["person_id"] == str(target_id) for f in found.values())  # no colleague is flagged
+
+
+def test_without_the_default_pack_a_new_allegation_is_still_received(
+    services: Services, tmp_path: Path
+) -> None:
+    """Intake must never fail for want of rules: evaluation is skipped, and the scan says why."""
+    shutil.copy(services.settings.policies_dir / "eu-whistleblower.toml", tmp_path)
+    service = InterventionService(services.database, services.audit, PolicyRegistry(tmp_path))
+    person = add_person(services, "NS08400")
+    with services.database.transaction() as session:
+        service.evaluate_people(session, {person})
+    with pytest.raises(NotFound, match="No policy pack england-wales"):
+        service.scan()

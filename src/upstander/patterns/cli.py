@@ -112,11 +112,15 @@ def scan() -> None:
     for a pattern holding allegations it did not cover.
     """
     from upstander.config import load_settings
+    from upstander.errors import DomainError
     from upstander.services import build_services
 
     services = build_services(load_settings())
     try:
         result = services.intervention.scan()
+    except DomainError as error:
+        console.print(f"[red]{error.detail}[/]")
+        raise typer.Exit(1) from error
     finally:
         services.database.dispose()
     console.print(

@@ -84,7 +84,10 @@ class InterventionService:
 
     def evaluate_people(self, session: Session, person_ids: Collection[uuid.UUID]) -> None:
         """Evaluate the pack's rules for these people now (a new allegation names them)."""
-        policy = self.policy
+        try:
+            policy = self.policy
+        except NotFound:
+            return  # no default pack installed: a report must still be received; the scan will say so
         if not policy.early_intervention or not person_ids:
             return
         session.flush()
