@@ -50,6 +50,8 @@ class Action(StrEnum):
     READ_RESTRICTIONS = "read_restrictions"
     RECORD_HR_EVENT = "record_hr_event"
     VIEW_DETRIMENT_ALERTS = "view_detriment_alerts"
+    VIEW_INTERVENTION_FLAGS = "view_intervention_flags"
+    RESPOND_TO_INTERVENTION_FLAG = "respond_to_intervention_flag"
 
 
 R = Role
@@ -92,6 +94,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.READ_RESTRICTIONS: frozenset({R.WELFARE, R.DECISION_MAKER, R.HANDLER, R.OVERSEER}),
     Action.RECORD_HR_EVENT: frozenset({R.HR}),
     Action.VIEW_DETRIMENT_ALERTS: frozenset({R.OVERSEER, R.CUSTODIAN}),
+    Action.VIEW_INTERVENTION_FLAGS: frozenset({R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
+    Action.RESPOND_TO_INTERVENTION_FLAG: frozenset({R.DECISION_MAKER}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -133,6 +137,8 @@ REFUSALS: Mapping[Action, str] = {
     Action.READ_RESTRICTIONS: "Only welfare, the professional standards team, decision makers and the overseer can read the register of suspensions and restricted duties.",
     Action.RECORD_HR_EVENT: "Only HR can record HR decisions.",
     Action.VIEW_DETRIMENT_ALERTS: "Only the overseer and the custodian see detriment alerts.",
+    Action.VIEW_INTERVENTION_FLAGS: "Only the professional standards team and the overseer see early-intervention flags.",
+    Action.RESPOND_TO_INTERVENTION_FLAG: "Only a decision maker can respond to an early-intervention flag.",
 }
 
 
@@ -329,6 +335,11 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/detriment-alerts"): staff(A.VIEW_DETRIMENT_ALERTS),
     ("POST", "/staff/identities/{report_id}/detriment-watch"): staff(A.DISCLOSE_IDENTITY),
     ("POST", "/api/v1/reports/{report_id}/detriment-watch"): staff(A.DISCLOSE_IDENTITY),
+    # Early-intervention flags: seen by the PSD and the overseer, answered by a decision maker.
+    ("GET", "/staff/intervention-flags"): staff(A.VIEW_INTERVENTION_FLAGS),
+    ("POST", "/staff/intervention-flags/{flag_id}/response"): staff(A.RESPOND_TO_INTERVENTION_FLAG),
+    ("GET", "/api/v1/intervention-flags"): staff(A.VIEW_INTERVENTION_FLAGS),
+    ("POST", "/api/v1/intervention-flags/{flag_id}/response"): staff(A.RESPOND_TO_INTERVENTION_FLAG),
     # The overseer's view of every case, referral, override and overdue item.
     ("GET", "/staff/oversight"): staff(A.OVERSEE),
     ("GET", "/api/v1/oversight"): staff(A.OVERSEE),

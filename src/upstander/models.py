@@ -7,7 +7,7 @@ from upstander.db import Base
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
 from upstander.patterns.escrow_models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry
-from upstander.patterns.models import Allegation, Complainant, Complaint, SubjectLink
+from upstander.patterns.models import Allegation, Complainant, Complaint, InterventionFlag, SubjectLink
 from upstander.reports.models import (
     Attachment,
     IdempotencyRecord,
@@ -40,6 +40,7 @@ __all__ = [
     "EscrowedReport",
     "IdempotencyRecord",
     "Installation",
+    "InterventionFlag",
     "Message",
     "Note",
     "OrgKey",

@@ -20,6 +20,7 @@ from upstander.keyfiles import ServerSecrets, audit_signing_seed
 from upstander.org.lists import VettingService
 from upstander.patterns.escrow_client import key_service_from_settings
 from upstander.patterns.escrow_service import EscrowService
+from upstander.patterns.flags import InterventionService
 from upstander.patterns.service import LinkingService
 from upstander.relationships import Relationships
 from upstander.reports.handling import HandlingService
@@ -56,6 +57,7 @@ class Services:
     oversight: OversightService
     register: RegisterService
     detriment: DetrimentService
+    intervention: InterventionService
 
 
 def build_services(
@@ -71,6 +73,8 @@ def build_services(
     watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
     register = RegisterService(database, audit, settings.restriction_review_days, clock)
     detriment = DetrimentService(database, audit, watcher, clock)
+    intervention = InterventionService(database, audit, workflow.policies, clock)
+    linking.on_link(intervention.evaluate_people)
     return Services(
         settings=settings,
         database=database,
@@ -104,4 +108,5 @@ def build_services(
             detriment,
             register,
         ),
+        intervention=intervention,
     )

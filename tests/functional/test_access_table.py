@@ -303,6 +303,7 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
         "year": str(clock().year - 1),
         "restriction_id": restricted.json()["id"],
         "reference": restricted.json()["reference"],
+        "flag_id": str(uuid.uuid4()),  # no flag is needed: a response sent empty is refused for what it lacks
     }
     ids = {
         "tied": {**common, "case_id": walk.case_id, "report_id": walk.report_id,

@@ -156,6 +156,7 @@ def test_nine_reports_over_twenty_years_in_four_units_under_three_spellings_all_
         clock.advance(days=365 * 2 + 100)
     clock.now = start
     headers = staff.api_headers(client, handler)
+    flags_after_each_link = []
     for report_id in report_ids:
         [subject] = client.get(f"/api/v1/reports/{report_id}", headers=headers).json()["subjects"]
         top = subject["suggestions"][0]
@@ -169,6 +170,14 @@ def test_nine_reports_over_twenty_years_in_four_units_under_three_spellings_all_
                 "reasons": "Same officer: unit and name history.",
             },
         )
+        flags = client.get("/api/v1/intervention-flags", headers=headers).json()["flags"]
+        flags_after_each_link.append([(f["person_id"], f["rule_id"], f["allegations"]) for f in flags])
+    # The flag appears at the second sexual-misconduct allegation, not before, and is never duplicated.
+    sexual = "sexual_or_domestic_in_five_years"
+    assert flags_after_each_link[0] == []
+    assert flags_after_each_link[1] == [(str(officer), sexual, 2)]
+    assert [len(seen) for seen in flags_after_each_link[1:]] == [1] * 8
+    assert flags_after_each_link[-1] == [(str(officer), sexual, 9)]
     history = client.get(f"/api/v1/people/{officer}/history", headers=headers).json()
     assert len(history["entries"]) == 9
     received = [date.fromisoformat(e["received_on"]) for e in history["entries"]]
@@ -176,6 +185,10 @@ def test_nine_reports_over_twenty_years_in_four_units_under_three_spellings_all_
     assert (received[-1] - received[0]).days > 365 * 18
     page = client.get(f"/staff/people/{officer}")
     assert page.status_code in (200, 303)
+    [flag] = client.get(
+        "/api/v1/intervention-flags", headers=headers, params={"person_id": str(officer)}
+    ).json()["flags"]
+    assert flag["status"] == "open"
 
 
 def test_a_no_further_action_closure_keeps_the_allegation_on_the_history(

@@ -164,6 +164,29 @@ class ProgressReports:
     cite: str
 
 
+@dataclass(frozen=True)
+class InterventionRuleSpec:
+    """One early-intervention rule: a pattern across a person's allegations that calls for a response.
+
+    ``kind`` is one of ``INTERVENTION_KINDS``; the other fields are its parameters (unused ones keep
+    their defaults). An empty ``categories`` means allegations of any kind."""
+
+    id: str
+    title: str
+    description: str
+    kind: str
+    categories: frozenset[str] = frozenset()
+    minimum: int = 1
+    within_days: int = 0
+    restriction_kinds: frozenset[str] = frozenset()
+    chance_below_one_in: int = 0
+    min_peers: int = 0
+    cite: str = ""
+
+
+INTERVENTION_KINDS = ("count_in_window", "distinct_complainants", "while_restricted", "peer_rate")
+
+
 @dataclass(frozen=True, eq=False)
 class Policy:
     id: str
@@ -184,6 +207,7 @@ class Policy:
     referral: Referral | None
     clocks: Mapping[str, ClockSpec]
     progress_reports: ProgressReports | None
+    early_intervention: tuple[InterventionRuleSpec, ...] = ()
 
     def action(self, kind: str) -> ActionSpec | None:
         return self.actions.get(kind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypeVar
@@ -186,6 +187,15 @@ def build_policy(root: Table) -> Policy:
         referral=_referral(root.optional_table("referral")),
         clocks=_frozen({k: _clock(k, t) for k, t in root.tables("clocks", required=False).items()}),
         progress_reports=_progress_reports(root.optional_table("progress_reports")),
+    )
+    # Imported here: that module builds on this one's Table.
+    from upstander.cases.policy_intervention import read_early_intervention
+
+    policy = dataclasses.replace(
+        policy,
+        early_intervention=read_early_intervention(
+            root.optional_table("early_intervention"), policy.categories
+        ),
     )
     pack.done()
     calendar.done()

@@ -102,3 +102,28 @@ def show(result: Figures) -> None:
     for label, value in rows:
         table.add_row(label, value)
     console.print(table)
+
+
+@app.command()
+def scan() -> None:
+    """Evaluate the early-intervention rules for everyone with an allegation; raise or grow flags.
+
+    Safe to run again: an open flag is never duplicated, and an answered one is raised again only
+    for a pattern holding allegations it did not cover.
+    """
+    from upstander.config import load_settings
+    from upstander.errors import DomainError
+    from upstander.services import build_services
+
+    services = build_services(load_settings())
+    try:
+        result = services.intervention.scan()
+    except DomainError as error:
+        console.print(f"[red]{error.detail}[/]")
+        raise typer.Exit(1) from error
+    finally:
+        services.database.dispose()
+    console.print(
+        f"Scanned {result.allegations:,} allegations of {result.people:,} people: "
+        f"{result.raised:,} flags raised, {result.grown:,} open flags grown, {result.open:,} open in all."
+    )

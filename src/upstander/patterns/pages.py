@@ -1,4 +1,4 @@
-"""A person's history page, and the handler's decision on a suggested link."""
+"""A person's history page, the handler's decision on a suggested link, and early-intervention flags."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from upstander.errors import InvalidInput
+from upstander import access
+from upstander.accounts.service import StaffPrincipal
+from upstander.errors import DomainError, InvalidInput
+from upstander.patterns.flag_views import DECISION_LABELS
+from upstander.patterns.models import FlagStatus
+from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
 
@@ -18,7 +23,9 @@ router = APIRouter(include_in_schema=False)
 def person_history(
     request: Request, person_id: uuid.UUID, staff: PageStaff, services: ServicesDep
 ) -> Response:
-    return render(request, "person_history.html", {"history": services.linking.history(staff, person_id)})
+    history = services.linking.history(staff, person_id)
+    flags = services.intervention.flags(staff, status=None, person_id=person_id)
+    return render(request, "person_history.html", {"history": history, "flags": flags.flags})
 
 
 @router.post("/staff/allegations/{allegation_id}/links", dependencies=[CsrfChecked])
@@ -39,3 +46,58 @@ async def decide_link(
         staff, allegation_id, person_id, confirm=text("decision") == "confirm", reasons=text("reasons")
     )
     return redirect(f"/staff/reports/{report_id}?done=linked")
+
+
+STATUSES = {"open": FlagStatus.OPEN, "answered": FlagStatus.ANSWERED, "all": None}
+
+
+def _flags_page(
+    request: Request,
+    services: Services,
+    staff: StaffPrincipal,
+    status: str,
+    *,
+    done: str = "",
+    error: DomainError | None = None,
+    failed: str = "",
+    draft: dict[str, str] | None = None,
+) -> Response:
+    found = services.intervention.flags(staff, status=STATUSES.get(status, FlagStatus.OPEN))
+    return render(
+        request,
+        "intervention_flags.html",
+        {
+            "found": found,
+            "status": status if status in STATUSES else "open",
+            "can_respond": access.allowed(staff.roles, access.Action.RESPOND_TO_INTERVENTION_FLAG),
+            "decisions": DECISION_LABELS,
+            "done": done,
+            "error": error.detail if error else None,
+            "failed": failed,
+            "draft": draft or {},
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+@router.get("/staff/intervention-flags")
+def intervention_flags(
+    request: Request, staff: PageStaff, services: ServicesDep, status: str = "open", done: str = ""
+) -> Response:
+    return _flags_page(request, services, staff, status, done=done)
+
+
+@router.post("/staff/intervention-flags/{flag_id}/response", dependencies=[CsrfChecked])
+async def respond_to_flag(
+    request: Request, flag_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+) -> Response:
+    """A decision maker's response; a refusal shows the list again with the reason and what was typed."""
+    form = await request.form()
+    draft = {name: value for name in ("decision", "reasons") if isinstance(value := form.get(name, ""), str)}
+    try:
+        services.intervention.respond(staff, flag_id, draft.get("decision", ""), draft.get("reasons", ""))
+    except DomainError as error:
+        if error.status in {401, 403}:
+            raise
+        return _flags_page(request, services, staff, "open", error=error, failed=str(flag_id), draft=draft)
+    return redirect("/staff/intervention-flags?done=answered")

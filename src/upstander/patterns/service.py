@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -94,6 +94,15 @@ class LinkingService:
         self._db = database
         self._audit = audit
         self._clock = clock
+        self._after_link: list[Callable[[Session, Collection[uuid.UUID]], None]] = []
+
+    def on_link(self, hook: Callable[[Session, Collection[uuid.UUID]], None]) -> None:
+        """Run ``hook`` with the people newly named, in the same transaction as each new link."""
+        self._after_link.append(hook)
+
+    def _linked(self, session: Session, people: Collection[uuid.UUID]) -> None:
+        for hook in self._after_link:
+            hook(session, people)
 
     # --- inside other use cases' transactions -------------------------------------------------
 
@@ -149,6 +158,7 @@ class LinkingService:
                         reasons=f"linked at intake by {method.replace('_', ' ')}",
                     )
                 )
+        self._linked(session, {person_id for _, person_id, _ in links if person_id is not None})
 
     def cards(self, session: Session, report: Report, described: Sequence[Described]) -> list[SubjectCard]:
         """The subjects of a report with their links and, where unlinked, ranked suggestions."""
@@ -255,6 +265,7 @@ class LinkingService:
             )
             if confirm:
                 allegation.person_id = person.id
+                self._linked(session, {person.id})
             elif allegation.person_id == person.id:
                 allegation.person_id = None
             self._audit.record(
