@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from typer.testing import CliRunner
 
 from common.reports import report_json
 from common.staff import Staff
 from upstander.audit.models import AuditCheckpoint, AuditEntry
-from upstander.audit.service import verify
+from upstander.audit.service import Actor, verify
 from upstander.cli import app as cli
 from upstander.services import Services
 
@@ -140,3 +140,28 @@ def test_a_refused_action_leaves_no_audit_entry_and_no_change(
     with services.database.transaction() as session:
         after = session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
     assert after == before
+
+
+def test_many_entries_in_one_transaction_lock_the_head_once_and_still_chain(services: Services) -> None:
+    locks: list[str] = []
+
+    def count_locks(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "audit_head" in statement and "FOR UPDATE" in statement.upper():
+            locks.append(statement)
+
+    engine = services.database.engine
+    event.listen(engine, "before_cursor_execute", count_locks)
+    try:
+        with services.database.transaction() as session:
+            for number in range(40):
+                services.audit.record(session, Actor.system("test"), "test.entry", "thing", number)
+        with services.database.transaction() as session:
+            services.audit.record(session, Actor.system("test"), "test.entry", "thing", "next")
+    finally:
+        event.remove(engine, "before_cursor_execute", count_locks)
+    if services.database.is_postgresql:  # SQLite has no row locks: its transactions begin IMMEDIATE
+        assert len(locks) == 2  # one per transaction, not one per entry
+    with services.database.transaction() as session:
+        seqs = list(session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)))
+    assert seqs == list(range(1, 42))
+    assert verify(services.database, services.audit.public_key).ok

@@ -17,6 +17,8 @@ from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from upstander.db import Database
 
 HEAD_ID = 1
+# Which transaction of a session already holds the lock on the chain's head (see `_locked_head`).
+_HEAD_LOCKED_IN = "upstander.audit.head_locked_in"
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,7 @@ class AuditLog:
         at: datetime | None = None,
     ) -> AuditEntry:
         """Append one entry in the caller's transaction: it commits or vanishes with the change it records."""
-        head = session.get(AuditHead, HEAD_ID, with_for_update=True)
-        if head is None:
-            head = AuditHead(id=HEAD_ID, last_seq=0, last_hash=rules.GENESIS_HASH)
-            session.add(head)
+        head = self._locked_head(session)
         # Round-trip through JSON so the hash covers exactly what the database will give back.
         clean_details = json.loads(json.dumps(dict(details or {}), default=str))
         fields = rules.EntryFields(
@@ -89,6 +88,27 @@ class AuditLog:
             session.flush()
             self._sign(session, entry)
         return entry
+
+    @staticmethod
+    def _locked_head(session: Session) -> AuditHead:
+        """The chain's head row, locked for the rest of the transaction.
+
+        The first entry of a transaction locks the row (`SELECT ... FOR UPDATE`); later entries in the
+        same transaction reuse it from the session without asking again, so a use case that writes
+        many entries (a full scan raising thousands of flags) makes one round trip for the lock, not
+        one per entry, and its inserts go out together at the next flush."""
+        transaction = session.get_transaction()
+        if transaction is not None and session.info.get(_HEAD_LOCKED_IN) is transaction:
+            head = session.get(AuditHead, HEAD_ID)
+            if head is not None:
+                return head
+        head = session.get(AuditHead, HEAD_ID, with_for_update=True)
+        if head is None:
+            head = AuditHead(id=HEAD_ID, last_seq=0, last_hash=rules.GENESIS_HASH)
+            session.add(head)
+        # A lock taken inside a savepoint goes if the savepoint is rolled back: remember only the others.
+        session.info[_HEAD_LOCKED_IN] = None if session.in_nested_transaction() else transaction
+        return head
 
     def checkpoint(self, session: Session) -> AuditCheckpoint | None:
         """Sign the current head now (for example at the end of an import or on a schedule)."""
