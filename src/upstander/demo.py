@@ -393,6 +393,12 @@ def _seed_reports(services: Services, people: list[Person], console: Console) ->
     services.handling.acknowledge(handler, report_ids[4])
     abuse_case = services.cases.open_case(handler, [report_ids[4]])
     _walk_cases(services, handler, racism_case.id, abuse_case.id)
+    # The officer in the abuse-of-position case has asked the staff association to represent them.
+    with services.database.transaction() as session:
+        representative = session.scalars(select(User.id).where(User.username == "rep")).one()
+    services.representation.give_consent(
+        handler, abuse_case.id, people[REPORTS[4].subject_index * 37 + 5].staff_number, representative
+    )
     receipts_file = settings.data_dir / "demo-receipts.txt"
     receipts_file.write_text(
         "Receipt keys of the fictional demo reports (a real reporter's key is never stored anywhere):\n"

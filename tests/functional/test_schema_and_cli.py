@@ -94,7 +94,7 @@ def test_demo_seeds_a_fictional_force_once(
     from sqlalchemy import func, select
 
     from upstander.accounts.models import User
-    from upstander.cases.models import Case
+    from upstander.cases.models import Case, RepresentativeConsent
     from upstander.org.models import Person
     from upstander.reports.models import Report
     from upstander.safeguarding.models import DetrimentAlert, Restriction
@@ -114,6 +114,7 @@ def test_demo_seeds_a_fictional_force_once(
 
         assert (count(User), count(Person), count(Report), count(Case)) == (14, 301, 5, 2)
         assert (count(Restriction), count(DetrimentAlert)) == (2, 1)
+        assert count(RepresentativeConsent) == 1  # the demo representative has one member's case
         assert set(session.scalars(select(Case.stage))) == {"assessed", "investigation"}
     again = CliRunner().invoke(cli, ["demo", "--if-empty"])
     assert again.exit_code == 0
