@@ -30,8 +30,9 @@ from common import staff as staff_helpers
 from common.cases import CaseWalk
 from common.clock import FakeClock
 from common.escrow import escrow_json
+from common.pages import csrf, sign_in
 from common.reports import report_json
-from common.staff import PASSWORD, Staff
+from common.staff import Staff
 from upstander.access import PERMISSIONS, ROUTES, Audience, RouteRule, Scope
 from upstander.accounts.models import Role
 from upstander.app import ROUTERS, create_app
@@ -165,29 +166,6 @@ FILE = {
 }
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def _page_sign_in(client: TestClient, staff: Staff, user: staff_helpers.TestUser, clock: FakeClock) -> str:
-    clock.advance(seconds=30)
-    response = client.post(
-        "/staff/sign-in",
-        data={
-            "csrf_token": _csrf(client.get("/staff/sign-in").text),
-            "username": user.username,
-            "password": PASSWORD,
-            "totp_code": user.code(clock),
-            "next": "/staff",
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return _csrf(client.get("/staff").text)
-
-
 @pytest.fixture
 def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock) -> Iterator[World]:
     walk = CaseWalk(client, staff, services, clock)
@@ -317,19 +295,19 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
     actors: dict[str, Signed] = {}
     app = client.app
     with TestClient(app, base_url="https://testserver") as anonymous:
-        actors[ANONYMOUS] = Signed(anonymous, {}, _csrf(anonymous.get("/report").text))
+        actors[ANONYMOUS] = Signed(anonymous, {}, csrf(anonymous.get("/report").text))
         reporter = TestClient(app, base_url="https://testserver")
         reporter.post(
             "/follow-up",
-            data={"csrf_token": _csrf(reporter.get("/follow-up").text), "receipt_key": walk.receipt_key},
+            data={"csrf_token": csrf(reporter.get("/follow-up").text), "receipt_key": walk.receipt_key},
         )
         actors[REPORTER] = Signed(
-            reporter, walk.reporter_headers(), _csrf(reporter.get("/follow-up/report").text)
+            reporter, walk.reporter_headers(), csrf(reporter.get("/follow-up/report").text)
         )
         for role, user in users.items():
             page_client = TestClient(app, base_url="https://testserver")
-            csrf = _page_sign_in(page_client, staff, user, clock)
-            actors[role.value] = Signed(page_client, staff.api_headers(client, user), csrf)
+            token = sign_in(page_client, clock, user)
+            actors[role.value] = Signed(page_client, staff.api_headers(client, user), token)
         yield World(ids, actors)
         for signed in actors.values():
             signed.client.close()
@@ -348,7 +326,7 @@ def ask(signed: Signed, method: str, template: str, values: dict[str, str]) -> t
     elif method == "POST":
         if (method, template) in SIGN_OUTS:
             # After one sign-out the form token is bound to what is left: take a fresh one.
-            signed.csrf = _csrf(signed.client.get("/report").text)
+            signed.csrf = csrf(signed.client.get("/report").text)
         kwargs = {"data": {"csrf_token": signed.csrf}}
     else:
         kwargs = {}

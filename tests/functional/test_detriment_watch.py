@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from common import staff as staff_accounts
 from common.clock import FakeClock
-from common.register import sign_in
+from common.pages import sign_in
 from common.reports import report_json
 from common.safeguarding import build_force, post
 from common.staff import Staff

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from common import staff as staff_helpers
 from common.clock import FakeClock
+from common.pages import csrf, sign_in
 from common.reports import report_json
-from common.staff import PASSWORD, Staff
+from common.staff import Staff
 from upstander.accounts.models import Role
 from upstander.audit.models import AuditEntry
 from upstander.cases.workflow import PolicyRegistry
@@ -222,29 +222,6 @@ def test_the_scan_flags_imported_records_once_and_an_allegation_while_restricted
     assert len(audited(services, "intervention.scan")) == 2
 
 
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html[:500]
-    return match.group(1)
-
-
-def sign_in(client: TestClient, user: staff_helpers.TestUser, clock: FakeClock) -> None:
-    client.cookies.clear()
-    clock.advance(seconds=30)
-    response = client.post(
-        "/staff/sign-in",
-        data={
-            "csrf_token": csrf(client.get("/staff/sign-in").text),
-            "username": user.username,
-            "password": PASSWORD,
-            "totp_code": user.code(clock),
-            "next": "/staff/intervention-flags",
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-
-
 def test_the_flags_page_and_the_response_form(
     client: TestClient, staff: Staff, services: Services, clock: FakeClock
 ) -> None:
@@ -253,7 +230,7 @@ def test_the_flags_page_and_the_response_form(
     report(client, "NS08003")
     handler, dm = staff.handler(), staff.user("dm", [Role.DECISION_MAKER])
 
-    sign_in(client, handler, clock)
+    sign_in(client, clock, handler)
     page = client.get("/staff/intervention-flags")
     assert page.status_code == 200
     assert "Two or more sexual-misconduct or domestic-abuse allegations within five years" in page.text
@@ -262,7 +239,7 @@ def test_the_flags_page_and_the_response_form(
     history = client.get(f"/staff/people/{person}")
     assert "waiting for a decision maker" in history.text
 
-    sign_in(client, dm, clock)
+    sign_in(client, clock, dm)
     page = client.get("/staff/intervention-flags")
     assert "Record a response" in page.text
     [flag_id] = re.findall(r'action="/staff/intervention-flags/([0-9a-f-]+)/response"', page.text)
@@ -287,7 +264,7 @@ def test_the_flags_page_and_the_response_form(
     assert "Both were considered at the last review." in client.get(f"/staff/people/{person}").text
 
     analyst = staff.user("analyst", [Role.ANALYST])
-    sign_in(client, analyst, clock)
+    sign_in(client, clock, analyst)
     assert client.get("/staff/intervention-flags").status_code == 403
 
 

@@ -10,37 +10,14 @@ from sqlalchemy import select
 
 from common.cases import CaseWalk
 from common.clock import FakeClock
+from common.pages import csrf, sign_in
 from common.safeguarding import build_force, post
-from common.staff import PASSWORD, Staff
-from common.staff import TestUser as StaffUser
+from common.staff import Staff
 from upstander.accounts.models import Role, User
 from upstander.org.models import Person
 from upstander.patterns.models import Complainant, Complaint
 from upstander.reports.models import Report
 from upstander.services import Services
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, clock: FakeClock, user: StaffUser) -> None:
-    client.cookies.clear()
-    clock.advance(seconds=30)
-    response = client.post(
-        "/staff/sign-in",
-        data={
-            "csrf_token": csrf(client.get("/staff/sign-in").text),
-            "username": user.username,
-            "password": PASSWORD,
-            "totp_code": user.code(clock),
-            "next": "/staff",
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
 
 
 def test_a_handler_records_consent_on_the_case_page_and_the_representative_reads_the_disclosure(

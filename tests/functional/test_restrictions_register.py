@@ -14,7 +14,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from common.clock import FakeClock
-from common.register import sign_in
+from common.pages import sign_in
 from common.safeguarding import build_force
 from common.staff import Staff
 from upstander.accounts.models import Role

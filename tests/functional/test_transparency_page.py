@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from common.clock import FakeClock
-from common.register import sign_in
+from common.pages import sign_in
 from common.staff import Staff
 from common.statistics import seed
 from upstander.accounts.models import Role
