@@ -343,6 +343,8 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     # The overseer's view of every case, referral, override and overdue item.
     ("GET", "/staff/oversight"): staff(A.OVERSEE),
     ("GET", "/api/v1/oversight"): staff(A.OVERSEE),
+    ("POST", "/staff/oversight/share-keys"): staff(A.OVERSEE),
+    ("POST", "/api/v1/oversight/share-keys"): staff(A.OVERSEE),
 }
 
 NOT_IN_TABLE = "This address has no entry in the access table, so nobody may use it."

@@ -9,6 +9,7 @@ from datetime import datetime
 from upstander.accounts.service import AccountService
 from upstander.audit.service import AuditLog
 from upstander.cases.dashboard import DashboardService
+from upstander.cases.overseer_keys import OverseerKeys
 from upstander.cases.oversight import OversightService
 from upstander.cases.representation import RepresentationService
 from upstander.cases.service import CaseService
@@ -55,6 +56,7 @@ class Services:
     conflicts: ConflictService
     representation: RepresentationService
     oversight: OversightService
+    overseer_keys: OverseerKeys
     register: RegisterService
     detriment: DetrimentService
     intervention: InterventionService
@@ -99,6 +101,7 @@ def build_services(
             database, settings, audit, linking, reports.limits, key_service, key_service_in_process, clock
         ),
         conflicts=ConflictService(database, audit, clock),
+        overseer_keys=OverseerKeys(database, audit, clock),
         representation=RepresentationService(database, audit, workflow, clock),
         # The overseer's view reads through the same (stateless) services as everyone else.
         oversight=OversightService(

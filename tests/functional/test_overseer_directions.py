@@ -6,7 +6,9 @@ from fastapi.testclient import TestClient
 
 from common.cases import CaseWalk
 from common.clock import FakeClock
+from common.pages import sign_in
 from common.staff import Staff
+from upstander.accounts.models import Role
 from upstander.services import Services
 
 DIRECTION = "The investigation did not interview the two witnesses named in the report."
@@ -131,3 +133,46 @@ def test_the_oversight_view_is_the_overseers_alone_and_lists_overrides(
     # The overseer reads the case, and is offered only its own steps.
     steps = {s["kind"] for s in walk.view(walk.overseer)["workflow"]["steps"]}
     assert steps == {"direct_review"}
+
+
+def test_an_overseer_appointed_later_reads_old_cases_once_another_shares_the_keys(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock)
+    late = staff.user("overseer-two", [Role.OVERSEER])
+    assert client.get(f"/api/v1/cases/{walk.case_id}", headers=walk.headers(late)).status_code == 404
+    assert client.get(f"/api/v1/reports/{walk.report_id}", headers=walk.headers(late)).status_code == 404
+    body = client.get("/api/v1/oversight", headers=walk.headers(walk.overseer)).json()
+    assert body["cases_other_overseers_cannot_read"] == 1
+    # Nobody but an overseer shares, and the late overseer has nothing to share yet.
+    assert client.post("/api/v1/oversight/share-keys", headers=walk.headers(walk.dm)).status_code == 403
+    assert client.post("/api/v1/oversight/share-keys", headers=walk.headers(late)).json() == {
+        "overseers": 1,
+        "cases": 0,
+        "reports": 0,
+    }
+    shared = client.post("/api/v1/oversight/share-keys", headers=walk.headers(walk.overseer))
+    assert shared.json() == {"overseers": 1, "cases": 1, "reports": 1}
+    assert client.get(f"/api/v1/cases/{walk.case_id}", headers=walk.headers(late)).status_code == 200
+    report = client.get(f"/api/v1/reports/{walk.report_id}", headers=walk.headers(late))
+    assert report.status_code == 200, report.text
+    assert "sergeant" in report.text  # the content opens with the shared key
+    again = client.post("/api/v1/oversight/share-keys", headers=walk.headers(walk.overseer)).json()
+    assert (again["cases"], again["reports"]) == (0, 0)
+    body = client.get("/api/v1/oversight", headers=walk.headers(walk.overseer)).json()
+    assert body["cases_other_overseers_cannot_read"] == 0
+
+
+def test_the_oversight_page_offers_to_share_keys_when_another_overseer_lacks_them(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock)
+    staff.user("overseer-two", [Role.OVERSEER])
+    token = sign_in(client, clock, walk.overseer, "/staff/oversight")
+    page = client.get("/staff/oversight").text
+    assert "1 case you hold opened before another overseer was appointed" in page
+    shared = client.post("/staff/oversight/share-keys", data={"csrf_token": token}, follow_redirects=False)
+    assert (shared.status_code, shared.headers["location"]) == (303, "/staff/oversight?shared=1")
+    after = client.get(shared.headers["location"]).text
+    assert "Shared: 1 case key sealed to the other overseers who lacked them." in after
+    assert "Cases another overseer cannot read yet" not in after

@@ -103,12 +103,20 @@ def assign(case_id: uuid.UUID, body: AssignIn, staff: ApiStaff, services: Servic
     return Response(status_code=204)
 
 
+@router.post("/oversight/share-keys")
+def share_keys(staff: ApiStaff, services: ServicesDep) -> dict[str, int]:
+    """Seal the keys of every case and report you hold to each other active overseer who lacks them
+    (an overseer appointed after a case opened holds no copy of its key until one is shared)."""
+    return dataclasses.asdict(services.overseer_keys.share(staff))
+
+
 @router.get("/oversight")
 def oversight(staff: ApiStaff, services: ServicesDep) -> dict[str, Any]:
     """The overseer's view: referrals, overdue cases, cases under its directions, every override."""
     view = services.oversight.overview(staff)
     return {
         **dataclasses.asdict(view),
+        "cases_other_overseers_cannot_read": services.overseer_keys.unshared(staff),
         "referrals": [line.reference for line in view.referrals],
         "overdue": [line.reference for line in view.overdue],
         "directions": {line.reference: line.direction for line in view.directions},

@@ -50,5 +50,22 @@ async def represented_step(
 
 
 @router.get("/staff/oversight")
-def oversight(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
-    return render(request, "oversight.html", {"view": services.oversight.overview(staff)})
+def oversight(
+    request: Request, staff: PageStaff, services: ServicesDep, shared: int | None = None
+) -> Response:
+    return render(
+        request,
+        "oversight.html",
+        {
+            "view": services.oversight.overview(staff),
+            "unshared": services.overseer_keys.unshared(staff),
+            "shared": shared,
+        },
+    )
+
+
+@router.post("/staff/oversight/share-keys", dependencies=[CsrfChecked])
+def share_keys(staff: PageStaff, services: ServicesDep) -> Response:
+    """Seal the keys of every case and report this overseer holds to the other overseers lacking them."""
+    shared = services.overseer_keys.share(staff)
+    return redirect(f"/staff/oversight?shared={shared.cases}")

@@ -1,0 +1,132 @@
+"""Giving an overseer appointed later the keys of the cases and reports that came before them.
+
+A case's key is sealed to the overseers there are when it opens, and a report's to the intake team
+and the overseers there are when it arrives. An overseer appointed afterwards holds no copy, and no
+administrator can give one: only someone who holds a key can seal it again. So an overseer who
+holds them shares them, from the oversight page, with every other active overseer who lacks them;
+each sharing is one audited decision, and the keys never leave the server unsealed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from upstander import access, crypto, keyring
+from upstander.accounts.models import Role
+from upstander.accounts.service import StaffPrincipal, users_with_roles
+from upstander.audit.service import AuditLog
+from upstander.cases.models import CaseKeyGrant
+from upstander.db import Database
+from upstander.reports.models import ReportKeyGrant
+
+
+@dataclass(frozen=True)
+class SharedKeys:
+    overseers: int
+    cases: int
+    reports: int
+
+
+class OverseerKeys:
+    def __init__(self, database: Database, audit: AuditLog, clock: Callable[[], datetime]) -> None:
+        self._db = database
+        self._audit = audit
+        self._clock = clock
+
+    def unshared(self, principal: StaffPrincipal) -> int:
+        """How many of the cases this overseer holds some other active overseer cannot read yet."""
+        access.require(principal.roles, access.Action.OVERSEE)
+        with self._db.transaction() as session:
+            others = _other_overseers(session, principal.user_id)
+            granted = _case_grants(session, others)
+            held = _case_keys(session, principal.user_id)
+            return sum(1 for case_id in held if any((case_id, uid) not in granted for uid in others))
+
+    def share(self, principal: StaffPrincipal) -> SharedKeys:
+        """Seal every case and report key this overseer holds to each active overseer who lacks it."""
+        access.require(principal.roles, access.Action.OVERSEE)
+        with self._db.transaction() as session:
+            others = _other_overseers(session, principal.user_id)
+            cases = _share(
+                session,
+                principal,
+                others,
+                _case_keys(session, principal.user_id),
+                _case_grants(session, others),
+                keyring.grant_case_key,
+            )
+            reports = _share(
+                session,
+                principal,
+                others,
+                _report_keys(session, principal.user_id),
+                _report_grants(session, others),
+                keyring.grant_report_key,
+            )
+            self._audit.record(
+                session,
+                principal.actor,
+                "keys.shared_with_overseers",
+                "user",
+                principal.user_id,
+                {"overseers": len(others), "cases": cases, "reports": reports},
+                at=self._clock(),
+            )
+            return SharedKeys(overseers=len(others), cases=cases, reports=reports)
+
+
+Pairs = set[tuple[uuid.UUID, uuid.UUID]]
+
+
+def _other_overseers(session: Session, me: uuid.UUID) -> dict[uuid.UUID, bytes]:
+    return {uid: key for uid, key in users_with_roles(session, [Role.OVERSEER]).items() if uid != me}
+
+
+def _case_keys(session: Session, user_id: uuid.UUID) -> dict[uuid.UUID, bytes]:
+    query = select(CaseKeyGrant.case_id, CaseKeyGrant.sealed_private_key).where(
+        CaseKeyGrant.user_id == user_id
+    )
+    return {row[0]: row[1] for row in session.execute(query)}
+
+
+def _report_keys(session: Session, user_id: uuid.UUID) -> dict[uuid.UUID, bytes]:
+    query = select(ReportKeyGrant.report_id, ReportKeyGrant.sealed_private_key).where(
+        ReportKeyGrant.user_id == user_id
+    )
+    return {row[0]: row[1] for row in session.execute(query)}
+
+
+def _case_grants(session: Session, users: dict[uuid.UUID, bytes]) -> Pairs:
+    query = select(CaseKeyGrant.case_id, CaseKeyGrant.user_id).where(CaseKeyGrant.user_id.in_(list(users)))
+    return {(row[0], row[1]) for row in session.execute(query)}
+
+
+def _report_grants(session: Session, users: dict[uuid.UUID, bytes]) -> Pairs:
+    query = select(ReportKeyGrant.report_id, ReportKeyGrant.user_id).where(
+        ReportKeyGrant.user_id.in_(list(users))
+    )
+    return {(row[0], row[1]) for row in session.execute(query)}
+
+
+def _share(
+    session: Session,
+    principal: StaffPrincipal,
+    others: dict[uuid.UUID, bytes],
+    held: dict[uuid.UUID, bytes],
+    granted: Pairs,
+    grant: Callable[[Session, uuid.UUID, bytes, Mapping[uuid.UUID, bytes]], None],
+) -> int:
+    """Seal each held key to the others who lack it; returns how many keys were shared."""
+    count = 0
+    for object_id, sealed in held.items():
+        missing = {uid: key for uid, key in others.items() if (object_id, uid) not in granted}
+        if missing:
+            grant(session, object_id, crypto.unseal(principal.private_key, sealed), missing)
+            count += 1
+    return count
