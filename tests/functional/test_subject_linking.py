@@ -9,8 +9,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from common import staff as staff_helpers
 from common.cases import CaseWalk
 from common.clock import FakeClock
+from common.pages import sign_in
 from common.reports import report_json
 from common.staff import Staff
 from upstander.accounts.models import Role
@@ -132,7 +134,7 @@ def test_a_history_is_for_the_professional_standards_team_only(
 def test_nine_reports_over_twenty_years_in_four_units_under_three_spellings_all_stay_on_his_history(
     client: TestClient, staff: Staff, services: Services, clock: FakeClock
 ) -> None:
-    """Each was closed with no further action; none of that removes him from his own history."""
+    """Each is closed with no further action; none of that removes him from his own history."""
     handler = staff.handler()
     units = [
         add_unit(services, f"U{n}", name)
@@ -157,7 +159,7 @@ def test_nine_reports_over_twenty_years_in_four_units_under_three_spellings_all_
     clock.now = start
     headers = staff.api_headers(client, handler)
     flags_after_each_link = []
-    for report_id in report_ids:
+    for n, report_id in enumerate(report_ids):
         [subject] = client.get(f"/api/v1/reports/{report_id}", headers=headers).json()["subjects"]
         top = subject["suggestions"][0]
         assert top["person_id"] == str(officer), subject
@@ -172,6 +174,10 @@ def test_nine_reports_over_twenty_years_in_four_units_under_three_spellings_all_
         )
         flags = client.get("/api/v1/intervention-flags", headers=headers).json()["flags"]
         flags_after_each_link.append([(f["person_id"], f["rule_id"], f["allegations"]) for f in flags])
+        # Years apart, each case had its own decision makers (one who decided an earlier case of his
+        # would have a conflict of interest).
+        deciders = [staff.user(f"decision-{n}-{k}", [Role.DECISION_MAKER]) for k in "ab"]
+        close_with_no_further_action(client, staff, report_id, handler, *deciders)
     # The flag appears at the second sexual-misconduct allegation, not before, and is never duplicated.
     sexual = "sexual_or_domestic_in_five_years"
     assert flags_after_each_link[0] == []
@@ -180,15 +186,43 @@ def test_nine_reports_over_twenty_years_in_four_units_under_three_spellings_all_
     assert flags_after_each_link[-1] == [(str(officer), sexual, 9)]
     history = client.get(f"/api/v1/people/{officer}/history", headers=headers).json()
     assert len(history["entries"]) == 9
+    assert {(e["outcome"], e["case_stage"]) for e in history["entries"]} == {("no_further_action", "closed")}
     received = [date.fromisoformat(e["received_on"]) for e in history["entries"]]
     assert received == sorted(received)
     assert (received[-1] - received[0]).days > 365 * 18
+    sign_in(client, clock, handler)
     page = client.get(f"/staff/people/{officer}")
-    assert page.status_code in (200, 303)
+    assert page.status_code == 200
+    for entry in history["entries"]:
+        assert f"{entry['case_reference']} (closed)" in page.text
     [flag] = client.get(
         "/api/v1/intervention-flags", headers=headers, params={"person_id": str(officer)}
     ).json()["flags"]
     assert flag["status"] == "open"
+
+
+User = staff_helpers.TestUser
+
+
+def close_with_no_further_action(
+    client: TestClient, staff: Staff, report_id: str, handler: User, dm: User, dm2: User
+) -> None:
+    """Open a case from the report and close it, as so many were: no further action."""
+    opened = client.post(
+        "/api/v1/cases", headers=staff.api_headers(client, handler), json={"report_ids": [report_id]}
+    )
+    assert opened.status_code == 201, opened.text
+    url = f"/api/v1/cases/{opened.json()['id']}/steps"
+    for user, kind, fields in (
+        (handler, "acknowledge", {}),
+        (handler, "add_allegation", {"standard": "discreditable_conduct", "summary": "What was alleged."}),
+        (dm, "assess_severity", {"severity": "misconduct", "reasons": "On the report's account.", "facts": []}),
+        (dm, "propose_closure", {"closure": "no_further_action", "reasons": "Word against word.",
+                                 "reporter_summary": "We could not take this further."}),
+        (dm2, "confirm_closure", {"note": "Agreed."}),
+    ):  # fmt: skip
+        response = client.post(f"{url}/{kind}", headers=staff.api_headers(client, user), json=fields)
+        assert response.status_code == 200, f"{kind}: {response.text}"
 
 
 def test_a_no_further_action_closure_keeps_the_allegation_on_the_history(

@@ -178,7 +178,8 @@ def conflicts_of(
                         f"which concerns {phrase}.",
                     )
                 )
-    return tuple(found)
+    # Several parts on one case (assessing, then proposing closure) are one conflict, said once.
+    return tuple(dict.fromkeys(found))
 
 
 def _placement_conflicts(candidate: Candidate, party: Party, tree: OrgTree) -> list[ConflictFound]:

@@ -21,6 +21,7 @@ from upstander.safeguarding.conflicts import (
     Relationship,
     check_override,
     conflicts_of,
+    refusal_text,
 )
 
 FORCE, COMMAND, UNIT, TEAM_A, TEAM_B, OTHER_UNIT = (uuid.UUID(int=n) for n in range(1, 7))
@@ -114,6 +115,14 @@ def test_a_part_in_another_case_of_the_subject_is_a_conflict() -> None:
     )
     unrelated = Involvement("C-OLD2", "the investigator", USER_ID, None, frozenset({uuid.UUID(int=5)}))
     assert conflicts_of(candidate(None), [subject(None)], TREE, (), [unrelated]) == ()
+
+
+def test_several_parts_on_one_earlier_case_are_one_conflict_said_once() -> None:
+    assessed = Involvement("C-OLD1", "a decision maker", USER_ID, None, frozenset({SUBJECT_ID}))
+    proposed_closure = Involvement("C-OLD1", "a decision maker", USER_ID, None, frozenset({SUBJECT_ID}))
+    found = conflicts_of(candidate(None), [subject(None)], TREE, (), [assessed, proposed_closure])
+    assert kinds(found) == [ConflictKind.OTHER_CASE]
+    assert refusal_text("Ruth", found).count("C-OLD1") == 1
 
 
 def test_having_been_a_party_to_another_case_of_the_subject_is_a_conflict() -> None:
