@@ -115,5 +115,17 @@ def org_private_key(session: Session, name: str, user_id: uuid.UUID, user_privat
     return crypto.unseal(user_private_key, grant.sealed_private_key)
 
 
+def grant_org_key(
+    session: Session, name: str, private_key: bytes, readers: Mapping[uuid.UUID, bytes]
+) -> None:
+    for user_id, public_key in readers.items():
+        if session.get(OrgKeyGrant, (name, user_id)) is None:
+            session.add(
+                OrgKeyGrant(
+                    name=name, user_id=user_id, sealed_private_key=crypto.seal(public_key, private_key)
+                )
+            )
+
+
 def org_key_holders(session: Session, name: str) -> set[uuid.UUID]:
     return set(session.scalars(select(OrgKeyGrant.user_id).where(OrgKeyGrant.name == name)))

@@ -213,6 +213,22 @@ def test_an_overseer_appointed_later_is_told_they_lack_the_key(world: World) -> 
     assert "You do not hold the detriment-watch key" in response.json()["detail"]
 
 
+def test_an_overseer_shares_the_watch_key_with_an_overseer_and_a_custodian_appointed_later(
+    world: World,
+) -> None:
+    world.hr_event(REPORTER[2])
+    late = [world.staff.user("overseer2", [Role.OVERSEER]), world.staff.user("custodian2", [Role.CUSTODIAN])]
+    refused = world.client.post("/api/v1/oversight/share-keys", headers=world.headers("custodian"))
+    assert refused.status_code == 403  # only an overseer shares keys
+    shared = world.client.post("/api/v1/oversight/share-keys", headers=world.headers("overseer"))
+    assert shared.json()["detriment_watch_key"] == 2
+    for user in late:
+        headers = world.staff.api_headers(world.client, user)
+        response = world.client.get("/api/v1/detriment-alerts", headers=headers)
+        assert response.status_code == 200, response.text
+        assert [a["staff_number"] for a in response.json()] == ["NS00003"]
+
+
 def test_hr_records_on_its_page_and_the_overseer_reads_the_alert_page(world: World) -> None:
     token = sign_in(world.client, world.clock, world.users["hr"], "/staff/hr/events")
     pages = []

@@ -1,5 +1,7 @@
 """Giving an overseer appointed later the keys of the cases and reports that came before them.
 
+(And the detriment-watch key, to any overseer or custodian appointed after it was made.)
+
 A case's key is sealed to the overseers there are when it opens, and a report's to the intake team
 and the overseers there are when it arrives. An overseer appointed afterwards holds no copy, and no
 administrator can give one: only someone who holds a key can seal it again. So an overseer who
@@ -24,6 +26,7 @@ from upstander.audit.service import AuditLog
 from upstander.cases.models import CaseKeyGrant
 from upstander.db import Database
 from upstander.reports.models import ReportKeyGrant
+from upstander.safeguarding.detriment import WATCH_KEY, WATCH_KEY_HOLDERS
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class SharedKeys:
     overseers: int
     cases: int
     reports: int
+    # How many overseers and custodians were given the detriment-watch key they lacked.
+    detriment_watch_key: int
 
 
 class OverseerKeys:
@@ -69,16 +74,22 @@ class OverseerKeys:
                 _report_grants(session, others),
                 keyring.grant_report_key,
             )
+            watch_key = _share_watch_key(session, principal)
             self._audit.record(
                 session,
                 principal.actor,
                 "keys.shared_with_overseers",
                 "user",
                 principal.user_id,
-                {"overseers": len(others), "cases": cases, "reports": reports},
+                {
+                    "overseers": len(others),
+                    "cases": cases,
+                    "reports": reports,
+                    "detriment_watch_key": watch_key,
+                },
                 at=self._clock(),
             )
-            return SharedKeys(overseers=len(others), cases=cases, reports=reports)
+            return SharedKeys(len(others), cases, reports, watch_key)
 
 
 Pairs = set[tuple[uuid.UUID, uuid.UUID]]
@@ -112,6 +123,20 @@ def _report_grants(session: Session, users: dict[uuid.UUID, bytes]) -> Pairs:
         ReportKeyGrant.user_id.in_(list(users))
     )
     return {(row[0], row[1]) for row in session.execute(query)}
+
+
+def _share_watch_key(session: Session, principal: StaffPrincipal) -> int:
+    """The detriment-watch key goes to every active overseer and custodian who lacks it."""
+    holders = keyring.org_key_holders(session, WATCH_KEY)
+    if principal.user_id not in holders:
+        return 0
+    missing = {
+        uid: key for uid, key in users_with_roles(session, WATCH_KEY_HOLDERS).items() if uid not in holders
+    }
+    if missing:
+        private_key = keyring.org_private_key(session, WATCH_KEY, principal.user_id, principal.private_key)
+        keyring.grant_org_key(session, WATCH_KEY, private_key, missing)
+    return len(missing)
 
 
 def _share(
