@@ -16,11 +16,11 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto
+from upstander import access, crypto, keyring
 from upstander.access import Scope
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
-from upstander.cases.models import CaseKeyGrant, RepresentativeConsent
+from upstander.cases.models import RepresentativeConsent
 from upstander.db import Database
 from upstander.patterns.escrow_models import EscrowedReport
 from upstander.patterns.escrow_service import reporter_ref
@@ -39,19 +39,15 @@ class Relationships:
             return TIES[scope](session, principal, object_id)
 
 
-def _holds_case_key(session: Session, case_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-    return session.get(CaseKeyGrant, (case_id, user_id)) is not None
-
-
 def _case(session: Session, principal: StaffPrincipal, case_id: uuid.UUID) -> bool:
-    return _holds_case_key(session, case_id, principal.user_id)
+    return keyring.can_read_case(session, case_id, principal.user_id)
 
 
 def _report(session: Session, principal: StaffPrincipal, report_id: uuid.UUID) -> bool:
     if session.get(ReportKeyGrant, (report_id, principal.user_id)) is not None:
         return True
     case_id = session.scalar(select(Report.case_id).where(Report.id == report_id))
-    return case_id is not None and _holds_case_key(session, case_id, principal.user_id)
+    return case_id is not None and keyring.can_read_case(session, case_id, principal.user_id)
 
 
 def _escrowed(session: Session, principal: StaffPrincipal, escrowed_id: uuid.UUID) -> bool:
@@ -82,7 +78,7 @@ def _consent(session: Session, principal: StaffPrincipal, consent_id: uuid.UUID)
     me = session.get(User, principal.user_id)
     if me is not None and me.person_id == consent.person_id:
         return True  # the subject's own account
-    return access.allowed(principal.roles, access.Action.RECORD_CONSENT) and _holds_case_key(
+    return access.allowed(principal.roles, access.Action.RECORD_CONSENT) and keyring.can_read_case(
         session, consent.case_id, principal.user_id
     )
 

@@ -21,7 +21,8 @@ from upstander.cases.disclosure import Entry
 from upstander.cases.models import Case, CaseEvent, DisclosedCopy, RepresentativeConsent
 
 
-def _open_texts(case_key: bytes, sealed: str) -> dict[str, str]:
+def open_texts(case_key: bytes, sealed: str) -> dict[str, str]:
+    """The free texts of a case event, sealed to the case key (see `workflow`)."""
     opened = json.loads(crypto.unseal(case_key, base64.b64decode(sealed)))
     return {str(k): str(v) for k, v in opened.items()}
 
@@ -61,7 +62,7 @@ def share_disclosed(
             if case_key is None:
                 unreadable.add(row.seq)
             else:
-                texts = _open_texts(case_key, row.data["_sealed"])
+                texts = open_texts(case_key, row.data["_sealed"])
         entries.append(Entry(row.seq, row.kind, row.at.isoformat(), row.data, texts))
     items = disclosure.disclosed_items(entries)
     for user_id, public_key in readers.items():

@@ -20,8 +20,9 @@ from collections.abc import Mapping
 
 from upstander.cases.policy_model import INTERVENTION_KINDS, InterventionRuleSpec
 from upstander.cases.policy_reader import Table
+from upstander.safeguarding.models import RestrictionKind
 
-RESTRICTION_KINDS = frozenset({"restricted_duties", "suspended"})
+RESTRICTION_KINDS = frozenset(kind.value for kind in RestrictionKind)
 # The parameters each kind reads, besides id, title, description, kind and cite.
 _PARAMETERS: Mapping[str, frozenset[str]] = {
     "count_in_window": frozenset({"categories", "minimum", "within_days"}),

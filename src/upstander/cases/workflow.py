@@ -146,11 +146,6 @@ def _seal_texts(public_key: bytes, texts: Mapping[str, str]) -> str:
     return base64.b64encode(crypto.seal(public_key, json.dumps(dict(texts)).encode())).decode()
 
 
-def _open_texts(case_key: bytes, sealed: str) -> dict[str, str]:
-    opened = json.loads(crypto.unseal(case_key, base64.b64decode(sealed)))
-    return {str(k): str(v) for k, v in opened.items()}
-
-
 def stored_events(session: Session, case: Case) -> list[CaseEvent]:
     return list(
         session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
@@ -165,7 +160,7 @@ def engine_events(rows: Sequence[CaseEvent], case_key: bytes | None) -> list[Eve
             continue  # administrative entries of the timeline, such as a handler's assignment
         data: dict[str, JsonValue] = {k: v for k, v in row.data.items() if not k.startswith("_")}
         if case_key is not None and "_sealed" in row.data:
-            data.update(_open_texts(case_key, row.data["_sealed"]))
+            data.update(disclosure_store.open_texts(case_key, row.data["_sealed"]))
         actor = str(row.actor_id) if row.actor_id else row.data.get("_actor")
         events.append(Event(row.kind, row.at, actor if isinstance(actor, str) else None, data))
     return events
@@ -755,7 +750,7 @@ def _event_view(policy: Policy, row: CaseEvent, case_key: bytes, names: Mapping[
         details.append(f"handler: {data['handler']}")
     if data.get("reports"):
         details.append(f"reports: {', '.join(data['reports'])}")
-    opened = _open_texts(case_key, data["_sealed"]) if "_sealed" in data else {}
+    opened = disclosure_store.open_texts(case_key, data["_sealed"]) if "_sealed" in data else {}
     texts = {TEXT_LABELS.get(name, name): text for name, text in opened.items()}
     actor = (
         names.get(row.actor_id, "system")

@@ -36,10 +36,7 @@ def escrow_keyd(
     secret_file = client_secret_file or settings.resolved_escrow_key_service_secret_file
     try:
         app, service = load_keyd(key_file, secret_file, settings.escrow_key_service_requests_per_minute)
-    except KeyFileError as error:
-        console.print(f"[bold red]Refusing to start:[/] {error}")
-        raise typer.Exit(2) from error
-    except ValueError as error:
+    except (KeyFileError, ValueError) as error:
         console.print(f"[bold red]Refusing to start:[/] {error}")
         raise typer.Exit(2) from error
     console.print(f"Escrow key service on http://{host}:{port}  public key {service.public_key.hex()}")

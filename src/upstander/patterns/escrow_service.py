@@ -123,8 +123,10 @@ class EscrowService:
             return stored
         else:
             key = self._keys.public_key
-        if stored is not None and stored != key:
-            raise KeyServiceError(KEY_CHANGED, code="escrow_key_changed")
+        if stored is not None:
+            if stored != key:
+                raise KeyServiceError(KEY_CHANGED, code="escrow_key_changed")
+            return key  # pinned already: nothing to write on each filing
         with self._db.transaction() as session:
             insert = postgresql.insert if self._db.is_postgresql else sqlite.insert
             session.execute(
@@ -249,24 +251,30 @@ class EscrowService:
         )
         release = escrow_rules.release([_as_rule_entry(row, report.threshold) for row, report in rows])
         waiting = {str(report.id): report for _, report in rows if report.status is EscrowStatus.ESCROWED}
-        opened = 0
-        for report_id, data_key in sorted(release.data_keys.items()):
-            if report_id in waiting:
-                self._open(session, waiting.pop(report_id), data_key, now)
-                opened += 1
-        return already_named, opened
+        to_open = [(waiting[rid], key) for rid, key in sorted(release.data_keys.items()) if rid in waiting]
+        if to_open:
+            readers = users_with_roles(session, access.INTAKE_READERS)
+            if not readers:
+                raise ServiceUnavailable(
+                    "Escrow reports cannot be opened yet: no handler or overseer account exists to read "
+                    "them. Nothing was stored; please try again later."
+                )
+            for escrowed, data_key in to_open:
+                self._open(session, escrowed, data_key, readers, now)
+        return already_named, len(to_open)
 
-    def _open(self, session: Session, escrowed: EscrowedReport, data_key: bytes, now: datetime) -> None:
+    def _open(
+        self,
+        session: Session,
+        escrowed: EscrowedReport,
+        data_key: bytes,
+        readers: dict[uuid.UUID, bytes],
+        now: datetime,
+    ) -> None:
         """The escrowed report becomes an ordinary report in the PSD inbox, sealed to intake readers."""
         assert escrowed.encrypted_content is not None
         assert escrowed.reporter_copy is not None
         document = sealing.from_json(crypto.decrypt(data_key, escrowed.encrypted_content))
-        readers = users_with_roles(session, access.INTAKE_READERS)
-        if not readers:
-            raise ServiceUnavailable(
-                "Escrow reports cannot be opened yet: no handler or overseer account exists to read them. "
-                "Nothing was stored; please try again later."
-            )
         report_keys = crypto.generate_key_pair()
         content = {
             **document,

@@ -288,12 +288,16 @@ class InterventionService:
         }
 
     def _peers(
-        self, policy: Policy, inputs: _Inputs, person_id: uuid.UUID, facts: Sequence[AllegationFact]
+        self,
+        policy: Policy,
+        inputs: _Inputs,
+        person_id: uuid.UUID,
+        facts: Sequence[AllegationFact],
+        today: date,
     ) -> dict[str, PeerFigures]:
         unit = inputs.units.get(person_id)
         if unit is None:
             return {}
-        today = self._clock().date()
         figures = {}
         for rule in policy.early_intervention:
             if rule.kind != "peer_rate":
@@ -319,7 +323,8 @@ class InterventionService:
         raised_by: str,
     ) -> tuple[int, int, int, int]:
         """Evaluate person by person (``rows`` ordered by person), then write what changed."""
-        today, now = self._clock().date(), self._clock()
+        now = self._clock()
+        today = now.date()
         titles = {rule.id: rule.title for rule in policy.early_intervention}
         changes = []
         people = allegations = 0
@@ -331,7 +336,7 @@ class InterventionService:
                 policy.early_intervention,
                 facts,
                 inputs.restrictions.get(person_id, ()),
-                self._peers(policy, inputs, person_id, facts),
+                self._peers(policy, inputs, person_id, facts, today),
                 today,
             )
             for found in triggered:

@@ -103,6 +103,7 @@ class ReportService:
         secrets: ServerSecrets,
         audit: AuditLog,
         linking: LinkingService,
+        watcher: DetrimentWatcher,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
@@ -112,7 +113,7 @@ class ReportService:
         self._audit = audit
         self._clock = clock
         self._salt: bytes | None = None
-        self._watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
+        self._watcher = watcher
         self.limits = rules.Limits(
             max_text_chars=settings.max_text_chars,
             max_short_text_chars=settings.max_short_text_chars,

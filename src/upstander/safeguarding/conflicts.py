@@ -30,10 +30,7 @@ from enum import StrEnum
 
 from upstander import access
 from upstander.accounts.models import Role
-from upstander.errors import InvalidInput
-
-MIN_REASONS = 20
-MAX_REASONS = 4000
+from upstander.safeguarding.rules import override_reasons
 
 
 class PartyRole(StrEnum):
@@ -225,15 +222,4 @@ def check_override(roles: Iterable[Role], reasons: str | None) -> str:
     """Only a decision maker may appoint a conflicted person, and only with written reasons of at
     least MIN_REASONS characters. Returns the reasons, tidied."""
     access.require(roles, access.Action.OVERRIDE_CONFLICT)
-    text = (reasons or "").strip()
-    if len(text) < MIN_REASONS:
-        raise InvalidInput(
-            f"An override needs written reasons of at least {MIN_REASONS} characters: say why this "
-            "person must be appointed despite the conflict of interest.",
-            fields={"override_reasons": "too short"},
-        )
-    if len(text) > MAX_REASONS:
-        raise InvalidInput(
-            f"Reasons have at most {MAX_REASONS} characters.", fields={"override_reasons": "too long"}
-        )
-    return text
+    return override_reasons(reasons, "this person must be appointed despite the conflict of interest")

@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from upstander.safeguarding.conflicts import MAX_REASONS, Relationship
+from upstander.safeguarding.conflicts import Relationship
 from upstander.safeguarding.conflicts_service import MAX_NOTE
+from upstander.safeguarding.rules import MAX_REASONS
 from upstander.web.deps import ApiStaff, ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["conflicts of interest"])

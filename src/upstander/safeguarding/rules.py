@@ -222,11 +222,16 @@ def check_override(roles: Iterable[Role], reasons: str | None) -> str:
     """Only a decision maker may override a separation order, and only with written reasons of at
     least MIN_REASONS characters. Returns the reasons, tidied."""
     access.require(roles, access.Action.OVERRIDE_POSTING)
+    return override_reasons(reasons, "the posting must go ahead despite the separation order")
+
+
+def override_reasons(reasons: str | None, say_why: str) -> str:
+    """The written reasons an override needs (MIN_REASONS to MAX_REASONS characters), tidied;
+    `say_why` finishes the request "say why ..." in the refusal."""
     text = (reasons or "").strip()
     if len(text) < MIN_REASONS:
         raise InvalidInput(
-            f"An override needs written reasons of at least {MIN_REASONS} characters: say why the "
-            "posting must go ahead despite the separation order.",
+            f"An override needs written reasons of at least {MIN_REASONS} characters: say why {say_why}.",
             fields={"override_reasons": "too short"},
         )
     if len(text) > MAX_REASONS:
