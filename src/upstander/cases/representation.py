@@ -20,10 +20,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from upstander import access, crypto, keyring
-from upstander.accounts.models import Role, User, UserRole
+from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.cases import forms, rules
+from upstander.cases.appointment import users_in_role
 from upstander.cases.clocks import local_date
 from upstander.cases.context import Actor
 from upstander.cases.disclosure_store import active_representatives, share_disclosed
@@ -148,13 +149,10 @@ class RepresentationService:
     def representatives(self) -> list[RepresentativeChoice]:
         """The active staff-association representatives, for the consent form."""
         with self._db.transaction() as session:
-            rows = session.execute(
-                select(User.id, User.display_name)
-                .join(UserRole, UserRole.user_id == User.id)
-                .where(UserRole.role == Role.REPRESENTATIVE, User.active.is_(True))
-                .order_by(User.display_name)
-            ).all()
-            return [RepresentativeChoice(row.id, row.display_name) for row in rows]
+            return [
+                RepresentativeChoice(user.id, user.display_name)
+                for user in users_in_role(session, Role.REPRESENTATIVE)
+            ]
 
     def consents(self, principal: StaffPrincipal, case_id: uuid.UUID) -> list[ConsentView]:
         access.require(principal.roles, access.Action.RECORD_CONSENT)

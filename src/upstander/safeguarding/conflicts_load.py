@@ -107,11 +107,11 @@ def org_tree(session: Session) -> OrgTree:
     return OrgTree({row.id: row.parent_id for row in rows}, {row.id: row.name for row in rows})
 
 
-def parties_of(session: Session, case: Case) -> list[Party]:
+def parties_of(session: Session, case: Case, org: OrgIndex) -> list[Party]:
     roles = case_people(session, case_ids=[case.id]).get(case.id, {})
     if not roles:
         return []
-    where = placements(session, OrgIndex(session), list(roles))
+    where = placements(session, org, list(roles))
     people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(list(roles))))}
     parties = []
     for person_id, role in sorted(roles.items(), key=lambda item: (item[1].value, str(item[0]))):
@@ -134,6 +134,13 @@ def involvements(session: Session, case: Case, person_ids: Collection[uuid.UUID]
     # The other cases' full parties, so a candidate who was a party there is found too.
     everyone = case_people(session, case_ids=list(others))
     wanted = set(person_ids)
+    events: dict[uuid.UUID, list[tuple[str, dict[str, object], uuid.UUID | None]]] = defaultdict(list)
+    for case_id, kind, data, actor_id in session.execute(
+        select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.data, CaseEvent.actor_id).where(
+            CaseEvent.case_id.in_(list(others))
+        )
+    ):
+        events[case_id].append((kind, data, actor_id))
     found: list[Involvement] = []
     for other in session.scalars(select(Case).where(Case.id.in_(list(others)))):
         concerns = frozenset(set(everyone.get(other.id, {})) & wanted)
@@ -141,9 +148,7 @@ def involvements(session: Session, case: Case, person_ids: Collection[uuid.UUID]
             found.append(Involvement(other.reference, f"a {role.value}", None, person_id, concerns))
         if other.handler_id is not None:
             found.append(Involvement(other.reference, PARTS["handler"], other.handler_id, None, concerns))
-        for kind, data, actor_id in session.execute(
-            select(CaseEvent.kind, CaseEvent.data, CaseEvent.actor_id).where(CaseEvent.case_id == other.id)
-        ):
+        for kind, data, actor_id in events[other.id]:
             if kind == "investigator_assigned" and data.get("investigator_id"):
                 user = uuid.UUID(str(data["investigator_id"]))
                 found.append(Involvement(other.reference, PARTS["investigator"], user, None, concerns))
@@ -159,12 +164,13 @@ def screen(session: Session, case: Case, users: Iterable[User], role: str = "inv
     handler keeping linked matters together is how the professional standards team works, and
     the handler neither investigates nor decides. Every other conflict applies to handlers too."""
     users = list(users)
-    parties = parties_of(session, case)
+    org = OrgIndex(session)
+    parties = parties_of(session, case, org)
     if not parties:
         return [Screened(user.id, user.display_name, ()) for user in users]
     tree = org_tree(session)
     person_ids = [user.person_id for user in users if user.person_id is not None]
-    where = placements(session, OrgIndex(session), person_ids)
+    where = placements(session, org, person_ids)
     declarations = [
         Declaration(row.user_id, row.person_id, Relationship(row.relationship))
         for row in session.scalars(

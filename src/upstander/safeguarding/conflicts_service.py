@@ -27,6 +27,7 @@ from upstander.safeguarding import conflicts, conflicts_load
 from upstander.safeguarding.conflicts import RELATIONSHIP_LABELS, Relationship
 from upstander.safeguarding.models import AssignmentOverride, RelationshipDeclaration
 from upstander.safeguarding.placements import find_person, label
+from upstander.safeguarding.views import case_references, user_names
 
 MAX_NOTE = 2000
 SCREENED_ROLES = {
@@ -242,14 +243,8 @@ def _case(session: Session, case_id: uuid.UUID) -> Case:
     return case
 
 
-def _names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(list(ids)))).all())
-
-
 def _declaration_view(session: Session, row: RelationshipDeclaration) -> DeclarationView:
-    names = _names(session, {row.user_id, row.recorded_by_id})
+    names = user_names(session, {row.user_id, row.recorded_by_id})
     return DeclarationView(
         id=row.id,
         user_name=names.get(row.user_id, "unknown"),
@@ -263,16 +258,8 @@ def _declaration_view(session: Session, row: RelationshipDeclaration) -> Declara
 
 
 def _override_views(session: Session, rows: list[AssignmentOverride]) -> list[AssignmentOverrideView]:
-    names = _names(session, {r.user_id for r in rows} | {r.decided_by_id for r in rows})
-    refs = (
-        dict(
-            session.execute(
-                select(Case.id, Case.reference).where(Case.id.in_([r.case_id for r in rows]))
-            ).all()
-        )
-        if rows
-        else {}
-    )
+    names = user_names(session, {r.user_id for r in rows} | {r.decided_by_id for r in rows})
+    refs = case_references(session, {r.case_id for r in rows})
     return [
         AssignmentOverrideView(
             id=r.id,

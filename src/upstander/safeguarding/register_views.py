@@ -10,11 +10,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander.cases.models import Case
 from upstander.safeguarding.models import Restriction, RestrictionKind, RestrictionReview
 from upstander.safeguarding.register_rules import KIND_LABELS, review_overdue
 from upstander.safeguarding.results import PersonLabel
-from upstander.safeguarding.views import people, user_names
+from upstander.safeguarding.views import case_references, people, user_names
 
 
 def restriction_reference(restriction_id: uuid.UUID) -> str:
@@ -77,15 +76,7 @@ def restriction_views(
         {item.imposed_by_id for item in restrictions}
         | {review.reviewed_by_id for found in reviews.values() for review in found},
     )
-    case_ids = [item.case_id for item in restrictions if item.case_id]
-    cases = (
-        {
-            row.id: row.reference
-            for row in session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids)))
-        }
-        if case_ids
-        else {}
-    )
+    cases = case_references(session, {item.case_id for item in restrictions if item.case_id})
     return [
         RestrictionView(
             id=item.id,

@@ -76,7 +76,7 @@ def order_views(
 ) -> list[OrderView]:
     labels = people(session, {i for order in orders for i in (order.person_a_id, order.person_b_id)})
     names = user_names(session, {order.made_by_id for order in orders})
-    cases = _case_references(session, {order.case_id for order in orders if order.case_id})
+    cases = case_references(session, {order.case_id for order in orders if order.case_id})
     return [
         OrderView(
             id=order.id,
@@ -100,7 +100,7 @@ def order_views(
     ]
 
 
-def _case_references(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+def case_references(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}
     return {
@@ -122,7 +122,7 @@ def order_details(
             select(SeparationOrder).where(SeparationOrder.id.in_([c.order.id for c in conflicts]))
         )
     }
-    cases = _case_references(session, {order.case_id for order in orders.values() if order.case_id})
+    cases = case_references(session, {order.case_id for order in orders.values() if order.case_id})
     details = {}
     for order_id, order in orders.items():
         case = f"case {cases[order.case_id]}, " if order.case_id in cases else ""
