@@ -72,7 +72,6 @@ def build_services(
     watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
     reports = ReportService(database, settings, secrets, audit, linking, watcher, clock)
     workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
-    key_service, key_service_in_process = key_service_from_settings(settings)
     register = RegisterService(database, audit, settings.restriction_review_days, clock)
     detriment = DetrimentService(database, audit, watcher, clock)
     intervention = InterventionService(database, audit, workflow.policies, clock)
@@ -98,7 +97,7 @@ def build_services(
         register=register,
         detriment=detriment,
         escrow=EscrowService(
-            database, settings, audit, linking, reports.limits, key_service, key_service_in_process, clock
+            database, settings, audit, linking, reports.limits, key_service_from_settings(settings), clock
         ),
         conflicts=ConflictService(database, audit, clock),
         overseer_keys=OverseerKeys(database, audit, clock),

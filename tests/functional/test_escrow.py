@@ -242,7 +242,6 @@ def test_a_changed_key_service_key_is_refused(staff: Staff, services: Services) 
         services.linking,
         services.reports.limits,
         impostor,
-        in_process=False,
         clock=services.clock,
     )
     before = count(services, EscrowedReport)

@@ -127,7 +127,6 @@ class LazyLocalKeyService:
     def _loaded(self) -> LocalEscrowKeyService:
         if self._service is None:
             try:
-                self._key_file.parent.mkdir(parents=True, exist_ok=True)
                 self._service = LocalEscrowKeyService.from_key_file(self._key_file)
             except KeyFileError as error:
                 raise KeyServiceError(f"{UNREACHABLE} ({error})", code="escrow_key_file_invalid") from error
@@ -144,15 +143,14 @@ class LazyLocalKeyService:
         return self._loaded().evaluate(blinded_elements)
 
 
-def key_service_from_settings(settings: Settings) -> tuple[EscrowKeyService, bool]:
-    """The key service the settings name, and whether it runs inside the app (the weaker mode)."""
+def key_service_from_settings(settings: Settings) -> EscrowKeyService:
+    """The key service the settings name; without a URL, one inside the app (the weaker mode)."""
     if settings.escrow_key_service_url:
-        remote = RemoteEscrowKeyService(
+        return RemoteEscrowKeyService(
             settings.escrow_key_service_url,
             settings.resolved_escrow_key_service_secret_file,
             settings.escrow_key_service_timeout_seconds,
         )
-        return remote, False
     return LazyLocalKeyService(
         settings.resolved_escrow_key_file, settings.escrow_key_service_requests_per_minute
-    ), True
+    )

@@ -98,7 +98,6 @@ def load_keyd(key_file: Path, secret_file: Path, per_minute: int) -> tuple[Starl
 
     Raises escrow_keys.KeyFileError for a key file that is malformed or open to others.
     """
-    key_file.parent.mkdir(parents=True, exist_ok=True)
     service = LocalEscrowKeyService.from_key_file(key_file)
     secret = load_or_create_key_file(secret_file).hex()
     return create_keyd_app(service, secret, Ceiling(per_minute)), service

@@ -86,6 +86,7 @@ def load_or_create_seed(path: Path) -> bytes:
     except FileNotFoundError:
         pass
     seed = secrets.token_bytes(oprf.SEED_BYTES)
+    path.parent.mkdir(parents=True, exist_ok=True)
     # Write a private temporary file beside the target, then link it into place: the seed is
     # never visible half-written, and a concurrent creator's seed wins rather than being replaced.
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".escrow-seed-")

@@ -92,7 +92,6 @@ class EscrowService:
         linking: LinkingService,
         limits: report_rules.Limits,
         key_service: escrow_keys.EscrowKeyService,
-        in_process: bool,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
@@ -101,7 +100,8 @@ class EscrowService:
         self._linking = linking
         self._limits = limits
         self._keys = key_service
-        self.in_process = in_process
+        # Without a separate key service the app holds the OPRF key itself: the weaker mode.
+        self.in_process = not settings.escrow_key_service_url
         self._clock = clock
 
     # --- the key service ---------------------------------------------------------------------

@@ -38,6 +38,14 @@ from upstander.patterns.models import Allegation, Complainant, FlagDecision, Fla
 from upstander.safeguarding.models import Restriction
 
 MIN_REASONS = 10
+# What the rules read of each allegation, in the order `_facts` unpacks it.
+FACT_COLUMNS = (
+    Allegation.id,
+    Allegation.person_id,
+    Allegation.category,
+    Allegation.received_on,
+    Allegation.complaint_id,
+)
 LIST_LIMIT = 200
 
 
@@ -91,17 +99,10 @@ class InterventionService:
         if not policy.early_intervention or not person_ids:
             return
         session.flush()
-        inputs = self._inputs(session, policy, set(person_ids))
+        people = set(person_ids)
+        inputs = self._inputs(session, policy, people)
         rows = session.execute(
-            select(
-                Allegation.id,
-                Allegation.person_id,
-                Allegation.category,
-                Allegation.received_on,
-                Allegation.complaint_id,
-            )
-            .where(Allegation.person_id.in_(set(person_ids)))
-            .order_by(Allegation.person_id)
+            select(*FACT_COLUMNS).where(Allegation.person_id.in_(people)).order_by(Allegation.person_id)
         ).all()
         self._run(session, policy, rows, inputs, "new allegation")
 
@@ -113,15 +114,7 @@ class InterventionService:
         with self._db.transaction() as session:
             inputs = self._inputs(session, policy, None)
             rows = session.execute(
-                select(
-                    Allegation.id,
-                    Allegation.person_id,
-                    Allegation.category,
-                    Allegation.received_on,
-                    Allegation.complaint_id,
-                )
-                .where(Allegation.person_id.is_not(None))
-                .order_by(Allegation.person_id),
+                select(*FACT_COLUMNS).where(Allegation.person_id.is_not(None)).order_by(Allegation.person_id),
                 execution_options={"yield_per": 20_000},
             )
             people, allegations, raised, grown = self._run(session, policy, rows, inputs, "scan")
