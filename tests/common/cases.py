@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -30,6 +31,7 @@ class CaseWalk:
         category: str = "bullying",
     ) -> None:
         self.client, self.staff, self.services, self.clock = client, staff, services, clock
+        self.received_at = clock.now
         self.handler = staff.handler()
         self.dm = staff.user("decision", [Role.DECISION_MAKER])
         self.dm2 = staff.user("decision2", [Role.DECISION_MAKER])
@@ -62,6 +64,10 @@ class CaseWalk:
 
     def headers(self, user: TestUser) -> dict[str, str]:
         return self.staff.api_headers(self.client, user)
+
+    def received_on(self) -> date:
+        """The day the report came in, where the pack keeps its calendar."""
+        return self.received_at.astimezone(ZoneInfo("Europe/London")).date()
 
     def today(self) -> str:
         return self.clock().date().isoformat()

@@ -1,13 +1,30 @@
+"""The services' idea of now, which a test names and moves (sessions expire, deadlines pass).
+
+A test that does not name its own start begins at `NAMED_START`, so the suite gives the same
+answers on every day of the year. `.ci/run` also runs the tests that use the clock with the
+machine's clock faked (libfaketime) to awkward dates; with `UPSTANDER_TEST_CLOCK_START=now` the
+clock then starts at that faked "now" instead, which proves that each test computes what it
+expects from its own start rather than from a calendar it happens to assume.
+"""
+
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+
+# A Wednesday in early March: no bank holiday within weeks, no clock change within days.
+NAMED_START = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+def default_start() -> datetime:
+    if os.environ.get("UPSTANDER_TEST_CLOCK_START") == "now":
+        return datetime.now(UTC)
+    return NAMED_START
 
 
 class FakeClock:
-    """The services' idea of now, which a test can move forward (sessions expire, deadlines pass)."""
-
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = (start or datetime.now(UTC)).replace(microsecond=0)
+        self.now = (start or default_start()).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now
