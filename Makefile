@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/lib/chromium/chromium
 export UPSTANDER_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test lint typecheck install browser bench clean
+.PHONY: run test test-dates lint typecheck install browser faketime bench clean
 
 $(BIN)/upstander: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
 
+# Debian's libfaketime, for running the clock tests at awkward real dates.
+faketime:
+	@command -v faketime >/dev/null || { \
+		echo "Installing Debian's faketime for the clock tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime) >/dev/null; }
+
 run: install
 	$(BIN)/upstander init
 	$(BIN)/upstander demo --if-empty
@@ -35,6 +41,25 @@ typecheck: install
 
 test: install browser lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# Every test that reads or moves the clock, again with the machine's clock faked to awkward dates:
+# month ends, Christmas Eve, a leap day, both clock-change Sundays (just before the change), New
+# Year's Eve, some late in the evening when the UTC date and the London date differ. The clock
+# fixture starts at that faked "now" (UPSTANDER_TEST_CLOCK_START=now), not at its named date.
+CLOCK_DATES := "2027-01-29 09:00:00" "2027-04-30 23:30:00" "2027-08-31 23:30:00" "2026-12-24 16:00:00" \
+	"2028-02-29 12:00:00" "2027-03-28 00:30:00" "2027-10-31 00:30:00" "2026-12-31 23:30:00"
+
+CLOCK_TESTS := -m clock -k "not postgresql"
+
+test-dates: install browser faketime
+	@files=$$($(BIN)/python -m pytest --collect-only -q -p no:cacheprovider $(CLOCK_TESTS) \
+		| sed -n 's/::.*//p' | sort -u); \
+	for day in $(CLOCK_DATES); do \
+		echo "== the clock tests at $$day UTC"; \
+		TZ=UTC UPSTANDER_TEST_CLOCK_START=now faketime -m "$$day" \
+			$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider $(CLOCK_TESTS) $$files \
+			|| exit 1; \
+	done
 
 bench: install
 	$(BIN)/python bench/intake.py

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -22,6 +23,7 @@ from sqlalchemy import text
 from common.clock import FakeClock
 from common.staff import Staff
 from upstander import schema
+from upstander import services as services_module
 from upstander.app import create_app
 from upstander.config import KdfCost, Settings
 from upstander.db import Base, Database
@@ -137,8 +139,18 @@ def settings(data_dir: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    test_clock = FakeClock()
+    built_by_commands = services_module.build_services
+
+    def build_on_the_test_clock(
+        settings: Settings, database: Database | None = None, clock: Callable[[], datetime] = test_clock
+    ) -> Services:
+        return built_by_commands(settings, database, clock)
+
+    # A command run inside a test (CliRunner) builds its own services: it runs on the test's clock too.
+    monkeypatch.setattr(services_module, "build_services", build_on_the_test_clock)
+    return test_clock
 
 
 @pytest.fixture
@@ -155,3 +167,10 @@ def staff(services: Services, clock: FakeClock) -> Staff:
 def client(services: Services) -> Iterator[TestClient]:
     with TestClient(create_app(services=services), base_url="https://testserver") as test_client:
         yield test_client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reads or moves the clock: `.ci/run` runs those again at awkward real dates."""
+    for item in items:
+        if isinstance(item, pytest.Function) and "clock" in item._fixtureinfo.argnames:
+            item.add_marker(pytest.mark.clock)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from common.clock import FakeClock
+from common.clock import PACK_ZONE, FakeClock
 from common.reports import report_json
 from common.staff import Staff, TestUser
 from upstander.accounts.models import Role
@@ -67,10 +66,10 @@ class CaseWalk:
 
     def received_on(self) -> date:
         """The day the report came in, where the pack keeps its calendar."""
-        return self.received_at.astimezone(ZoneInfo("Europe/London")).date()
+        return self.received_at.astimezone(PACK_ZONE).date()
 
     def today(self) -> str:
-        return self.clock().date().isoformat()
+        return self.clock.today().isoformat()
 
     def attempt(self, user: TestUser, kind: str, **fields: Any) -> Any:
         return self.client.post(

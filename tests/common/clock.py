@@ -10,7 +10,11 @@ expects from its own start rather than from a calendar it happens to assume.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+# The England & Wales pack keeps its calendar in London: "today" there is not always the UTC date.
+PACK_ZONE = ZoneInfo("Europe/London")
 
 # A Wednesday in early March: no bank holiday within weeks, no clock change within days.
 NAMED_START = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
@@ -31,4 +35,16 @@ class FakeClock:
 
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
+        return self.now
+
+    def today(self) -> date:
+        """Today where the pack keeps its calendar (London), as the product reckons it."""
+        return self.now.astimezone(PACK_ZONE).date()
+
+    def move_to(self, day: date) -> datetime:
+        """Midday in London on `day`, later than now: a day's deadlines are judged by then."""
+        moved = datetime.combine(day, time(12), tzinfo=PACK_ZONE).astimezone(UTC)
+        if moved < self.now:
+            raise ValueError(f"the clock only moves forward: {moved} is before {self.now}")
+        self.now = moved
         return self.now

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -164,7 +163,7 @@ def test_an_investigation_passing_twelve_months_owes_a_progress_report(
     early = walk.refused(walk.handler, "send_progress_report", summary="Nothing yet.")
     assert early.startswith("No progress report is owed yet; the next is due on")
     clock.advance(days=372)
-    received, today = walk.received_on(), clock.now.astimezone(ZoneInfo("Europe/London")).date()
+    received, today = walk.received_on(), clock.today()
     months = (today.year - received.year) * 12 + today.month - received.month
     due = [d for d in walk.view()["workflow"]["deadlines"] if "progress" in d["label"].lower()]
     assert due
@@ -305,9 +304,10 @@ def test_the_daily_reminder_lists_overdue_duties_and_fails_so_cron_alerts(
     nothing = CliRunner().invoke(cli, ["cases", "due"])
     assert nothing.exit_code == 0, nothing.output
     assert "0 case(s) overdue, 0 due this week." in nothing.output
-    # The command reads the real clock: a case opened ten days ago has a late acknowledgement.
-    clock.now -= timedelta(days=10)
+    # The command runs on the same clock: the day after the acknowledgement was due, it is late.
     walk = CaseWalk(client, staff, services, clock)
+    [due] = [d for d in walk.view()["workflow"]["deadlines"] if d["label"].startswith("Acknowledge")]
+    clock.move_to(date.fromisoformat(due["due_on"]) + timedelta(days=1))
     late = CliRunner().invoke(cli, ["cases", "due"])
     assert late.exit_code == 1, late.output
     assert "1 case(s) overdue, 0 due this week." in late.output

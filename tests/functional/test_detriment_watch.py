@@ -107,7 +107,7 @@ def test_a_watched_reporters_posting_change_and_disciplinary_action_raise_alerts
 
 
 def test_no_alert_outside_the_window_or_before_the_report(world: World) -> None:
-    yesterday = (world.clock().date() - timedelta(days=1)).isoformat()
+    yesterday = (world.clock.today() - timedelta(days=1)).isoformat()
     assert world.hr_event(REPORTER[2], occurred_on=yesterday).status_code == 201
     world.clock.advance(days=world.services.settings.detriment_window_days)
     assert world.hr_event(REPORTER[2], kind="promotion_refused").status_code == 201

@@ -268,7 +268,9 @@ def test_the_flags_page_and_the_response_form(
     assert client.get("/staff/intervention-flags").status_code == 403
 
 
-def test_a_closed_case_does_not_touch_the_flag(client: TestClient, staff: Staff, services: Services) -> None:
+def test_a_closed_case_does_not_touch_the_flag(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
     """Nothing but a decision maker's response changes a flag: a case's outcome is not one."""
     add_person(services, "NS08004")
     report(client, "NS08004")
@@ -276,7 +278,7 @@ def test_a_closed_case_does_not_touch_the_flag(client: TestClient, staff: Staff,
     with services.database.transaction() as session:
         for allegation in session.scalars(select(Allegation)):
             allegation.outcome, allegation.finding = "no_further_action", "not proven"
-            allegation.closed_on = date.today() - timedelta(days=1)
+            allegation.closed_on = clock.today() - timedelta(days=1)
     dm = staff.api_headers(client, staff.user("dm", [Role.DECISION_MAKER]))
     [flag] = flags(client, dm)["flags"]
     assert flag["status"] == "open"
@@ -287,7 +289,7 @@ def test_a_rate_far_above_colleagues_in_the_same_unit_is_flagged_on_the_new_alle
     client: TestClient, staff: Staff, services: Services, clock: FakeClock
 ) -> None:
     """Six colleagues with one allegation each in five years; the seventh person with eight is flagged."""
-    today = clock.now.date()
+    today = clock.today()
     with services.database.transaction() as session:
         unit = OrgUnit(kind=OrgUnitKind.TEAM, code="RB", name="Response B")
         session.add(unit)

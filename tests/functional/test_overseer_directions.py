@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -102,7 +102,7 @@ def test_a_direction_to_review_is_due_from_the_handler_and_holds_closure_until_a
     assert "has directed a review of this case: answer the direction before closing it." in refused
 
     # Overdue the day after its 20 working days: the handler's dashboard and the overseer's view show it.
-    clock.now = datetime.combine(date.fromisoformat(due["due_on"]) + timedelta(days=1), time(12), tzinfo=UTC)
+    clock.move_to(date.fromisoformat(due["due_on"]) + timedelta(days=1))
     board = client.get("/api/v1/dashboard", headers=walk.headers(walk.handler)).json()
     assert board["overdue"] == [board["cases"][0]["reference"]]
     oversight = client.get("/api/v1/oversight", headers=walk.headers(walk.overseer))

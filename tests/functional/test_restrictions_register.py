@@ -66,7 +66,7 @@ def test_welfare_records_restricted_duties_with_a_review_in_four_weeks(
     response = impose(client, heads["welfare"], "NS00001")
     assert response.status_code == 201, response.text
     entry = response.json()
-    today = clock().date()
+    today = clock.today()
     assert entry["kind"] == "restricted_duties"
     assert entry["reference"].startswith("RS-")
     assert entry["person"]["staff_number"] == "NS00001"
@@ -154,7 +154,7 @@ def test_reviews_keep_and_lift_and_who_may_read_the_register(
         json={"outcome": "kept", "reasons": "The investigation is still gathering statements."},
     )
     assert kept.status_code == 200, kept.text
-    assert kept.json()["review_due"] == (clock().date() + timedelta(days=28)).isoformat()
+    assert kept.json()["review_due"] == (clock.today() + timedelta(days=28)).isoformat()
     assert [r["outcome"] for r in kept.json()["reviews"]] == ["kept"]
 
     welfare_lifts = client.post(
@@ -169,7 +169,7 @@ def test_reviews_keep_and_lift_and_who_may_read_the_register(
         json={"outcome": "lifted", "reasons": "The complainant has left the force; no risk remains."},
     )
     assert lifted.status_code == 200, lifted.text
-    assert lifted.json()["ended_on"] == clock().date().isoformat()
+    assert lifted.json()["ended_on"] == clock.today().isoformat()
     again = client.post(
         f"/api/v1/restrictions/{suspension['id']}/reviews",
         headers=heads["decision"],
@@ -235,7 +235,7 @@ def test_overdue_reviews_are_listed_and_the_daily_job_fails(
     data_dir: Path,
     database_url: str,
 ) -> None:
-    today = clock().date()
+    today = clock.today()
     late = impose(
         client,
         heads["welfare"],
