@@ -24,6 +24,7 @@ from upstander.patterns import escrow_api, escrow_pages
 from upstander.patterns import pages as patterns_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
+from upstander.reports.attachments import MAX_IMAGE_PIXELS
 from upstander.safeguarding import api as safeguarding_api
 from upstander.safeguarding import conflicts_api, conflicts_pages, register_api, register_pages
 from upstander.safeguarding import pages as safeguarding_pages
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     app.state.templates = build_templates()
+    app.state.templates.env.globals["max_megapixels"] = MAX_IMAGE_PIXELS // 1_000_000
     app.state.cookies = Cookies(secure=settings.cookie_secure)
 
     errors.install(app)

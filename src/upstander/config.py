@@ -60,6 +60,27 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_attachments_per_submission: int = 5
     max_subjects_per_report: int = 10
+    file_cleaning_slots: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Files decoded or cleaned at once in one app process; each large image needs up to ~400 MB",
+    )
+    file_cleaning_wait_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        le=120,
+        description="How long an upload waits for a cleaning slot before it is answered 503 with Retry-After",
+    )
+    document_cleaner_command: str | None = Field(
+        default=None,
+        description="The mat2 program that cleans documents; default: the one `make install` puts in "
+        ".venv/mat2, else `mat2` on PATH",
+    )
+    document_cleaning_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    document_cleaning_memory_mib: int = Field(
+        default=1024, ge=256, description="Address-space limit of the process that cleans one document"
+    )
 
     sign_in_failures_before_lockout: int = 5
     lockout_minutes: int = 15

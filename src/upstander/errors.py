@@ -70,3 +70,9 @@ class PayloadTooLarge(DomainError):
 class ServiceUnavailable(DomainError):
     status = 503
     title = "Not available right now"
+
+    def __init__(
+        self, detail: str, *, code: str | None = None, retry_after_seconds: int | None = None
+    ) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after_seconds = retry_after_seconds

@@ -84,7 +84,7 @@ def build_services(
         accounts=AccountService(database, settings, secrets, audit, clock),
         reports=reports,
         linking=linking,
-        handling=HandlingService(database, reports.limits, audit, workflow, linking, clock),
+        handling=HandlingService(database, reports.limits, reports.files, audit, workflow, linking, clock),
         cases=CaseService(database, audit, workflow, clock),
         workflow=workflow,
         dashboard=DashboardService(database, workflow.policies, clock),

@@ -126,7 +126,7 @@ def reporter_step(
 @router.get("/reporter/attachments/{attachment_id}", response_class=Response)
 def reporter_attachment(attachment_id: uuid.UUID, reporter: ApiReporter, services: ServicesDep) -> Response:
     opened = services.reports.reporter_download(reporter, attachment_id)
-    return file_response(opened.data, opened.filename, opened.content_type)
+    return file_response(opened.data, opened.filename)
 
 
 @router.get("/inbox", response_model=list[schemas.InboxItemOut])
@@ -180,7 +180,7 @@ def attachment(
     report_id: uuid.UUID, attachment_id: uuid.UUID, staff: ApiStaff, services: ServicesDep
 ) -> Response:
     opened = services.handling.download(staff, report_id, attachment_id)
-    return file_response(opened.data, opened.filename, opened.content_type)
+    return file_response(opened.data, opened.filename)
 
 
 def _clock(clock: Clock) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.patterns.linking import Described, Suggestion
 from upstander.patterns.service import LinkingService
 from upstander.reports import rules, sealing
-from upstander.reports.attachments import clean_file
+from upstander.reports.attachments import FileCleaner
 from upstander.reports.models import (
     Attachment,
     Channel,
@@ -122,12 +122,14 @@ class HandlingService:
         self,
         database: Database,
         limits: rules.Limits,
+        files: FileCleaner,
         audit: AuditLog,
         workflow: WorkflowService,
         linking: LinkingService,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
+        self._files = files
         self._workflow = workflow
         self._linking = linking
         self._limits = limits
@@ -288,7 +290,7 @@ class HandlingService:
     ) -> uuid.UUID | None:
         access.require(principal.roles, access.Action.REPLY_TO_REPORTER)
         rules.validate_message(text, files, self._limits)
-        cleaned = tuple(sealing.encrypt_file(clean_file(file)) for file in files)
+        cleaned = tuple(sealing.encrypt_file(self._files.clean(file)) for file in files)
         now = self._clock()
         with self._db.transaction() as session:
             report, _key = self._report_and_key(session, principal, report_id)

@@ -8,16 +8,25 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
-from upstander.errors import InvalidInput, NotSignedIn, PayloadTooLarge, TooManyAttempts, TransitionRefused
-from upstander.reports import forms
+from upstander.errors import (
+    InvalidInput,
+    NotSignedIn,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyAttempts,
+    TransitionRefused,
+)
+from upstander.reports import file_kinds, forms
 from upstander.reports.models import Channel
 from upstander.reports.rules import CATEGORY_LABELS
 from upstander.reports.service import ReporterPrincipal, SubmissionResult
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageReporter, ServicesDep, cookies, visitor_id
+from upstander.web.errors import retry_after
 from upstander.web.pages import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -82,12 +91,14 @@ async def submit_form(
             if operator and report_form.channel in ("phone", "in_person")
             else (Channel.PHONE if operator else Channel.ONLINE)
         )
-        result: SubmissionResult = services.reports.submit(
-            submission, channel=channel, entered_by=entered_by, idempotency_key=token
+        # In a worker thread: cleaning files decodes images and waits for a cleaning slot, which
+        # must not hold up every other request on the event loop.
+        result: SubmissionResult = await run_in_threadpool(
+            services.reports.submit, submission, channel=channel, entered_by=entered_by, idempotency_key=token
         )
-    except (InvalidInput, PayloadTooLarge) as error:
+    except (InvalidInput, PayloadTooLarge, ServiceUnavailable) as error:
         fields = getattr(error, "fields", {}) or {"files": error.detail}
-        return form_page(
+        response = form_page(
             request,
             report_form,
             action=action,
@@ -98,6 +109,9 @@ async def submit_form(
             status_code=error.status,
             submission_token=token,
         )
+        if retry_after(error) is not None:
+            response.headers["retry-after"] = str(retry_after(error))
+        return response
     return render(
         request,
         "receipt.html",
@@ -149,15 +163,19 @@ async def reporter_add(request: Request, reporter: PageReporter, services: Servi
     form = await request.form()
     text = form.get("text")
     text = text if isinstance(text, str) else ""
+    files = await forms.read_files(form)
     try:
-        services.reports.reporter_add(reporter, text, await forms.read_files(form))
-    except (InvalidInput, PayloadTooLarge) as error:
-        return render(
+        await run_in_threadpool(services.reports.reporter_add, reporter, text, files)
+    except (InvalidInput, PayloadTooLarge, ServiceUnavailable) as error:
+        response = render(
             request,
             "reporter_report.html",
             _reporter_context(services, reporter, error=error.detail, draft=text),
             status_code=error.status,
         )
+        if retry_after(error) is not None:
+            response.headers["retry-after"] = str(retry_after(error))
+        return response
     return redirect("/follow-up/report?added=1")
 
 
@@ -193,7 +211,7 @@ def _reporter_context(services: Services, reporter: ReporterPrincipal, **extra: 
 @router.get("/follow-up/report/files/{attachment_id}")
 def reporter_file(attachment_id: uuid.UUID, reporter: PageReporter, services: ServicesDep) -> Response:
     opened = services.reports.reporter_download(reporter, attachment_id)
-    return file_response(opened.data, opened.filename, opened.content_type)
+    return file_response(opened.data, opened.filename)
 
 
 @router.post("/follow-up/sign-out", dependencies=[CsrfChecked])
@@ -208,15 +226,17 @@ def reporter_sign_out(request: Request, services: ServicesDep) -> Response:
     return response
 
 
-def file_response(data: bytes, filename: str, content_type: str) -> Response:
-    """Always a download, never rendered in the page: an uploaded file is untrusted content."""
-    from urllib.parse import quote
+def file_response(data: bytes, filename: str) -> Response:
+    """Always a download, never rendered in the page: an uploaded file is untrusted content.
 
+    The type is decided from the bytes (file_kinds), never from what is stored or was declared,
+    so an attachment stored before types were checked still downloads, as a safe type.
+    """
     return Response(
         data,
-        media_type="application/octet-stream" if content_type.startswith("text/html") else content_type,
+        media_type=file_kinds.served_content_type(data),
         headers={
-            "content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "content-disposition": file_kinds.content_disposition(filename),
             "content-security-policy": "default-src 'none'; sandbox",
         },
     )

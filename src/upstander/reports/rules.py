@@ -7,6 +7,7 @@ sent, of the end of those seven days).
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -22,6 +23,15 @@ FEEDBACK_MONTHS = 3
 DUE_SOON = timedelta(days=2)
 LOCAL_ZONE = ZoneInfo("Europe/London")
 REFERENCE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXZ"
+
+# RFC 9110 §8.3.1: media-type = type "/" subtype parameters, with token (_TCHARS) and quoted-string
+# as in §5.6.2 and §5.6.4, restricted to ASCII (obs-text is refused) so that no line break or other
+# byte that could split or break a response header ever gets in.
+_TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_QUOTED_STRING = r'"(?:[\t !#-\[\]-~]|\\[\t -~])*"'
+MEDIA_TYPE = re.compile(
+    rf"{_TCHARS}/{_TCHARS}(?:[ \t]*;[ \t]*(?:{_TCHARS}=(?:{_TCHARS}|{_QUOTED_STRING}))?)*", re.ASCII
+)
 
 CATEGORY_LABELS: dict[Category, str] = {
     Category.SEXUAL_MISCONDUCT: "Sexual misconduct or assault",
@@ -169,8 +179,30 @@ def validate_submission(submission: Submission, limits: Limits) -> None:
     check_files(submission.files, limits)
 
 
+def media_type_problem(declared: str) -> str | None:
+    """What is wrong with a declared content type, or None if it is an RFC 9110 media type.
+
+    The declared type is only checked, never trusted: what a file is, and how it is served, is
+    decided from its bytes.
+    """
+    if "\r" in declared or "\n" in declared:
+        return "a content type cannot contain a line break"
+    if not declared.isascii():
+        return "a content type can only contain ASCII characters"
+    if not MEDIA_TYPE.fullmatch(declared):
+        return "a content type has the form type/subtype, such as text/plain or image/jpeg"
+    return None
+
+
 def check_files(files: tuple[FileInput, ...], limits: Limits) -> None:
     for file in files:
+        problem = media_type_problem(file.content_type)
+        if problem is not None:
+            raise InvalidInput(
+                f"The file {file.filename!r} was sent with a content type that is not valid: {problem}. "
+                "Please choose the file again.",
+                fields={"files": "content type not valid"},
+            )
         if len(file.data) > limits.max_file_bytes:
             raise PayloadTooLarge(
                 f"The file {file.filename!r} is {len(file.data) / 1_048_576:.1f} MB; "

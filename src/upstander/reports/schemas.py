@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from upstander.errors import InvalidInput
 from upstander.reports.models import Category, Channel, ReporterRelation
-from upstander.reports.rules import AboutMe, FileInput, Identity, SubjectInput, Submission
+from upstander.reports.rules import AboutMe, FileInput, Identity, SubjectInput, Submission, media_type_problem
 
 # Generous outer bounds: the configured limits are checked by the rules with a precise message.
 LONG_TEXT = 200_000
@@ -38,7 +38,12 @@ class IdentityIn(Strict):
 
 class AttachmentIn(Strict):
     filename: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(default="application/octet-stream", max_length=255)
+    content_type: str = Field(
+        default="application/octet-stream",
+        max_length=255,
+        description="An RFC 9110 media type (ASCII, no line breaks). Only checked: what the file is, and "
+        "the type it is served with, are decided from its bytes",
+    )
     content_base64: str = Field(description="The file's bytes, base64-encoded")
 
 
@@ -74,6 +79,12 @@ class ReceiptOut(BaseModel):
 def decode_files(attachments: list[AttachmentIn]) -> tuple[FileInput, ...]:
     files = []
     for index, attachment in enumerate(attachments):
+        problem = media_type_problem(attachment.content_type)
+        if problem is not None:
+            raise InvalidInput(
+                f"Attachment {index + 1} has a content type that is not valid: {problem}.",
+                fields={f"attachments.{index}.content_type": problem},
+            )
         try:
             data = base64.b64decode(attachment.content_base64, validate=True)
         except (binascii.Error, ValueError) as error:

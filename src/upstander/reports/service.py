@@ -36,7 +36,7 @@ from upstander.keyfiles import ServerSecrets
 from upstander.org.models import Person
 from upstander.patterns.service import LinkingService
 from upstander.reports import rules, sealing
-from upstander.reports.attachments import clean_file
+from upstander.reports.attachments import FileCleaner
 from upstander.reports.models import (
     Attachment,
     Channel,
@@ -121,6 +121,8 @@ class ReportService:
             max_files=settings.max_attachments_per_submission,
             max_file_bytes=settings.max_attachment_bytes,
         )
+        # One per process: its gate bounds the image decodes and document cleans of every upload.
+        self.files = FileCleaner.from_settings(settings)
 
     # --- installation ------------------------------------------------------------------------
 
@@ -222,7 +224,7 @@ class ReportService:
             report_keys=report_keys,
             sealed_content=crypto.seal(report_keys.public, content),
             sealed_content_for_reporter=crypto.seal(receipt.key_pair.public, content),
-            files=tuple(sealing.encrypt_file(clean_file(file)) for file in submission.files),
+            files=tuple(sealing.encrypt_file(self.files.clean(file)) for file in submission.files),
         )
 
     def _store(
@@ -458,7 +460,7 @@ class ReportService:
     ) -> uuid.UUID | None:
         """The reporter adds information or files; both sides can read it, nobody else."""
         rules.validate_message(text, files, self.limits)
-        cleaned = tuple(sealing.encrypt_file(clean_file(file)) for file in files)
+        cleaned = tuple(sealing.encrypt_file(self.files.clean(file)) for file in files)
         now = self._clock()
         with self._db.transaction() as session:
             report = session.get_one(Report, reporter.report_id)

@@ -7,14 +7,16 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
-from upstander.errors import InvalidInput, PayloadTooLarge
+from upstander.errors import InvalidInput, PayloadTooLarge, ServiceUnavailable
 from upstander.reports import forms
 from upstander.reports.reporter_pages import file_response, form_page, submit_form
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
+from upstander.web.errors import retry_after
 from upstander.web.pages import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -88,9 +90,11 @@ async def _step(
 ) -> Response:
     """Run one handler step; a refusal shows the report again with the reason and the text typed."""
     try:
-        do()
-    except (InvalidInput, PayloadTooLarge) as error:
-        return report_page(
+        # In a worker thread: cleaning files decodes images and waits for a cleaning slot, which
+        # must not hold up every other request on the event loop.
+        await run_in_threadpool(do)
+    except (InvalidInput, PayloadTooLarge, ServiceUnavailable) as error:
+        response = report_page(
             request,
             staff,
             services,
@@ -99,6 +103,9 @@ async def _step(
             draft={draft_key: text},
             status_code=error.status,
         )
+        if retry_after(error) is not None:
+            response.headers["retry-after"] = str(retry_after(error))
+        return response
     return redirect(f"/staff/reports/{report_id}?done={done}")
 
 
@@ -155,7 +162,7 @@ def download(
     report_id: uuid.UUID, attachment_id: uuid.UUID, staff: PageStaff, services: ServicesDep
 ) -> Response:
     opened = services.handling.download(staff, report_id, attachment_id)
-    return file_response(opened.data, opened.filename, opened.content_type)
+    return file_response(opened.data, opened.filename)
 
 
 @router.get("/staff/phone-report")

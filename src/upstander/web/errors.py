@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from upstander.errors import DomainError, InvalidInput, NotSignedIn, TooManyAttempts
+from upstander.errors import DomainError, InvalidInput, NotSignedIn, ServiceUnavailable, TooManyAttempts
 
 log = logging.getLogger("upstander.errors")
 
@@ -50,8 +50,8 @@ def problem_response(error: DomainError, instance: str, extra: dict[str, Any] | 
     if extra:
         body.update(extra)
     headers = {}
-    if isinstance(error, TooManyAttempts):
-        headers["retry-after"] = str(error.retry_after_seconds)
+    if retry_after(error) is not None:
+        headers["retry-after"] = str(retry_after(error))
     if isinstance(error, NotSignedIn):
         headers["www-authenticate"] = "Bearer"
     return JSONResponse(
@@ -78,9 +78,16 @@ def page_response(request: Request, error: DomainError) -> Response:
         },
         status_code=error.status,
     )
-    if isinstance(error, TooManyAttempts):
-        response.headers["retry-after"] = str(error.retry_after_seconds)
+    if retry_after(error) is not None:
+        response.headers["retry-after"] = str(retry_after(error))
     return response
+
+
+def retry_after(error: DomainError) -> int | None:
+    """Seconds to wait before trying again, for a refusal that passes with time."""
+    if isinstance(error, TooManyAttempts | ServiceUnavailable):
+        return error.retry_after_seconds
+    return None
 
 
 def install(app: FastAPI) -> None:

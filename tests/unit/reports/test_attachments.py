@@ -1,7 +1,10 @@
-"""Cleaning uploads: safe file names, and image metadata (GPS, camera, time) removed by re-encoding."""
+"""Cleaning uploads: safe file names, image metadata (GPS, camera, time) removed by re-encoding, the
+kind decided from the bytes, and what cannot be cleaned refused. Documents are cleaned by mat2 in a
+child process: see tests/functional/test_upload_cleaning.py."""
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
@@ -9,8 +12,24 @@ from PIL import Image, PngImagePlugin
 from PIL.ExifTags import GPS, IFD, Base
 
 from upstander.errors import InvalidInput
-from upstander.reports.attachments import MAX_FILENAME, clean_file, safe_filename, strip_image_metadata
+from upstander.reports.attachments import (
+    MAX_FILENAME,
+    MAX_IMAGE_PIXELS,
+    FileCleaner,
+    safe_filename,
+    strip_image_metadata,
+)
+from upstander.reports.cleaning_gate import CleaningGate
+from upstander.reports.document_cleaning import DocumentCleaner
 from upstander.reports.rules import FileInput
+
+# Images and text only: a document would need mat2, which these I/O-free tests never start.
+CLEANER = FileCleaner(CleaningGate(slots=2, wait_seconds=0), DocumentCleaner(None, 1, 256))
+
+
+def clean_file(file: FileInput) -> FileInput:
+    return CLEANER.clean(file)
+
 
 # EXIF orientation 6: the sensor's picture must be turned 90° clockwise to look as taken.
 ROTATED_90 = 6
@@ -123,20 +142,40 @@ def test_clean_file_keeps_the_palette_of_a_gif() -> None:
     assert after.tobytes() == before.tobytes()
 
 
-def test_clean_file_passes_a_pdf_through_unchanged_with_its_declared_type() -> None:
-    pdf = b"%PDF-1.7\n1 0 obj << /Author (Someone) >> endobj\n%%EOF\n"
-    cleaned = clean_file(FileInput("statement.pdf", "application/pdf", pdf))
-    assert cleaned == FileInput("statement.pdf", "application/pdf", pdf)
-
-
-def test_clean_file_guesses_a_type_from_the_name_when_none_was_declared() -> None:
-    cleaned = clean_file(FileInput("notes.txt", "", b"plain words"))
+def test_a_text_file_is_kept_as_text_whatever_type_was_declared() -> None:
+    cleaned = clean_file(FileInput("notes.txt", "image/png", b"plain words"))
     assert (cleaned.content_type, cleaned.data) == ("text/plain", b"plain words")
 
 
-def test_clean_file_falls_back_to_octet_stream_for_an_unknown_file() -> None:
-    cleaned = clean_file(FileInput("blob", "not a type", b"\x00\x01"))
-    assert cleaned.content_type == "application/octet-stream"
+def test_a_one_letter_note_is_text_too() -> None:
+    assert clean_file(FileInput("a.txt", "text/plain", b"x")).content_type == "text/plain"
+
+
+def test_a_jpeg_declared_as_text_is_cleaned_as_the_jpeg_it_is() -> None:
+    cleaned = clean_file(FileInput("notes.txt", "text/plain", jpeg_with_exif()))
+    assert cleaned.content_type == "image/jpeg"
+    assert b"SpyCam" not in cleaned.data
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("blob", b"\x00\x01\x02"),
+        ("page.html", b"<html><body><script>alert(1)</script></body></html>"),
+        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        ("letter.rtf", b"{\\rtf1\\ansi{\\info{\\author Alexandra Whistle}}Statement}"),
+        ("mail.eml", b"From: alexandra.whistle@example.org\nTo: psd@example.org\nSubject: x\n\nhello\n"),
+        ("notes.txt", b"PK\x03\x04" + b"\x00" * 40),
+    ],
+    ids=["unknown-binary", "html", "svg", "rtf-with-author", "e-mail", "zip-named-txt"],
+)
+def test_a_kind_that_cannot_be_cleaned_is_refused_not_kept(name: str, data: bytes) -> None:
+    """Kept as sent, any of these could carry a name or a place; the uploader is told what to send."""
+    with pytest.raises(InvalidInput) as refused:
+        clean_file(FileInput(name, "text/plain", data))
+    assert refused.value.fields == {"files": "cannot be cleaned"}
+    assert "cannot be cleaned of hidden details" in refused.value.detail
+    assert "save it as a PDF" in refused.value.detail
 
 
 def test_clean_file_makes_the_name_safe() -> None:
@@ -148,13 +187,37 @@ def test_strip_image_metadata_says_none_for_bytes_that_are_not_an_image() -> Non
     assert strip_image_metadata(b"") is None
 
 
-def test_an_image_beyond_the_decompression_bomb_limit_is_refused() -> None:
-    # 1-bit pixels keep the sample small; the header alone declares the size Pillow checks.
+@functools.cache
+def one_bit_png(width: int, height: int) -> bytes:
+    # 1-bit pixels keep the sample small; the header alone declares the size that is checked.
     out = io.BytesIO()
-    Image.new("1", (12_000, 11_000)).save(out, format="PNG")
+    Image.new("1", (width, height)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("width", "height"), [(7740, 7740), (12_000, 11_000)], ids=["60MP", "132MP"])
+def test_an_image_over_the_pixel_ceiling_is_refused_from_its_header(width: int, height: int) -> None:
+    assert width * height > MAX_IMAGE_PIXELS
     with pytest.raises(InvalidInput) as refused:
-        strip_image_metadata(out.getvalue())
+        clean_file(FileInput("big.png", "image/png", one_bit_png(width, height)))
     assert refused.value.fields == {"files": "image too large"}
+    assert f"{width}×{height} pixels" in refused.value.detail
+    assert "Please send a smaller copy" in refused.value.detail
+
+
+def test_the_pixel_ceiling_takes_a_50_megapixel_phone_photo() -> None:
+    # The full-resolution mode of 50 MP phone cameras: 8160×6144.
+    assert MAX_IMAGE_PIXELS >= 8160 * 6144
+    cleaned = clean_file(FileInput("PXL.png", "image/png", one_bit_png(8160, 6144)))
+    assert opened(cleaned.data).size == (8160, 6144)
+
+
+def test_an_image_too_large_is_refused_before_a_cleaning_slot_is_waited_for() -> None:
+    # No slot at all: a refusal from the header must not need one.
+    gate = CleaningGate(slots=1, wait_seconds=0)
+    cleaner = FileCleaner(gate, DocumentCleaner(None, 1, 256))
+    with gate.slot(), pytest.raises(InvalidInput):
+        cleaner.clean(FileInput("big.png", "image/png", one_bit_png(7740, 7740)))
 
 
 def test_clean_file_removes_exif_from_a_multi_picture_jpeg() -> None:
