@@ -11,13 +11,21 @@ from fastapi.responses import Response
 
 from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
-from upstander.errors import InvalidInput, NotSignedIn, PayloadTooLarge, TooManyAttempts, TransitionRefused
+from upstander.errors import (
+    DatabaseUnavailable,
+    InvalidInput,
+    NotSignedIn,
+    PayloadTooLarge,
+    TooManyAttempts,
+    TransitionRefused,
+)
 from upstander.reports import forms
 from upstander.reports.models import Channel
 from upstander.reports.rules import CATEGORY_LABELS
 from upstander.reports.service import ReporterPrincipal, SubmissionResult
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageReporter, ServicesDep, cookies, visitor_id
+from upstander.web.errors import note_unavailable
 from upstander.web.pages import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,6 +43,7 @@ def form_page(
     had_files: bool = False,
     status_code: int = 200,
     submission_token: str | None = None,
+    unavailable: bool = False,
 ) -> Response:
     context: dict[str, Any] = {
         "form": report_form,
@@ -42,6 +51,7 @@ def form_page(
         "errors": errors or {},
         "message": message,
         "had_files": had_files,
+        "unavailable": unavailable,
         "action": action,
         "operator": operator,
         "channel": report_form.channel,
@@ -94,10 +104,26 @@ async def submit_form(
             operator=operator,
             errors=fields,
             message=error.detail,
-            had_files=bool(form.getlist("files")),
+            had_files=forms.chose_files(form),
             status_code=error.status,
             submission_token=token,
         )
+    except DatabaseUnavailable as error:
+        # The same submission token goes back in the form: if the first try did land after all,
+        # sending it again returns that receipt instead of making a second report.
+        note_unavailable(request, error)
+        response = form_page(
+            request,
+            report_form,
+            action=action,
+            operator=operator,
+            had_files=forms.chose_files(form),
+            status_code=error.status,
+            submission_token=token,
+            unavailable=True,
+        )
+        response.headers["retry-after"] = str(error.retry_after_seconds)
+        return response
     return render(
         request,
         "receipt.html",
