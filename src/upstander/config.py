@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from upstander.db import DEFAULT_BUSY_TIMEOUT_SECONDS, DEFAULT_CONNECT_TIMEOUT_SECONDS
+
 
 class KdfCost(BaseModel):
     """Argon2id cost: operations (passes) and memory in KiB."""
@@ -36,6 +38,20 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: an SQLite file in the data directory"
+    )
+    database_connect_timeout_seconds: int = Field(
+        default=DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        ge=2,
+        le=120,
+        description="How long to wait for a new PostgreSQL connection before answering 503 (libpq counts "
+        "whole seconds, at least 2)",
+    )
+    database_busy_timeout_seconds: float = Field(
+        default=DEFAULT_BUSY_TIMEOUT_SECONDS,
+        gt=0,
+        le=600,
+        description="How long a request waits for SQLite's write lock or a free PostgreSQL pool connection "
+        "before answering 503",
     )
     secret_key: SecretStr | None = Field(
         default=None,

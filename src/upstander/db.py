@@ -4,10 +4,15 @@ SQLite is the embedded default and PostgreSQL the production database; both beha
 here. On SQLite the driver's own transaction handling is switched off and each transaction
 starts with BEGIN IMMEDIATE, so concurrent writers queue on the database lock instead of
 failing half-way (and savepoints work as documented).
+
+A database that cannot be reached (PostgreSQL stopped or cut off, an SQLite file locked by
+another program for longer than the busy timeout) becomes `DatabaseUnavailable` at the
+transaction boundary: one plain "try again in a minute", never a 500 with a traceback.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +20,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, Uuid, create_engine, event, select
+import psycopg
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    Uuid,
+    create_engine,
+    event,
+    make_url,
+    select,
+)
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -26,6 +43,8 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 from sqlalchemy.pool import StaticPool
+
+from upstander.errors import DatabaseUnavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -77,13 +96,81 @@ def unused_value(session: Session, column: InstrumentedAttribute[str], candidate
             return value
 
 
-def _configure_sqlite(engine: Engine) -> None:
+# Long enough for a burst of writers to queue on SQLite's lock or for PostgreSQL's pool to free a
+# connection; past it the request answers 503 instead of holding its worker.
+DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
+# Without it, a database host that stops answering holds every request needing a new connection
+# for psycopg's default of 130 seconds before it fails.
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
+
+# SQLite's primary result codes for "the file cannot be used right now", as opposed to a bad
+# statement or a corrupt file (which stay errors for someone to look at).
+_SQLITE_UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+    }
+)
+# SQLSTATE classes and codes for "the server is not there or not taking work": connection
+# exceptions, insufficient resources (too many connections, disk full), and shutting down.
+_POSTGRES_UNAVAILABLE_CLASSES = frozenset({"08", "53"})
+_POSTGRES_UNAVAILABLE_CODES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database could not be reached or could not take the work now,
+    so that the same request may well succeed in a minute."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    driver_error = error.orig
+    if isinstance(driver_error, sqlite3.OperationalError):
+        code = getattr(driver_error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _SQLITE_UNAVAILABLE
+    if isinstance(driver_error, psycopg.OperationalError):
+        state = driver_error.sqlstate
+        # No SQLSTATE: the client itself failed to connect, or lost the connection.
+        return (
+            state is None
+            or state[:2] in _POSTGRES_UNAVAILABLE_CLASSES
+            or state in _POSTGRES_UNAVAILABLE_CODES
+        )
+    return False
+
+
+def unavailable_reason(error: BaseException) -> str:
+    """The driver's own first line, for the log. Never `str()` of SQLAlchemy's wrapper: that
+    carries the statement's parameters, which may be sealed report content or key hashes."""
+    cause = error.orig if isinstance(error, sa_exc.DBAPIError) else error
+    lines = str(cause).strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    return f"{type(cause).__name__}: {first[:200]}" if first else type(cause).__name__
+
+
+@contextmanager
+def unavailable_as_domain_error() -> Iterator[None]:
+    """Turn "the database is not there" into DatabaseUnavailable; every other error passes unchanged."""
+    try:
+        yield
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
+        if is_unavailable(error):
+            raise DatabaseUnavailable(unavailable_reason(error)) from error
+        raise
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -93,7 +180,12 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT_SECONDS,
+    connect_timeout_seconds: int = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+) -> Engine:
     if url.startswith("sqlite"):
         if ":memory:" in url or url in {"sqlite://", "sqlite:///"}:
             engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -101,10 +193,25 @@ def make_engine(url: str) -> Engine:
             path = url.split("///", 1)[1] if "///" in url else ""
             if path:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _configure_sqlite(engine)
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds}
+            )
+        _configure_sqlite(engine, busy_timeout_seconds)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # A timeout written in the URL wins over the setting.
+    connect_args = (
+        {} if "connect_timeout" in make_url(url).query else {"connect_timeout": connect_timeout_seconds}
+    )
+    return create_engine(
+        url,
+        # Connections dropped while idle in the pool (a database restart, a failover) are found
+        # and replaced at checkout instead of failing the request that draws them.
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=busy_timeout_seconds,
+        connect_args=connect_args,
+    )
 
 
 class Database:
@@ -115,8 +222,20 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(make_engine(url))
+    def from_url(
+        cls,
+        url: str,
+        *,
+        busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT_SECONDS,
+        connect_timeout_seconds: int = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    ) -> Database:
+        return cls(
+            make_engine(
+                url,
+                busy_timeout_seconds=busy_timeout_seconds,
+                connect_timeout_seconds=connect_timeout_seconds,
+            )
+        )
 
     @property
     def is_postgresql(self) -> bool:
@@ -124,8 +243,11 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """Commit when the block ends normally; roll everything back on any error."""
-        with self._sessions() as session, session.begin():
+        """Commit when the block ends normally; roll everything back on any error.
+
+        A database that cannot be reached raises DatabaseUnavailable (see `is_unavailable`).
+        """
+        with unavailable_as_domain_error(), self._sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

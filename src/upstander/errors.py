@@ -11,6 +11,8 @@ class DomainError(Exception):
 
     status = 400
     title = "The request could not be completed"
+    # When trying again later can work: sent as Retry-After with the answer.
+    retry_after_seconds: int | None = None
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
         super().__init__(detail)
@@ -56,6 +58,7 @@ class NotSignedIn(DomainError):
 class TooManyAttempts(DomainError):
     status = 429
     title = "Too many attempts"
+    retry_after_seconds: int
 
     def __init__(self, detail: str, *, retry_after_seconds: int = 60, code: str | None = None) -> None:
         super().__init__(detail, code=code)
@@ -76,3 +79,21 @@ class ServiceUnavailable(DomainError):
     ) -> None:
         super().__init__(detail, code=code)
         self.retry_after_seconds = retry_after_seconds
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database could not be reached, or was too busy to answer in time.
+
+    Nothing the request asked for can be relied on to have happened (a commit cut off half-way
+    may or may not have landed), so the answer is "try again", never a 500. `reason` is the
+    driver's one-line account for the log; it is never shown to the person.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            "The service cannot reach its database just now, so this could not be done. "
+            "Please try again in a minute.",
+            code="database_unavailable",
+            retry_after_seconds=60,
+        )
+        self.reason = reason

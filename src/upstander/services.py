@@ -65,7 +65,11 @@ class Services:
 def build_services(
     settings: Settings, database: Database | None = None, clock: Callable[[], datetime] = utcnow
 ) -> Services:
-    database = database or Database.from_url(settings.resolved_database_url)
+    database = database or Database.from_url(
+        settings.resolved_database_url,
+        busy_timeout_seconds=settings.database_busy_timeout_seconds,
+        connect_timeout_seconds=settings.database_connect_timeout_seconds,
+    )
     secrets = ServerSecrets.load(settings)
     audit = AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
     linking = LinkingService(database, audit, clock)

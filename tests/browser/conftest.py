@@ -7,16 +7,13 @@ the pages as a person meets them, with JavaScript switched off as in Tor Browser
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from common.live_server import serving
 from upstander.app import create_app
 from upstander.services import Services
 
@@ -29,34 +26,10 @@ def backend() -> str:
     return "sqlite"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(services: Services) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(services=services),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(services=services)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool
 
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
-from upstander.db import Database, utcnow
+from upstander.db import Database, unavailable_as_domain_error, utcnow
 from upstander.equality import activity, queries
 from upstander.equality.report import (
     Breakdown,
@@ -340,7 +340,7 @@ class StatisticsService:
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         engine = self._reader_engine()
-        with engine.connect() as connection:
+        with unavailable_as_domain_error(), engine.connect() as connection:
             yield connection
 
     def _reader_engine(self) -> Engine:

@@ -73,6 +73,11 @@ def read_report_form(form: FormData) -> ReportForm:
     )
 
 
+def chose_files(form: FormData) -> bool:
+    """Whether the person picked any file (an empty file field is still sent, with no name)."""
+    return any(isinstance(item, UploadFile) and item.filename for item in form.getlist("files"))
+
+
 async def read_files(form: FormData) -> tuple[FileInput, ...]:
     files = []
     for item in form.getlist("files"):

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import (
+    DatabaseUnavailable,
     InvalidInput,
     NotSignedIn,
     PayloadTooLarge,
@@ -26,7 +27,7 @@ from upstander.reports.rules import CATEGORY_LABELS
 from upstander.reports.service import ReporterPrincipal, SubmissionResult
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageReporter, ServicesDep, cookies, visitor_id
-from upstander.web.errors import retry_after
+from upstander.web.errors import note_unavailable
 from upstander.web.pages import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +45,7 @@ def form_page(
     had_files: bool = False,
     status_code: int = 200,
     submission_token: str | None = None,
+    unavailable: bool = False,
 ) -> Response:
     context: dict[str, Any] = {
         "form": report_form,
@@ -51,6 +53,7 @@ def form_page(
         "errors": errors or {},
         "message": message,
         "had_files": had_files,
+        "unavailable": unavailable,
         "action": action,
         "operator": operator,
         "channel": report_form.channel,
@@ -96,6 +99,22 @@ async def submit_form(
         result: SubmissionResult = await run_in_threadpool(
             services.reports.submit, submission, channel=channel, entered_by=entered_by, idempotency_key=token
         )
+    except DatabaseUnavailable as error:
+        # The same submission token goes back in the form: if the first try did land after all,
+        # sending it again returns that receipt instead of making a second report.
+        note_unavailable(request, error)
+        response = form_page(
+            request,
+            report_form,
+            action=action,
+            operator=operator,
+            had_files=forms.chose_files(form),
+            status_code=error.status,
+            submission_token=token,
+            unavailable=True,
+        )
+        response.headers["retry-after"] = str(error.retry_after_seconds)
+        return response
     except (InvalidInput, PayloadTooLarge, ServiceUnavailable) as error:
         fields = getattr(error, "fields", {}) or {"files": error.detail}
         response = form_page(
@@ -105,12 +124,12 @@ async def submit_form(
             operator=operator,
             errors=fields,
             message=error.detail,
-            had_files=bool(form.getlist("files")),
+            had_files=forms.chose_files(form),
             status_code=error.status,
             submission_token=token,
         )
-        if retry_after(error) is not None:
-            response.headers["retry-after"] = str(retry_after(error))
+        if error.retry_after_seconds is not None:
+            response.headers["retry-after"] = str(error.retry_after_seconds)
         return response
     return render(
         request,
@@ -173,8 +192,8 @@ async def reporter_add(request: Request, reporter: PageReporter, services: Servi
             _reporter_context(services, reporter, error=error.detail, draft=text),
             status_code=error.status,
         )
-        if retry_after(error) is not None:
-            response.headers["retry-after"] = str(retry_after(error))
+        if error.retry_after_seconds is not None:
+            response.headers["retry-after"] = str(error.retry_after_seconds)
         return response
     return redirect("/follow-up/report?added=1")
 

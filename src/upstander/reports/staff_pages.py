@@ -16,7 +16,6 @@ from upstander.reports import forms
 from upstander.reports.reporter_pages import file_response, form_page, submit_form
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
-from upstander.web.errors import retry_after
 from upstander.web.pages import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -103,8 +102,8 @@ async def _step(
             draft={draft_key: text},
             status_code=error.status,
         )
-        if retry_after(error) is not None:
-            response.headers["retry-after"] = str(retry_after(error))
+        if error.retry_after_seconds is not None:
+            response.headers["retry-after"] = str(error.retry_after_seconds)
         return response
     return redirect(f"/staff/reports/{report_id}?done={done}")
 

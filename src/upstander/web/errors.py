@@ -9,9 +9,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
-from upstander.errors import DomainError, InvalidInput, NotSignedIn, ServiceUnavailable, TooManyAttempts
+from upstander.errors import DatabaseUnavailable, DomainError, InvalidInput, NotSignedIn
 
 log = logging.getLogger("upstander.errors")
 
@@ -50,8 +52,8 @@ def problem_response(error: DomainError, instance: str, extra: dict[str, Any] | 
     if extra:
         body.update(extra)
     headers = {}
-    if retry_after(error) is not None:
-        headers["retry-after"] = str(retry_after(error))
+    if error.retry_after_seconds is not None:
+        headers["retry-after"] = str(error.retry_after_seconds)
     if isinstance(error, NotSignedIn):
         headers["www-authenticate"] = "Bearer"
     return JSONResponse(
@@ -78,21 +80,86 @@ def page_response(request: Request, error: DomainError) -> Response:
         },
         status_code=error.status,
     )
-    if retry_after(error) is not None:
-        response.headers["retry-after"] = str(retry_after(error))
+    if error.retry_after_seconds is not None:
+        response.headers["retry-after"] = str(error.retry_after_seconds)
     return response
 
 
-def retry_after(error: DomainError) -> int | None:
-    """Seconds to wait before trying again, for a refusal that passes with time."""
-    if isinstance(error, TooManyAttempts | ServiceUnavailable):
-        return error.retry_after_seconds
-    return None
+# Never written back into a page: asked for again instead.
+SECRET_FIELDS = {
+    "password": ("Your password", "password"),
+    "totp_code": ("The code from your authenticator app", "text"),
+    "receipt_key": ("Your receipt key", "password"),
+}
+# Carried back unchanged but not worth showing to the person.
+UNSHOWN_FIELDS = {"submission_token", "next"}
+
+
+def note_unavailable(request: Request, error: DatabaseUnavailable) -> None:
+    """The one log line an unreachable database leaves per request: what was asked and the
+    driver's reason, no traceback (the cause is outside the code) and nothing about the client."""
+    log.warning(
+        "database unavailable: %s %s answered 503 (%s)", request.method, request.url.path, error.reason
+    )
+
+
+async def unavailable_page(request: Request, error: DatabaseUnavailable) -> Response:
+    """A calm "try again in a minute" that keeps what was typed.
+
+    A page's own form cannot be drawn again when drawing it needs the database, so a form post
+    comes back as a plain form holding every value sent (shown, so it can be copied), with a
+    fresh CSRF token: "Try again" sends it again as it was. Passwords, codes and receipt keys are
+    asked for again, never written into the page, and files must be chosen again.
+    """
+    from upstander.web.pages import render
+
+    kept: list[tuple[str, str]] = []
+    asked: list[tuple[str, str, str]] = []
+    had_files = False
+    if request.method == "POST":
+        try:
+            form = await request.form()
+        except (DomainError, HTTPException, ClientDisconnect):  # the body could not be read: keep nothing
+            form = None
+        for name, value in form.multi_items() if form is not None else ():
+            if isinstance(value, UploadFile):
+                had_files = had_files or bool(value.filename)
+            elif name in SECRET_FIELDS:
+                asked.append((name, *SECRET_FIELDS[name]))
+            elif name != "csrf_token":
+                kept.append((name, value))
+    shown = [
+        (name.replace("_", " ").capitalize(), value)
+        for name, value in kept
+        if value.strip() and name not in UNSHOWN_FIELDS
+    ]
+    action = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = render(
+        request,
+        "unavailable.html",
+        {
+            "title": error.title,
+            "detail": error.detail,
+            "kept": kept,
+            "shown": shown,
+            "asked": asked,
+            "had_files": had_files,
+            "action": action,
+            "is_form": request.method == "POST",
+        },
+        status_code=error.status,
+    )
+    response.headers["retry-after"] = str(error.retry_after_seconds)
+    return response
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
+        if isinstance(error, DatabaseUnavailable):
+            note_unavailable(request, error)
+            if not is_api(request.url.path):
+                return await unavailable_page(request, error)
         if is_api(request.url.path):
             return problem_response(error, request.url.path)
         return page_response(request, error)
