@@ -1,0 +1,1 @@
+"""Policy packs: a jurisdiction's misconduct process as data, read, checked and modelled."""

@@ -1,0 +1,1 @@
+"""Demonstration data for `make run`: an organisation, staff, reports and cases to look at."""

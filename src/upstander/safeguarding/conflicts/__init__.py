@@ -1,0 +1,1 @@
+"""Conflicts of interest: declared relationships, the screen of a case's appointments, and overrides."""
