@@ -38,8 +38,8 @@ import numpy as np
 import psycopg
 from sqlalchemy.engine import make_url
 
-from upstander import schema
 from upstander.equality.stages import DEFAULT_SANCTIONS
+from upstander.store import schema
 
 FIRST_DAY, LAST_DAY = date(2015, 1, 1), date(2024, 12, 31)
 EXTRACTED_ON = date(2025, 3, 31)  # complaints not closed by then are open

@@ -40,7 +40,6 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert
 
-from upstander import schema
 from upstander.accounts.models import Role
 from upstander.audit.service import Actor
 from upstander.config import KdfCost, Settings
@@ -50,6 +49,7 @@ from upstander.safeguarding import rules
 from upstander.safeguarding.models import SeparationOrder, order_reference
 from upstander.safeguarding.placements import OrgIndex, placements, rule_orders_in_force
 from upstander.services import build_services
+from upstander.store import schema
 
 SEED = 2026
 UNITS, TEAMS_PER_UNIT = 40, 5

@@ -47,7 +47,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import national
 
-from upstander import schema
 from upstander.db import Database
 from upstander.equality.queries import COMPLAINANT_CHARACTERISTICS
 from upstander.equality.service import (
@@ -55,6 +54,7 @@ from upstander.equality.service import (
     StatisticsFilters,
     StatisticsService,
 )
+from upstander.store import schema
 
 YEAR = 2024
 BASELINE = """

@@ -22,12 +22,12 @@ from sqlalchemy import text
 
 from common.clock import FakeClock
 from common.staff import Staff
-from upstander import schema
 from upstander import services as services_module
 from upstander.app import create_app
 from upstander.config import KdfCost, Settings
 from upstander.db import Base, Database
 from upstander.services import Services, build_services
+from upstander.store import schema
 
 # A shared 2-core machine makes timings noisy: a property test is judged on its examples, not its speed.
 hypothesis_settings.register_profile("upstander", deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,20 +14,25 @@ from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
-from upstander.cases import representation_api, representation_pages
+from upstander.cases.representation import api as representation_api
+from upstander.cases.representation import pages as representation_pages
 from upstander.config import Settings, load_settings
 from upstander.equality import api as statistics_api
 from upstander.equality import pages as statistics_pages
 from upstander.org import api as org_api
 from upstander.patterns import api as patterns_api
-from upstander.patterns import escrow_api, escrow_pages
 from upstander.patterns import pages as patterns_pages
+from upstander.patterns.escrow import api as escrow_api
+from upstander.patterns.escrow import pages as escrow_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.reports.attachments import MAX_IMAGE_PIXELS
 from upstander.safeguarding import api as safeguarding_api
-from upstander.safeguarding import conflicts_api, conflicts_pages, register_api, register_pages
 from upstander.safeguarding import pages as safeguarding_pages
+from upstander.safeguarding.conflicts import api as conflicts_api
+from upstander.safeguarding.conflicts import pages as conflicts_pages
+from upstander.safeguarding.register import api as register_api
+from upstander.safeguarding.register import pages as register_pages
 from upstander.services import Services, build_services
 from upstander.web import api_docs, errors
 from upstander.web.deps import Cookies

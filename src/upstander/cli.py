@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from upstander import schema
 from upstander.accounts import cli as accounts_cli
 from upstander.audit import cli as audit_cli
 from upstander.cases import cli as cases_cli
@@ -14,9 +13,10 @@ from upstander.equality import cli as equality_cli
 from upstander.imports import cli as imports_cli
 from upstander.org import cli as org_cli
 from upstander.patterns import cli as patterns_cli
-from upstander.patterns import escrow_keyd_cli
+from upstander.patterns.escrow import keyd_cli as escrow_keyd_cli
 from upstander.safeguarding import cli as safeguarding_cli
-from upstander.safeguarding import register_cli
+from upstander.safeguarding.register import cli as register_cli
+from upstander.store import schema
 
 app = typer.Typer(help="Upstander: secure misconduct reporting and case handling.", no_args_is_help=True)
 app.add_typer(audit_cli.app, name="audit")
@@ -35,7 +35,7 @@ console = Console()
 @app.command()
 def init() -> None:
     """Create the database (or upgrade it to the current schema) and the key files."""
-    from upstander.keyfiles import ServerSecrets, audit_signing_seed
+    from upstander.store.keyfiles import ServerSecrets, audit_signing_seed
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -54,7 +54,7 @@ def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="Seed only when the database has no users yet"),
 ) -> None:
     """Seed a fictional force (about 300 people, a user for every role, some reports and cases)."""
-    from upstander import demo as demo_data
+    from upstander.demo import seed as demo_data
     from upstander.services import build_services
 
     settings = load_settings()

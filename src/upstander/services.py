@@ -10,27 +10,27 @@ from upstander.accounts.service import AccountService
 from upstander.audit.service import AuditLog
 from upstander.cases.dashboard import DashboardService
 from upstander.cases.overseer_keys import OverseerKeys
-from upstander.cases.oversight import OversightService
-from upstander.cases.representation import RepresentationService
+from upstander.cases.representation.service import RepresentationService
 from upstander.cases.service import CaseService
 from upstander.cases.workflow import PolicyRegistry, WorkflowService
 from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
-from upstander.keyfiles import ServerSecrets, audit_signing_seed
 from upstander.org.lists import VettingService
-from upstander.patterns.escrow_client import key_service_from_settings
-from upstander.patterns.escrow_service import EscrowService
+from upstander.patterns.escrow.client import key_service_from_settings
+from upstander.patterns.escrow.service import EscrowService
 from upstander.patterns.flags import InterventionService
 from upstander.patterns.service import LinkingService
-from upstander.relationships import Relationships
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
-from upstander.safeguarding.conflicts_service import ConflictService
+from upstander.safeguarding.conflicts.service import ConflictService
 from upstander.safeguarding.detriment import DetrimentService, DetrimentWatcher
-from upstander.safeguarding.register import RegisterService
+from upstander.safeguarding.oversight import OversightService
+from upstander.safeguarding.register.service import RegisterService
 from upstander.safeguarding.service import SafeguardingService
+from upstander.store.keyfiles import ServerSecrets, audit_signing_seed
+from upstander.web.relationships import Relationships
 
 
 @dataclass(frozen=True)

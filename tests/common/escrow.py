@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from common.staff import Staff, TestUser
 from upstander.accounts.models import Role
-from upstander.patterns.escrow_filing import EscrowFiling
-from upstander.patterns.escrow_rules import NamedPerson
-from upstander.patterns.escrow_service import FilingResult
+from upstander.patterns.escrow.filing import EscrowFiling
+from upstander.patterns.escrow.rules import NamedPerson
+from upstander.patterns.escrow.service import FilingResult
 from upstander.reports.models import Category, ReporterRelation
 
 FILING = EscrowFiling(

@@ -13,10 +13,12 @@ from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.models import AuditEntry
 from upstander.errors import Conflict, InvalidInput, NotAllowed, NotFound, ServiceUnavailable
-from upstander.patterns import escrow_keys, escrow_rules, oprf
-from upstander.patterns.escrow_models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry, EscrowStatus
-from upstander.patterns.escrow_rules import NamedPerson
-from upstander.patterns.escrow_service import EscrowService, _as_rule_entry
+from upstander.patterns.escrow import keys as escrow_keys
+from upstander.patterns.escrow import oprf
+from upstander.patterns.escrow import rules as escrow_rules
+from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry, EscrowStatus
+from upstander.patterns.escrow.rules import NamedPerson
+from upstander.patterns.escrow.service import EscrowService, _as_rule_entry
 from upstander.reports.models import Channel, Report, ReportKeyGrant
 from upstander.services import Services
 

@@ -17,7 +17,7 @@ from common.staff import PASSWORD, Staff
 from upstander.app import create_app
 from upstander.config import Settings
 from upstander.db import Database
-from upstander.patterns.escrow_models import EscrowedReport, EscrowMatchEntry
+from upstander.patterns.escrow.models import EscrowedReport, EscrowMatchEntry
 from upstander.reports.models import Report
 from upstander.services import Services, build_services
 

@@ -24,10 +24,11 @@ from common.staff import Staff
 from upstander import cli
 from upstander.config import Settings
 from upstander.db import Base, Database
-from upstander.patterns import escrow_keys, oprf
-from upstander.patterns.escrow_client import RemoteEscrowKeyService
-from upstander.patterns.escrow_keyd import Ceiling, create_keyd_app
-from upstander.patterns.escrow_models import EscrowKeyPin, EscrowStatus
+from upstander.patterns.escrow import keys as escrow_keys
+from upstander.patterns.escrow import oprf
+from upstander.patterns.escrow.client import RemoteEscrowKeyService
+from upstander.patterns.escrow.keyd import Ceiling, create_keyd_app
+from upstander.patterns.escrow.models import EscrowKeyPin, EscrowStatus
 from upstander.reports.models import Report
 from upstander.services import build_services
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from upstander import schema
 from upstander.cli import app as cli
 from upstander.db import Database
+from upstander.store import schema
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:

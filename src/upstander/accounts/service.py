@@ -18,7 +18,7 @@ from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotSignedIn, TooManyAttempts
-from upstander.keyfiles import ServerSecrets
+from upstander.store.keyfiles import ServerSecrets
 
 TOTP_STEP_SECONDS = 30
 SIGN_IN_REFUSED = "The username, password or code is not right."

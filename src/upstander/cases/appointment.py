@@ -22,8 +22,8 @@ from upstander.audit.service import AuditLog
 from upstander.cases.models import Case
 from upstander.cases.state import Event
 from upstander.errors import InvalidInput
-from upstander.safeguarding import conflicts_load
-from upstander.safeguarding.conflicts_load import Screened
+from upstander.safeguarding.conflicts import screen as conflicts_load
+from upstander.safeguarding.conflicts.screen import Screened
 
 
 def users_in_role(session: Session, role: Role) -> list[User]:

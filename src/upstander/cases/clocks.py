@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from upstander.cases.policy import Calendar, ForumSpec, Period, Policy
+from upstander.cases.policy.packs import Calendar, ForumSpec, Period, Policy
 from upstander.cases.state import CaseState
 from upstander.cases.vocabulary import (
     ACKNOWLEDGEMENT,

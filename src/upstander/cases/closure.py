@@ -17,7 +17,7 @@ from upstander.cases.actions import (
 )
 from upstander.cases.clocks import add_period, appeal_window_end, format_date, review_window_end
 from upstander.cases.context import Context, Registry
-from upstander.cases.policy import ClosureSpec, Policy
+from upstander.cases.policy.packs import ClosureSpec, Policy
 from upstander.cases.state import CaseState, Event
 from upstander.cases.vocabulary import REVIEW_REQUEST, either
 from upstander.errors import InvalidInput, TransitionRefused

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from upstander.cases.actions import FIELD_LABELS, Action
 from upstander.cases.clocks import format_date
-from upstander.cases.policy import ActionSpec, Policy
+from upstander.cases.policy.packs import ActionSpec, Policy
 from upstander.cases.state import CaseState, Event, JsonValue
 from upstander.errors import InvalidInput
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from upstander.cases.actions import ACTION_TYPES, FIELD_LABELS, Action
-from upstander.cases.policy import Policy
+from upstander.cases.policy.packs import Policy
 from upstander.cases.state import CaseState
 from upstander.cases.vocabulary import EMPLOYMENT_LABELS
 from upstander.errors import InvalidInput

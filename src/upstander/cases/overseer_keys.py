@@ -19,10 +19,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto, keyring
+from upstander import access, crypto
 from upstander.accounts.models import Role
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
+from upstander.cases import case_keys as keyring
 from upstander.cases.models import CaseKeyGrant
 from upstander.db import Database
 from upstander.reports.models import ReportKeyGrant

@@ -23,7 +23,7 @@ from upstander.cases.clocks import (
     response_due,
 )
 from upstander.cases.context import Context, Registry
-from upstander.cases.policy import ForumSpec
+from upstander.cases.policy.packs import ForumSpec
 from upstander.cases.sanctions import (
     allowed_severities,
     eligible_forums,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from upstander.cases.policy import Policy, ReferralRule
+from upstander.cases.policy.packs import Policy, ReferralRule
 from upstander.cases.state import CaseState
 from upstander.cases.vocabulary import both
 

@@ -16,7 +16,7 @@ from upstander.cases import closure, directions, proceedings, steps
 from upstander.cases.actions import FIELD_LABELS, Action, OpenCase, is_filled
 from upstander.cases.clocks import local_date
 from upstander.cases.context import Actor, Build, Check, Context, Decision
-from upstander.cases.policy import ActionSpec, Policy
+from upstander.cases.policy.packs import ActionSpec, Policy
 from upstander.cases.referral import referral_hold
 from upstander.cases.state import CaseState, Event, ensure_same_pack, fold, replay
 from upstander.cases.vocabulary import both, either, roles_phrase

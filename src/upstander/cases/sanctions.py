@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from upstander.cases.policy import FindingSpec, ForumSpec, Policy, SanctionSpec
+from upstander.cases.policy.packs import FindingSpec, ForumSpec, Policy, SanctionSpec
 from upstander.cases.state import CaseState
 from upstander.cases.vocabulary import either, sentence, with_article
 

@@ -11,19 +11,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto, keyring
+from upstander import access, crypto
 from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
 from upstander.cases import appointment
+from upstander.cases import case_keys as keyring
 from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
 from upstander.cases.workflow import WorkflowService, WorkflowView
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import rules as report_rules
 from upstander.reports.models import Report, ReportStatus
-from upstander.safeguarding import conflicts_load
-from upstander.safeguarding.conflicts_load import Screened
+from upstander.safeguarding.conflicts import screen as conflicts_load
+from upstander.safeguarding.conflicts.screen import Screened
 
 
 @dataclass(frozen=True)

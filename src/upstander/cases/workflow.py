@@ -21,17 +21,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from upstander import crypto, keyring
+from upstander import crypto
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor as AuditActor
 from upstander.audit.service import AuditLog
 from upstander.cases import appointment, disclosure_store, forms, rules
+from upstander.cases import case_keys as keyring
 from upstander.cases.actions import OpenCase
 from upstander.cases.clocks import Deadline, deadlines, local_date
 from upstander.cases.context import Actor
 from upstander.cases.models import Case, CaseEvent
-from upstander.cases.policy import Policy, load_policy
+from upstander.cases.policy.packs import Policy, load_policy
 from upstander.cases.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
 from upstander.db import Database, utcnow
 from upstander.errors import NotFound

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from upstander.patterns.models import Allegation, Complaint
 from upstander.reports.models import Report
 from upstander.safeguarding.models import Restriction, RestrictionKind
-from upstander.safeguarding.register_rules import count_label
+from upstander.safeguarding.register.rules import count_label
 
 ACKNOWLEDGE_BANDS = ("within 1 day", "1 to 2 days", "2 to 7 days", "more than 7 days", "not acknowledged yet")
 CLOSE_BANDS = (

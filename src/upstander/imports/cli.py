@@ -46,14 +46,14 @@ def import_records(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-    from upstander import schema
     from upstander.audit.service import AuditLog
     from upstander.config import load_settings
     from upstander.db import Database
     from upstander.errors import DomainError
     from upstander.imports.mapping import MappingError, find_mapping, load_mapping
     from upstander.imports.service import import_source
-    from upstander.keyfiles import audit_signing_seed
+    from upstander.store import schema
+    from upstander.store.keyfiles import audit_signing_seed
 
     settings = load_settings()
     try:

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller (upstander.schema) or from settings."""
+"""Alembic environment: the URL comes from the caller (upstander.store.schema) or from settings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from upstander.config import load_settings
 from upstander.db import make_engine
-from upstander.models import metadata
+from upstander.store.tables import metadata
 
 config = context.config
 

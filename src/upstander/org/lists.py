@@ -34,7 +34,7 @@ from upstander.org.vetting import (
     name_tokens,
 )
 from upstander.org.vetting_verdict import Source, VettingMatch, VettingResult, assess
-from upstander.patterns.escrow_rules import normalise_staff_number
+from upstander.patterns.escrow.rules import normalise_staff_number
 from upstander.reports.models import Report, ReportSubject
 
 # The workflow keeps cases.stage equal to its status; a closed case under review is still decided.

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from upstander.accounts.models import User
-from upstander.cases.policy_model import Policy
+from upstander.cases.policy.model import Policy
 from upstander.org.models import OrgUnit, Person
 from upstander.patterns.models import Allegation, FlagDecision, InterventionFlag
 from upstander.patterns.service import person_label

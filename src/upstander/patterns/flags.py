@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor, AuditLog
-from upstander.cases.policy_model import InterventionRuleSpec, Policy
+from upstander.cases.policy.model import InterventionRuleSpec, Policy
 from upstander.cases.workflow import PolicyRegistry
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound

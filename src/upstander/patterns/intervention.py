@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from upstander.cases.policy_model import InterventionRuleSpec
+from upstander.cases.policy.model import InterventionRuleSpec
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto, keyring
+from upstander import access, crypto
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
+from upstander.cases import case_keys as keyring
 from upstander.cases.models import Case
 from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, utcnow

@@ -14,9 +14,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from upstander import access, crypto, keyring
+from upstander import access, crypto
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
+from upstander.cases import case_keys as keyring
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import rules

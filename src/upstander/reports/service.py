@@ -18,10 +18,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto, keyring, ratelimit
-from upstander.accounts import sessions
+from upstander import access, crypto
+from upstander.accounts import ratelimit, sessions
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import Actor, AuditLog
+from upstander.cases import case_keys as keyring
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import (
@@ -32,7 +33,6 @@ from upstander.errors import (
     ServiceUnavailable,
     TooManyAttempts,
 )
-from upstander.keyfiles import ServerSecrets
 from upstander.org.models import Person
 from upstander.patterns.service import LinkingService
 from upstander.reports import rules, sealing
@@ -49,6 +49,7 @@ from upstander.reports.models import (
     ReportSubject,
 )
 from upstander.safeguarding.detriment import LOCAL_ZONE, DetrimentWatcher, staff_person
+from upstander.store.keyfiles import ServerSecrets
 
 WRONG_RECEIPT = "That receipt key does not open a report. Check each character and try again."
 HANDLERS_NAME = "Professional Standards"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from upstander.safeguarding.models import SeparationOrder
-from upstander.safeguarding.register_rules import ends_with_case
+from upstander.safeguarding.register.rules import ends_with_case
 
 
 def end_orders_with_case(

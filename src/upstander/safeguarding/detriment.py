@@ -23,16 +23,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto, keyring
+from upstander import access, crypto
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
+from upstander.cases import case_keys as keyring
 from upstander.db import Database, utcnow
 from upstander.errors import InvalidInput, NotAllowed, NotFound
 from upstander.org.models import Person
 from upstander.reports.models import Report
-from upstander.safeguarding import register_rules as rules
 from upstander.safeguarding.models import DetrimentAlert, DetrimentWatch, HrEvent, HrEventKind
 from upstander.safeguarding.placements import find_person
+from upstander.safeguarding.register import rules
 
 WATCH_KEY = "detriment_watch"
 WATCH_KEY_HOLDERS = frozenset({access.R.OVERSEER, access.R.CUSTODIAN})

@@ -16,10 +16,10 @@ from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.cases.dashboard import CaseLine, DashboardService
 from upstander.errors import NotAllowed
-from upstander.safeguarding.conflicts_service import AssignmentOverrideView, ConflictService
+from upstander.safeguarding.conflicts.service import AssignmentOverrideView, ConflictService
 from upstander.safeguarding.detriment import AlertView, DetrimentService
-from upstander.safeguarding.register import RegisterService
-from upstander.safeguarding.register_views import RestrictionView
+from upstander.safeguarding.register.service import RegisterService
+from upstander.safeguarding.register.views import RestrictionView
 from upstander.safeguarding.results import OverrideView
 from upstander.safeguarding.service import SafeguardingService
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from upstander.errors import InvalidInput
-from upstander.patterns.escrow_rules import normalise_staff_number
+from upstander.patterns.escrow.rules import normalise_staff_number
 from upstander.safeguarding.rules import MAX_SHIFT
 
 COLUMNS = ("staff_number", "unit_code", "shift")

@@ -6,7 +6,7 @@ from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
 from upstander.db import Base
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
-from upstander.patterns.escrow_models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry
+from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry
 from upstander.patterns.models import Allegation, Complainant, Complaint, InterventionFlag, SubjectLink
 from upstander.reports.models import (
     Attachment,

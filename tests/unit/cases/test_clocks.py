@@ -20,7 +20,7 @@ from upstander.cases.clocks import (
     progress_periods_ended,
     progress_report_due,
 )
-from upstander.cases.policy import Calendar, Policy, load_policy
+from upstander.cases.policy.packs import Calendar, Policy, load_policy
 from upstander.cases.rules import Actor, decide, open_case
 from upstander.cases.state import CaseState
 

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from upstander.cases.policy import Period, Policy, PolicyError, load_policy, parse_policy, policy_from_mapping
+from upstander.cases.policy.packs import (
+    Period,
+    Policy,
+    PolicyError,
+    load_policy,
+    parse_policy,
+    policy_from_mapping,
+)
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
 ENGLAND_WALES = POLICIES / "england-wales.toml"

@@ -10,7 +10,7 @@ import pytest
 
 from upstander.cases import actions as step
 from upstander.cases.actions import Action
-from upstander.cases.policy import Policy, load_policy
+from upstander.cases.policy.packs import Policy, load_policy
 from upstander.cases.rules import Actor, Decision, available_actions, decide, open_case, replay, why_not
 from upstander.cases.sanctions import forum_refusal
 from upstander.cases.state import CaseState, Event, ReplayError

@@ -25,7 +25,7 @@ from upstander.cases import actions as step
 from upstander.cases.actions import ACTION_TYPES, Action
 from upstander.cases.clocks import deadlines, hearing_window, is_open, local_date, response_due
 from upstander.cases.closure import available_closures
-from upstander.cases.policy import ActionSpec, Policy, load_policy
+from upstander.cases.policy.packs import ActionSpec, Policy, load_policy
 from upstander.cases.rules import Actor, Decision, available_actions, decide, open_case, replay, why_not
 from upstander.cases.sanctions import available_sanctions, eligible_forums, highest_finding
 from upstander.cases.state import CaseState, Event

@@ -20,7 +20,7 @@ from upstander.org.vetting import (
     name_tokens,
     rank_matches,
 )
-from upstander.patterns.escrow_rules import normalise_name
+from upstander.patterns.escrow.rules import normalise_name
 
 DOB = date(1984, 3, 14)
 JOHN = Identity(given_name="John", family_name="Smith", staff_number="NS01234", date_of_birth=DOB)

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from upstander.errors import InvalidInput
-from upstander.patterns import escrow_rules
-from upstander.patterns.escrow_filing import EscrowFiling, content_document, describe_person, validate
-from upstander.patterns.escrow_keyd import Ceiling
-from upstander.patterns.escrow_rules import IdentifierKind, NamedPerson
+from upstander.patterns.escrow import rules as escrow_rules
+from upstander.patterns.escrow.filing import EscrowFiling, content_document, describe_person, validate
+from upstander.patterns.escrow.keyd import Ceiling
+from upstander.patterns.escrow.rules import IdentifierKind, NamedPerson
 from upstander.reports.models import Category, ReporterRelation
 from upstander.reports.rules import Limits
 

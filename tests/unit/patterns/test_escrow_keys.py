@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from upstander import ristretto
-from upstander.patterns import escrow_rules, oprf
-from upstander.patterns.escrow_keys import (
+from upstander.patterns.escrow import oprf, ristretto
+from upstander.patterns.escrow import rules as escrow_rules
+from upstander.patterns.escrow.keys import (
     KEY_INFO,
     MAX_ELEMENTS_PER_REQUEST,
     EscrowKeyService,
@@ -20,7 +20,7 @@ from upstander.patterns.escrow_keys import (
     load_or_create_seed,
     oprf_outputs,
 )
-from upstander.ristretto import Element
+from upstander.patterns.escrow.ristretto import Element
 
 INPUT = escrow_rules.match_inputs(escrow_rules.NamedPerson(staff_number="AB1234"))[
     escrow_rules.IdentifierKind.STAFF_NUMBER

@@ -11,8 +11,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from upstander.errors import InvalidInput
-from upstander.patterns import escrow_rules as rules
-from upstander.patterns.escrow_rules import EscrowEntry, NamedPerson, Share
+from upstander.patterns.escrow import rules
+from upstander.patterns.escrow.rules import EscrowEntry, NamedPerson, Share
 
 P = rules.FIELD_PRIME
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from upstander.cases.policy_model import InterventionRuleSpec
+from upstander.cases.policy.model import InterventionRuleSpec
 from upstander.patterns.intervention import (
     AllegationFact,
     KnownFlag,

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from upstander import ristretto
-from upstander.patterns import oprf
-from upstander.ristretto import Element, Scalar
+from upstander.patterns.escrow import oprf, ristretto
+from upstander.patterns.escrow.ristretto import Element, Scalar
 
 # Test vectors: RFC 9497, Appendix A.1 (ristretto255-SHA512).
 # A.1.1 is OPRF mode, A.1.2 is VOPRF mode; every vector of both is below. POPRF (A.1.3) is not

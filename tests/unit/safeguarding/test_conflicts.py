@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from upstander.accounts.models import Role
 from upstander.errors import InvalidInput, NotAllowed
-from upstander.safeguarding.conflicts import (
+from upstander.safeguarding.conflicts.rules import (
     Candidate,
     ConflictKind,
     Declaration,

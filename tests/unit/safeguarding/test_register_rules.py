@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from upstander.errors import InvalidInput
 from upstander.safeguarding.models import RestrictionKind
-from upstander.safeguarding.register_rules import (
+from upstander.safeguarding.register.rules import (
     MAX_REVIEW_DAYS,
     NewRestriction,
     ReviewOutcome,

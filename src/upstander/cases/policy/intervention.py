@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from upstander.cases.policy_model import INTERVENTION_KINDS, InterventionRuleSpec
-from upstander.cases.policy_reader import Table
+from upstander.cases.policy.model import INTERVENTION_KINDS, InterventionRuleSpec
+from upstander.cases.policy.reader import Table
 from upstander.safeguarding.models import RestrictionKind
 
 RESTRICTION_KINDS = frozenset(kind.value for kind in RestrictionKind)

@@ -12,8 +12,8 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from upstander.cases.policy_checks import check_policy
-from upstander.cases.policy_model import (
+from upstander.cases.policy.checks import check_policy
+from upstander.cases.policy.model import (
     ActionSpec,
     AppealSpec,
     Calendar,
@@ -31,7 +31,7 @@ from upstander.cases.policy_model import (
     SeveritySpec,
     StateSpec,
 )
-from upstander.cases.policy_reader import PolicyError, Table, build_policy
+from upstander.cases.policy.reader import PolicyError, Table, build_policy
 
 __all__ = [
     "ActionSpec",

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from upstander.cases.policy_model import (
+from upstander.cases.policy.model import (
     ActionSpec,
     AppealSpec,
     Calendar,
@@ -189,7 +189,7 @@ def build_policy(root: Table) -> Policy:
         progress_reports=_progress_reports(root.optional_table("progress_reports")),
     )
     # Imported here: that module builds on this one's Table.
-    from upstander.cases.policy_intervention import read_early_intervention
+    from upstander.cases.policy.intervention import read_early_intervention
 
     policy = dataclasses.replace(
         policy,

@@ -19,10 +19,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto, keyring
+from upstander import access, crypto
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
+from upstander.cases import case_keys as keyring
 from upstander.cases import forms, rules
 from upstander.cases.appointment import users_in_role
 from upstander.cases.clocks import local_date
@@ -34,8 +35,8 @@ from upstander.cases.workflow import EVENT_TITLES, StepView, WorkflowService, en
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
-from upstander.safeguarding.conflicts import PartyRole
-from upstander.safeguarding.conflicts_load import case_people
+from upstander.safeguarding.conflicts.rules import PartyRole
+from upstander.safeguarding.conflicts.screen import case_people
 from upstander.safeguarding.placements import find_person, label
 
 NO_SUCH_CASE = "There is no such case."

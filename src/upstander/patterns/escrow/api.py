@@ -8,9 +8,9 @@ from datetime import date, datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from upstander.patterns import escrow_rules
-from upstander.patterns.escrow_filing import EscrowFiling
-from upstander.patterns.escrow_service import ALREADY_NAMED, MyEscrowReport
+from upstander.patterns.escrow import rules as escrow_rules
+from upstander.patterns.escrow.filing import EscrowFiling
+from upstander.patterns.escrow.service import ALREADY_NAMED, MyEscrowReport
 from upstander.reports.models import Category, ReporterRelation
 from upstander.web.deps import ApiStaff, ServicesDep
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from upstander.config import Settings
 from upstander.errors import ServiceUnavailable, TooManyAttempts
-from upstander.patterns import oprf
-from upstander.patterns.escrow_keyd import Ceiling
-from upstander.patterns.escrow_keys import EscrowKeyService, KeyFileError, LocalEscrowKeyService
-from upstander.ristretto import Element
+from upstander.patterns.escrow import oprf
+from upstander.patterns.escrow.keyd import Ceiling
+from upstander.patterns.escrow.keys import EscrowKeyService, KeyFileError, LocalEscrowKeyService
+from upstander.patterns.escrow.ristretto import Element
 
 UNREACHABLE = (
     "The escrow key service cannot be reached right now, so nothing was stored. "

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from upstander.errors import InvalidInput
-from upstander.patterns import escrow_rules
+from upstander.patterns.escrow import rules as escrow_rules
 from upstander.reports.models import Category, ReporterRelation
 from upstander.reports.rules import Limits
 

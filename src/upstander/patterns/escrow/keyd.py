@@ -20,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from upstander.keyfiles import load_or_create_key_file
-from upstander.patterns import oprf
-from upstander.patterns.escrow_keys import MAX_ELEMENTS_PER_REQUEST, LocalEscrowKeyService
+from upstander.patterns.escrow import oprf
+from upstander.patterns.escrow.keys import MAX_ELEMENTS_PER_REQUEST, LocalEscrowKeyService
+from upstander.store.keyfiles import load_or_create_key_file
 
 MAX_BODY_BYTES = 4096
 

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 
 from upstander.config import load_settings
-from upstander.patterns.escrow_keyd import load_keyd
-from upstander.patterns.escrow_keys import KeyFileError
+from upstander.patterns.escrow.keyd import load_keyd
+from upstander.patterns.escrow.keys import KeyFileError
 
 console = Console(stderr=True)
 

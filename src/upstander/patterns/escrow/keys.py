@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from upstander.patterns import oprf
-from upstander.ristretto import Element
+from upstander.patterns.escrow import oprf
+from upstander.patterns.escrow.ristretto import Element
 
 KEY_INFO = b"upstander escrow key service v1"
 """RFC 9497 Section 3.2.1 DeriveKeyPair `info`: binds the key to this use."""

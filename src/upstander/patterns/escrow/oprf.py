@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from upstander import ristretto
-from upstander.ristretto import Element, GroupError, Scalar
+from upstander.patterns.escrow import ristretto
+from upstander.patterns.escrow.ristretto import Element, GroupError, Scalar
 
 IDENTIFIER = b"ristretto255-SHA512"
 """RFC 9497 Section 4.1: the ciphersuite identifier."""

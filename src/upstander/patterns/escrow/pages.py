@@ -9,8 +9,8 @@ from fastapi.responses import Response
 
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import Conflict, InvalidInput, ServiceUnavailable, TooManyAttempts
-from upstander.patterns import escrow_rules
-from upstander.patterns.escrow_filing import EscrowFiling
+from upstander.patterns.escrow import rules as escrow_rules
+from upstander.patterns.escrow.filing import EscrowFiling
 from upstander.reports.models import Category, ReporterRelation
 from upstander.reports.rules import CATEGORY_LABELS
 from upstander.services import Services

@@ -19,22 +19,27 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto, keyring, ratelimit
+from upstander import access, crypto
+from upstander.accounts import ratelimit
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import Actor, AuditLog
+from upstander.cases import case_keys as keyring
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, NotFound, ServiceUnavailable, TooManyAttempts
-from upstander.patterns import escrow_filing, escrow_keys, escrow_rules, oprf
-from upstander.patterns.escrow_client import UNREACHABLE, KeyServiceError
-from upstander.patterns.escrow_models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry, EscrowStatus
+from upstander.patterns.escrow import filing as escrow_filing
+from upstander.patterns.escrow import keys as escrow_keys
+from upstander.patterns.escrow import oprf
+from upstander.patterns.escrow import rules as escrow_rules
+from upstander.patterns.escrow.client import UNREACHABLE, KeyServiceError
+from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry, EscrowStatus
+from upstander.patterns.escrow.ristretto import Element
 from upstander.patterns.service import LinkingService
 from upstander.reports import rules as report_rules
 from upstander.reports import sealing
 from upstander.reports.models import Category, Channel, Report, ReporterRelation, ReportStatus, ReportSubject
 from upstander.reports.service import _linked_person
-from upstander.ristretto import Element
 
 KEY_CHANGED = (
     "The escrow key service answered with a key other than the one this system pinned, so its "

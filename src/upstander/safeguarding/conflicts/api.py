@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from upstander.safeguarding.conflicts import Relationship
-from upstander.safeguarding.conflicts_service import MAX_NOTE
+from upstander.safeguarding.conflicts.rules import Relationship
+from upstander.safeguarding.conflicts.service import MAX_NOTE
 from upstander.safeguarding.rules import MAX_REASONS
 from upstander.web.deps import ApiStaff, ServicesDep
 

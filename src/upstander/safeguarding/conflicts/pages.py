@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import DomainError
-from upstander.safeguarding.conflicts import RELATIONSHIP_LABELS
+from upstander.safeguarding.conflicts.rules import RELATIONSHIP_LABELS
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render

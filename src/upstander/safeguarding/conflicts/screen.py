@@ -24,8 +24,8 @@ from upstander.errors import NotAllowed
 from upstander.org.models import OrgUnit, Person
 from upstander.patterns.models import Allegation, Complainant, Complaint
 from upstander.reports.models import Report, ReportSubject
-from upstander.safeguarding import conflicts
-from upstander.safeguarding.conflicts import (
+from upstander.safeguarding.conflicts import rules as conflicts
+from upstander.safeguarding.conflicts.rules import (
     Candidate,
     ConflictFound,
     ConflictKind,

@@ -14,17 +14,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import access, keyring
+from upstander import access
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.cases import appointment
+from upstander.cases import case_keys as keyring
 from upstander.cases.models import Case
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
-from upstander.safeguarding import conflicts, conflicts_load
-from upstander.safeguarding.conflicts import RELATIONSHIP_LABELS, Relationship
+from upstander.safeguarding.conflicts import rules as conflicts
+from upstander.safeguarding.conflicts import screen as conflicts_load
+from upstander.safeguarding.conflicts.rules import RELATIONSHIP_LABELS, Relationship
 from upstander.safeguarding.models import AssignmentOverride, RelationshipDeclaration
 from upstander.safeguarding.placements import find_person, label
 from upstander.safeguarding.views import case_references, user_names

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from upstander.safeguarding.detriment import AlertView, HrEventView
 from upstander.safeguarding.models import HrEventKind, RestrictionKind
-from upstander.safeguarding.register_rules import MAX_REASONS, ReviewOutcome
-from upstander.safeguarding.register_views import RestrictionView
+from upstander.safeguarding.register.rules import MAX_REASONS, ReviewOutcome
+from upstander.safeguarding.register.views import RestrictionView
 from upstander.web.deps import ApiStaff, ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["restrictions and detriment"])

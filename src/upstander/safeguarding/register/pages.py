@@ -14,8 +14,8 @@ from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import DomainError, InvalidInput
 from upstander.safeguarding.detriment import KIND_LABELS as HR_KIND_LABELS
-from upstander.safeguarding.register import CATEGORIES
-from upstander.safeguarding.register_rules import ReviewOutcome
+from upstander.safeguarding.register.rules import ReviewOutcome
+from upstander.safeguarding.register.service import CATEGORIES
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render

@@ -22,11 +22,11 @@ from upstander.db import Database, utcnow
 from upstander.errors import Conflict, NotFound
 from upstander.org.models import Person
 from upstander.reports.models import Category
-from upstander.safeguarding import register_rules as rules
 from upstander.safeguarding import views
 from upstander.safeguarding.models import Restriction, RestrictionKind, RestrictionReview
 from upstander.safeguarding.placements import find_person, label
-from upstander.safeguarding.register_views import RestrictionView, restriction_reference, restriction_views
+from upstander.safeguarding.register import rules
+from upstander.safeguarding.register.views import RestrictionView, restriction_reference, restriction_views
 
 LOCAL_ZONE = ZoneInfo("Europe/London")
 CATEGORIES = frozenset(category.value for category in Category)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from upstander.safeguarding.models import Restriction, RestrictionKind, RestrictionReview
-from upstander.safeguarding.register_rules import KIND_LABELS, review_overdue
+from upstander.safeguarding.register.rules import KIND_LABELS, review_overdue
 from upstander.safeguarding.results import PersonLabel
 from upstander.safeguarding.views import case_references, people, user_names
 
