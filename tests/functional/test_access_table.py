@@ -36,8 +36,8 @@ from common.staff import Staff
 from upstander.access import PERMISSIONS, ROUTES, Audience, RouteRule, Scope
 from upstander.accounts.models import Role
 from upstander.app import ROUTERS, create_app
+from upstander.cases.models import Allegation
 from upstander.org.models import Person
-from upstander.patterns.models import Allegation
 from upstander.reports.models import Attachment, Report
 from upstander.services import Services
 

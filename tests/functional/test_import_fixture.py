@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from upstander.audit.models import AuditEntry
+from upstander.cases.models import Allegation, Complainant, Complaint
 from upstander.cli import app as cli
 from upstander.db import Database
 from upstander.imports.mapping import find_mapping
@@ -25,7 +26,7 @@ from upstander.imports.report import ImportReport
 from upstander.imports.service import ImportRefused, import_source
 from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
 from upstander.patterns.figures import complaint_figures
-from upstander.patterns.models import Allegation, Complainant, Complaint, LinkStatus, SubjectLink
+from upstander.patterns.models import LinkStatus, SubjectLink
 from upstander.services import Services
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "cpdp"

@@ -246,7 +246,7 @@ def test_an_unknown_staff_record_id_is_refused(client: TestClient, staff: Staff,
 def test_optional_equality_answers_are_kept_with_the_complaint_and_never_with_a_name(
     client: TestClient, staff: Staff, services: Services
 ) -> None:
-    from upstander.patterns.models import Complainant, Complaint
+    from upstander.cases.models import Complainant, Complaint
 
     staff.handler()
     answered = client.post(

@@ -265,7 +265,7 @@ def test_api_docs_are_served_from_this_site_only(client: TestClient) -> None:
 def test_the_optional_equality_answers_on_the_form_are_checked_and_kept(
     client: TestClient, staff: Staff, services: Services
 ) -> None:
-    from upstander.patterns.models import Complainant
+    from upstander.cases.models import Complainant
 
     staff.handler()
     refused = client.post("/report", data=fill_report_form(client, about_age="twenty", about_sex="female"))

@@ -14,8 +14,8 @@ from common.pages import csrf, sign_in
 from common.safeguarding import build_force, post
 from common.staff import Staff
 from upstander.accounts.models import Role, User
+from upstander.cases.models import Complainant, Complaint
 from upstander.org.models import Person
-from upstander.patterns.models import Complainant, Complaint
 from upstander.reports.models import Report
 from upstander.services import Services
 

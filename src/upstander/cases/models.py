@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from upstander.accounts.models import enum_column
 from upstander.db import Base, utcnow
 
 
@@ -80,3 +82,70 @@ class DisclosedCopy(Base):
     representative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ComplaintChannel(StrEnum):
+    INTERNAL_REPORT = "internal_report"
+    PUBLIC_COMPLAINT = "public_complaint"
+    IMPORT = "import"
+
+
+class Complaint(Base):
+    """One complaint record, whatever its source; `source` + `source_ref` identify it there."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (UniqueConstraint("source", "source_ref"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    source: Mapped[str] = mapped_column(String(60))
+    source_ref: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[ComplaintChannel] = mapped_column(enum_column(ComplaintChannel))
+    received_on: Mapped[date | None] = mapped_column(index=True)
+    incident_on: Mapped[date | None] = mapped_column(index=True)
+    closed_on: Mapped[date | None]
+    filed_by_officer: Mapped[bool] = mapped_column(default=False)
+    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Complainant(Base):
+    """Who complained, for equality monitoring only: characteristics, never a name."""
+
+    __tablename__ = "complainants"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    sex: Mapped[str | None] = mapped_column(String(40))
+    ethnicity: Mapped[str | None] = mapped_column(String(80))
+    age: Mapped[int | None]
+
+
+class Allegation(Base):
+    """One accusation: one complaint against one person. `person_id` mirrors the standing link."""
+
+    __tablename__ = "allegations"
+    __table_args__ = (Index("ix_allegations_person_received", "person_id", "received_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    source_ref: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(120))
+    received_on: Mapped[date | None] = mapped_column(index=True)
+    incident_on: Mapped[date | None]
+    recommended_finding: Mapped[str | None] = mapped_column(String(40))
+    finding: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[str | None] = mapped_column(String(120))
+    closed_on: Mapped[date | None]
+    # How far through the process the allegation went, for stage statistics (equality/stages.py):
+    # 0 reported, 1 assessed, 2 investigated, 3 case to answer, 4 proven; `sanction` once imposed.
+    stage_rank: Mapped[int] = mapped_column(default=0)
+    referred_to_overseer: Mapped[bool] = mapped_column(default=False)
+    sanction: Mapped[str | None] = mapped_column(String(120))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    described: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -20,14 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from upstander import access, crypto
+from upstander.accounts import org_keys
 from upstander.accounts.models import Role
+from upstander.accounts.org_keys import WATCH_KEY, WATCH_KEY_HOLDERS
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
 from upstander.cases import case_keys as keyring
 from upstander.cases.models import CaseKeyGrant
 from upstander.db import Database
+from upstander.reports import sealing
 from upstander.reports.models import ReportKeyGrant
-from upstander.safeguarding.detriment import WATCH_KEY, WATCH_KEY_HOLDERS
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class OverseerKeys:
                 others,
                 _report_keys(session, principal.user_id),
                 _report_grants(session, others),
-                keyring.grant_report_key,
+                sealing.grant_report_key,
             )
             watch_key = _share_watch_key(session, principal)
             self._audit.record(
@@ -128,15 +130,15 @@ def _report_grants(session: Session, users: dict[uuid.UUID, bytes]) -> Pairs:
 
 def _share_watch_key(session: Session, principal: StaffPrincipal) -> int:
     """The detriment-watch key goes to every active overseer and custodian who lacks it."""
-    holders = keyring.org_key_holders(session, WATCH_KEY)
+    holders = org_keys.org_key_holders(session, WATCH_KEY)
     if principal.user_id not in holders:
         return 0
     missing = {
         uid: key for uid, key in users_with_roles(session, WATCH_KEY_HOLDERS).items() if uid not in holders
     }
     if missing:
-        private_key = keyring.org_private_key(session, WATCH_KEY, principal.user_id, principal.private_key)
-        keyring.grant_org_key(session, WATCH_KEY, private_key, missing)
+        private_key = org_keys.org_private_key(session, WATCH_KEY, principal.user_id, principal.private_key)
+        org_keys.grant_org_key(session, WATCH_KEY, private_key, missing)
     return len(missing)
 
 

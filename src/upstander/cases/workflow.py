@@ -31,14 +31,13 @@ from upstander.cases import case_keys as keyring
 from upstander.cases.actions import OpenCase
 from upstander.cases.clocks import Deadline, deadlines, local_date
 from upstander.cases.context import Actor
-from upstander.cases.models import Case, CaseEvent
+from upstander.cases.models import Allegation, Case, CaseEvent, Complaint
 from upstander.cases.policy.packs import Policy, load_policy
 from upstander.cases.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
 from upstander.db import Database, utcnow
 from upstander.errors import NotFound
 from upstander.org import lists
 from upstander.org.models import EmploymentStatus, Person
-from upstander.patterns.models import Allegation, Complaint
 from upstander.reports.models import MessageAuthor, Report, ReportStatus, ReportSubject
 from upstander.reports.service import HANDLERS_NAME, add_message
 from upstander.safeguarding.case_closure import end_orders_with_case

@@ -35,7 +35,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from upstander.patterns.models import Allegation, Complaint
+from upstander.cases.models import Allegation, Complaint
 from upstander.reports.models import Report
 from upstander.safeguarding.models import Restriction, RestrictionKind
 from upstander.safeguarding.register.rules import count_label

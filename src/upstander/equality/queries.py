@@ -53,6 +53,7 @@ from sqlalchemy import (
     true,
 )
 
+from upstander.cases.models import Allegation, Complainant
 from upstander.equality.stages import (
     AGE_BANDS,
     ASSESSED,
@@ -67,7 +68,6 @@ from upstander.equality.stages import (
     Characteristic,
 )
 from upstander.org.models import OrgUnit, Person
-from upstander.patterns.models import Allegation, Complainant
 
 GroupKey = tuple[str, ...]
 GroupCounts = dict[GroupKey, dict[str, int]]

@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from upstander.audit.service import Actor, AuditLog
+from upstander.cases.models import Complaint
 from upstander.db import Database
 from upstander.imports import writers
 from upstander.imports.mapping import load_mapping
@@ -44,7 +45,6 @@ from upstander.imports.report import FileReport, ImportReport
 from upstander.imports.rows import ProblemFound, RowValues, TableReader, compile_rule
 from upstander.imports.targets import ImportMapping, TableMapping, Target
 from upstander.imports.writers import ImportRefused
-from upstander.patterns.models import Complaint
 
 BATCH_ROWS = 5000
 

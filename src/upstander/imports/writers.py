@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from upstander.cases.models import Allegation, Complainant, Complaint, ComplaintChannel
 from upstander.db import Database, utcnow
 from upstander.errors import InvalidInput
 from upstander.imports.records import (
@@ -38,13 +39,7 @@ from upstander.imports.targets import (
     Target,
 )
 from upstander.org.models import OrgUnit, OrgUnitKind, Person
-from upstander.patterns.models import (
-    Allegation,
-    Complainant,
-    Complaint,
-    ComplaintChannel,
-    SubjectLink,
-)
+from upstander.patterns.models import SubjectLink
 
 Batch = list[tuple[int, RowValues]]
 SOURCE_REF_CHARS = 80

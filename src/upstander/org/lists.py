@@ -24,6 +24,7 @@ from upstander.db import Database, utcnow
 from upstander.errors import NotFound
 from upstander.org.lists_models import LOCAL_FORCE_NAME, AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, OrgUnitKind, Person
+from upstander.org.people import normalise_staff_number
 from upstander.org.vetting import (
     Identity,
     IdentityMatch,
@@ -34,7 +35,6 @@ from upstander.org.vetting import (
     name_tokens,
 )
 from upstander.org.vetting_verdict import Source, VettingMatch, VettingResult, assess
-from upstander.patterns.escrow.rules import normalise_staff_number
 from upstander.reports.models import Report, ReportSubject
 
 # The workflow keeps cases.stage equal to its status; a closed case under review is still decided.

@@ -24,7 +24,7 @@ import jellyfish
 from rapidfuzz import fuzz
 
 from upstander.errors import InvalidInput
-from upstander.patterns.escrow.rules import normalise_name, normalise_staff_number
+from upstander.org.people import normalise_name, normalise_staff_number
 
 # Titles and ranks as people write them before a name ("PC Jon Smyth", "Det. Sgt. Khan").
 TITLES = frozenset(

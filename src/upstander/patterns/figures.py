@@ -23,7 +23,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from upstander.patterns.models import Allegation, Complaint
+from upstander.cases.models import Allegation, Complaint
 
 MANY_ACCUSATIONS = 10
 

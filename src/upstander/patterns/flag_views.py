@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from upstander.accounts.models import User
+from upstander.cases.models import Allegation
 from upstander.cases.policy.model import Policy
 from upstander.org.models import OrgUnit, Person
-from upstander.patterns.models import Allegation, FlagDecision, InterventionFlag
+from upstander.patterns.models import FlagDecision, InterventionFlag
 from upstander.patterns.service import person_label
 
 DECISION_LABELS = {

@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor, AuditLog
+from upstander.cases.models import Allegation, Complainant
 from upstander.cases.policy.model import InterventionRuleSpec, Policy
 from upstander.cases.workflow import PolicyRegistry
 from upstander.db import Database, utcnow
@@ -34,7 +35,7 @@ from upstander.patterns.intervention import (
     evaluate,
     reconcile,
 )
-from upstander.patterns.models import Allegation, Complainant, FlagDecision, FlagStatus, InterventionFlag
+from upstander.patterns.models import FlagDecision, FlagStatus, InterventionFlag
 from upstander.safeguarding.models import Restriction
 
 MIN_REASONS = 10

@@ -13,20 +13,13 @@ from sqlalchemy.orm import Session
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases.models import Case
+from upstander.cases.models import Allegation, Case, Complainant, Complaint, ComplaintChannel
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import OrgUnit, Person
 from upstander.org.vetting import Identity
 from upstander.patterns.linking import Candidate, Described, Suggestion, suggest
-from upstander.patterns.models import (
-    Allegation,
-    Complainant,
-    Complaint,
-    ComplaintChannel,
-    LinkStatus,
-    SubjectLink,
-)
+from upstander.patterns.models import LinkStatus, SubjectLink
 from upstander.reports.models import Report
 from upstander.reports.rules import AboutMe
 

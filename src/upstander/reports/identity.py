@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from upstander import access, crypto
+from upstander.accounts import org_keys
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases import case_keys as keyring
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import rules
@@ -72,8 +72,8 @@ class IdentityService:
                 raise NotFound("There is no held identity for that report.")
             if report.disclosed_identity is not None:
                 raise Conflict(f"The identity for {report.reference} has already been disclosed.")
-            custodian_key = keyring.org_private_key(
-                session, keyring.CUSTODIAN_KEY, principal.user_id, principal.private_key
+            custodian_key = org_keys.org_private_key(
+                session, org_keys.CUSTODIAN_KEY, principal.user_id, principal.private_key
             )
             identity = crypto.unseal(custodian_key, report.sealed_identity)
             report.disclosed_identity = crypto.seal(report.public_key, identity)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from upstander import crypto
-from upstander.reports.models import Attachment, MessageAuthor
+from upstander.reports.models import Attachment, MessageAuthor, ReportKeyGrant
 from upstander.reports.rules import FileInput, Identity, Submission
 
 
@@ -140,3 +143,14 @@ class MessageView:
     author_name: str
     sent_at: datetime
     text: str
+
+
+def grant_report_key(
+    session: Session, report_id: uuid.UUID, private_key: bytes, readers: Mapping[uuid.UUID, bytes]
+) -> None:
+    for user_id, public_key in readers.items():
+        session.add(
+            ReportKeyGrant(
+                report_id=report_id, user_id=user_id, sealed_private_key=crypto.seal(public_key, private_key)
+            )
+        )

@@ -19,10 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from upstander import access, crypto
-from upstander.accounts import ratelimit, sessions
+from upstander.accounts import org_keys, ratelimit, sessions
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import Actor, AuditLog
-from upstander.cases import case_keys as keyring
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import (
@@ -283,7 +282,7 @@ class ReportService:
                         now,
                     )
                 )
-            keyring.grant_report_key(session, report.id, prepared.report_keys.private, readers)
+            sealing.grant_report_key(session, report.id, prepared.report_keys.private, readers)
             result = SubmissionResult(report.id, report.reference, prepared.receipt_key)
             if idempotency is not None:
                 session.add(
@@ -335,7 +334,7 @@ class ReportService:
     def _seal_identity(self, session: Session, submission: rules.Submission) -> bytes | None:
         if submission.identity is None:
             return None
-        public = keyring.org_public_key(session, keyring.CUSTODIAN_KEY)
+        public = org_keys.org_public_key(session, org_keys.CUSTODIAN_KEY)
         if public is None:
             # No custodian yet: the overseers hold the custodian key until one is appointed.
             holders = users_with_roles(session, {access.R.CUSTODIAN}) or users_with_roles(
@@ -345,7 +344,7 @@ class ReportService:
                 raise ServiceUnavailable(
                     "Named reports cannot be received yet: no custodian or overseer exists."
                 )
-            public = keyring.create_org_key(session, keyring.CUSTODIAN_KEY, holders)
+            public = org_keys.create_org_key(session, org_keys.CUSTODIAN_KEY, holders)
         return crypto.seal(public, sealing.to_json(sealing.identity_document(submission.identity)))
 
     # --- reporter follow-up --------------------------------------------------------------------

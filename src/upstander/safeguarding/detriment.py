@@ -24,19 +24,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from upstander import access, crypto
+from upstander.accounts import org_keys
+from upstander.accounts.org_keys import WATCH_KEY, WATCH_KEY_HOLDERS
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
-from upstander.cases import case_keys as keyring
 from upstander.db import Database, utcnow
 from upstander.errors import InvalidInput, NotAllowed, NotFound
 from upstander.org.models import Person
+from upstander.org.people import find_person
 from upstander.reports.models import Report
 from upstander.safeguarding.models import DetrimentAlert, DetrimentWatch, HrEvent, HrEventKind
-from upstander.safeguarding.placements import find_person
 from upstander.safeguarding.register import rules
 
-WATCH_KEY = "detriment_watch"
-WATCH_KEY_HOLDERS = frozenset({access.R.OVERSEER, access.R.CUSTODIAN})
 LOCAL_ZONE = ZoneInfo("Europe/London")
 MAX_DETAILS = 2000
 KIND_LABELS = {
@@ -92,7 +91,7 @@ class DetrimentWatcher:
     ) -> None:
         """Raise an alert if ``person`` is a watched reporter and the decision falls within the window
         (``rules.within_window``). Returns nothing, so no caller can tell HR what happened."""
-        public = keyring.org_public_key(session, WATCH_KEY)
+        public = org_keys.org_public_key(session, WATCH_KEY)
         if public is None:
             return
         details = crypto.seal(
@@ -124,7 +123,7 @@ class DetrimentWatcher:
     ) -> None:
         """``check`` for the people a roster import moved: the watched tags are read once, and only the
         people among them are loaded."""
-        if not moves or keyring.org_public_key(session, WATCH_KEY) is None:
+        if not moves or org_keys.org_public_key(session, WATCH_KEY) is None:
             return
         watched = set(session.scalars(select(DetrimentWatch.person_tag)))
         for person_id, what in moves:
@@ -135,13 +134,13 @@ class DetrimentWatcher:
 
 
 def _watch_public_key(session: Session) -> bytes | None:
-    public = keyring.org_public_key(session, WATCH_KEY)
+    public = org_keys.org_public_key(session, WATCH_KEY)
     if public is not None:
         return public
     holders = users_with_roles(session, WATCH_KEY_HOLDERS)
     if not holders:
         return None
-    return keyring.create_org_key(session, WATCH_KEY, holders)
+    return org_keys.create_org_key(session, WATCH_KEY, holders)
 
 
 def _to_json(document: dict[str, Any]) -> bytes:
@@ -311,7 +310,7 @@ class DetrimentService:
     @staticmethod
     def _key(session: Session, principal: StaffPrincipal) -> bytes:
         try:
-            return keyring.org_private_key(session, WATCH_KEY, principal.user_id, principal.private_key)
+            return org_keys.org_private_key(session, WATCH_KEY, principal.user_id, principal.private_key)
         except NotAllowed as error:
             raise NotAllowed(
                 "You do not hold the detriment-watch key: ask an overseer to share it with you.",

@@ -13,14 +13,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from upstander.errors import InvalidInput, NotFound
 from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
+from upstander.org.people import who
 from upstander.safeguarding import rules
 from upstander.safeguarding.models import Posting, SeparationOrder, order_reference
-from upstander.safeguarding.roster import staff_key, unit_key
+from upstander.safeguarding.roster import unit_key
 
 LEFT = frozenset({EmploymentStatus.RESIGNED, EmploymentStatus.RETIRED, EmploymentStatus.DISMISSED})
 POSTABLE = frozenset({OrgUnitKind.TEAM, OrgUnitKind.UNIT})
@@ -73,34 +74,6 @@ class OrgIndex:
         if unit is None:
             return rules.Placement(person_id, who, None, "no team", None, "no unit", shift)
         return rules.Placement(person_id, who, unit.id, unit.name, unit.shared_id, unit.shared_name, shift)
-
-
-def label(person: Person) -> str:
-    return who(person.given_name, person.family_name, person.staff_number)
-
-
-def who(given_name: str, family_name: str, staff_number: str) -> str:
-    return f"{given_name} {family_name} ({staff_number})"
-
-
-def find_person(session: Session, reference: uuid.UUID | str, field: str) -> Person:
-    """A staff record by id, or by staff number (without regard to case, spaces or separators)."""
-    person = None
-    if isinstance(reference, uuid.UUID):
-        person = session.get(Person, reference)
-    else:
-        text = reference.strip()
-        try:
-            person = session.get(Person, uuid.UUID(text))
-        except ValueError:
-            person = session.scalars(select(Person).where(Person.staff_number == text).limit(1)).first()
-            key = staff_key(text)
-            if person is None and key:
-                spelled = func.upper(func.replace(func.replace(Person.staff_number, " ", ""), "-", ""))
-                person = session.scalars(select(Person).where(spelled == key).limit(1)).first()
-    if person is None:
-        raise NotFound(f"There is no staff record for {str(reference)!r}.", code=f"not_found:{field}")
-    return person
 
 
 def placements(

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from upstander.errors import InvalidInput
-from upstander.patterns.escrow.rules import normalise_staff_number
+from upstander.org.people import staff_key
 from upstander.safeguarding.rules import MAX_SHIFT
 
 COLUMNS = ("staff_number", "unit_code", "shift")
@@ -39,14 +39,6 @@ class RosterProblem:
 class ParsedRoster:
     rows: list[RosterRow] = field(default_factory=list)
     problems: list[RosterProblem] = field(default_factory=list)
-
-
-def staff_key(text: str) -> str:
-    """The form staff numbers are compared in (see ``normalise_staff_number``), fast for plain ones."""
-    text = text.strip()
-    if text.isascii() and text.isalnum():
-        return text.upper()
-    return normalise_staff_number(text)
 
 
 def unit_key(text: str) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import String, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from upstander.org.models import EmploymentStatus, OrgUnit, Person
+from upstander.org.people import staff_key
 from upstander.safeguarding import rules
 from upstander.safeguarding.detriment import DetrimentWatcher
 from upstander.safeguarding.models import Posting, PostingChange, PostingSource
@@ -35,7 +36,7 @@ from upstander.safeguarding.placements import (
     rule_orders_in_force,
 )
 from upstander.safeguarding.results import UNKNOWN_STAFF_NUMBER, UNKNOWN_UNIT, ConflictLine, RosterReport
-from upstander.safeguarding.roster import ParsedRoster, RosterProblem, RosterRow, staff_key, unit_key
+from upstander.safeguarding.roster import ParsedRoster, RosterProblem, RosterRow, unit_key
 
 
 @dataclass

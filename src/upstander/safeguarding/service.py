@@ -24,19 +24,11 @@ from upstander.audit.service import Actor, AuditLog
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, DomainError, InvalidInput, NotFound
 from upstander.org.models import Person
+from upstander.org.people import find_person, label
 from upstander.safeguarding import rules, views
 from upstander.safeguarding.detriment import DetrimentWatcher
 from upstander.safeguarding.models import HrEventKind, Posting, PostingChange, PostingSource, SeparationOrder
-from upstander.safeguarding.placements import (
-    LEFT,
-    OrgIndex,
-    Unit,
-    find_person,
-    label,
-    orders_in_force,
-    placements,
-    rule_order,
-)
+from upstander.safeguarding.placements import LEFT, OrgIndex, Unit, orders_in_force, placements, rule_order
 from upstander.safeguarding.results import OrderView, OverrideView, PostingCheck, PostingResult, RosterReport
 from upstander.safeguarding.roster import parse_roster
 from upstander.safeguarding.roster_import import apply_roster

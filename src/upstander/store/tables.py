@@ -2,12 +2,12 @@
 
 from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User, UserRole, WebSession
 from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
-from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
+from upstander.cases.models import Allegation, Case, CaseEvent, CaseKeyGrant, Complainant, Complaint
 from upstander.db import Base
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
 from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry
-from upstander.patterns.models import Allegation, Complainant, Complaint, InterventionFlag, SubjectLink
+from upstander.patterns.models import InterventionFlag, SubjectLink
 from upstander.reports.models import (
     Attachment,
     IdempotencyRecord,

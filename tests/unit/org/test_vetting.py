@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from upstander.errors import InvalidInput
+from upstander.org.people import normalise_name
 from upstander.org.vetting import (
     Identity,
     Purpose,
@@ -20,7 +21,6 @@ from upstander.org.vetting import (
     name_tokens,
     rank_matches,
 )
-from upstander.patterns.escrow.rules import normalise_name
 
 DOB = date(1984, 3, 14)
 JOHN = Identity(given_name="John", family_name="Smith", staff_number="NS01234", date_of_birth=DOB)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from upstander.accounts.models import Role
+from upstander.cases.parties import PartyRole
 from upstander.errors import InvalidInput, NotAllowed
 from upstander.safeguarding.conflicts.rules import (
     Candidate,
@@ -17,7 +18,6 @@ from upstander.safeguarding.conflicts.rules import (
     Involvement,
     OrgTree,
     Party,
-    PartyRole,
     Relationship,
     check_override,
     conflicts_of,

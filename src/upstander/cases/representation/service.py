@@ -30,14 +30,13 @@ from upstander.cases.clocks import local_date
 from upstander.cases.context import Actor
 from upstander.cases.disclosure_store import active_representatives, share_disclosed
 from upstander.cases.models import Case, DisclosedCopy, RepresentativeConsent
+from upstander.cases.parties import PartyRole, case_people
 from upstander.cases.state import replay
 from upstander.cases.workflow import EVENT_TITLES, StepView, WorkflowService, engine_events, stored_events
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
-from upstander.safeguarding.conflicts.rules import PartyRole
-from upstander.safeguarding.conflicts.screen import case_people
-from upstander.safeguarding.placements import find_person, label
+from upstander.org.people import find_person, label
 
 NO_SUCH_CASE = "There is no such case."
 REPRESENTATIVE_STEPS = frozenset({"record_subject_response", "lodge_appeal"})

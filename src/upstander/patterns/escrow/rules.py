@@ -40,12 +40,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from upstander.errors import InvalidInput
+from upstander.org.people import normalise_name, normalise_staff_number
 
 FIELD_PRIME = 2**255 - 19
 FIELD_BYTES = 32
@@ -67,27 +67,6 @@ class IdentifierKind(StrEnum):
 
 
 # --- Normalisation -------------------------------------------------------------------------
-
-_DROPPED = frozenset("'\u2019\u2018`\u00b4")  # apostrophes: O'Brien and OBrien are one name
-
-
-def normalise_name(text: str) -> str:
-    """A name as reporters may write it: case, accents, punctuation and spacing do not matter.
-
-    Case-folded and compatibility-decomposed (NFKD) with combining marks removed, apostrophes
-    dropped, any other character that is not a letter or digit read as a space, and runs of
-    spaces collapsed: "  José ÁLVAREZ-Núñez " and "jose alvarez nunez" are the same.
-    """
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    spaced = "".join(
-        "" if c in _DROPPED or unicodedata.combining(c) else (c if c.isalnum() else " ") for c in folded
-    )
-    return " ".join(spaced.split())
-
-
-def normalise_staff_number(text: str) -> str:
-    """A staff (collar, warrant) number: upper case, without spaces or separators."""
-    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum()).upper()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from upstander.accounts import ratelimit
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import Actor, AuditLog
-from upstander.cases import case_keys as keyring
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, NotFound, ServiceUnavailable, TooManyAttempts
@@ -309,7 +308,7 @@ class EscrowService:
         )
         session.add(ReportSubject(report_id=report.id, position=0, person_id=person_id))
         self._linking.record_report(session, report, [(0, person_id, "staff_number")])
-        keyring.grant_report_key(session, report.id, report_keys.private, readers)
+        sealing.grant_report_key(session, report.id, report_keys.private, readers)
         escrowed.status = EscrowStatus.OPENED
         escrowed.opened_at = now
         escrowed.report_id = report.id

@@ -30,12 +30,8 @@ from enum import StrEnum
 
 from upstander import access
 from upstander.accounts.models import Role
+from upstander.cases.parties import PartyRole
 from upstander.safeguarding.rules import override_reasons
-
-
-class PartyRole(StrEnum):
-    SUBJECT = "subject"
-    COMPLAINANT = "complainant"
 
 
 class ConflictKind(StrEnum):

@@ -20,10 +20,9 @@ from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.cases.models import Case, CaseEvent
+from upstander.cases.parties import PartyRole, case_people
 from upstander.errors import NotAllowed
 from upstander.org.models import OrgUnit, Person
-from upstander.patterns.models import Allegation, Complainant, Complaint
-from upstander.reports.models import Report, ReportSubject
 from upstander.safeguarding.conflicts import rules as conflicts
 from upstander.safeguarding.conflicts.rules import (
     Candidate,
@@ -33,7 +32,6 @@ from upstander.safeguarding.conflicts.rules import (
     Involvement,
     OrgTree,
     Party,
-    PartyRole,
     Relationship,
 )
 from upstander.safeguarding.models import AssignmentOverride, RelationshipDeclaration
@@ -51,55 +49,6 @@ class Screened:
     @property
     def reasons(self) -> tuple[str, ...]:
         return tuple(conflict.reason for conflict in self.conflicts)
-
-
-def case_people(
-    session: Session, *, case_ids: Collection[uuid.UUID] = (), person_ids: Collection[uuid.UUID] = ()
-) -> dict[uuid.UUID, dict[uuid.UUID, PartyRole]]:
-    """For each case (of those given, or concerning the people given): its parties and their role."""
-    found: dict[uuid.UUID, dict[uuid.UUID, PartyRole]] = defaultdict(dict)
-    case_col = func.coalesce(Complaint.case_id, Report.case_id)
-    queries = [
-        (
-            select(Report.case_id, ReportSubject.person_id).join(
-                ReportSubject, ReportSubject.report_id == Report.id
-            ),
-            Report.case_id,
-            ReportSubject.person_id,
-            PartyRole.SUBJECT,
-        ),
-        (
-            select(case_col, Allegation.person_id)
-            .select_from(Allegation)
-            .join(Complaint, Complaint.id == Allegation.complaint_id)
-            .outerjoin(Report, Report.id == Complaint.report_id),
-            case_col,
-            Allegation.person_id,
-            PartyRole.SUBJECT,
-        ),
-        (
-            select(case_col, Complainant.person_id)
-            .select_from(Complainant)
-            .join(Complaint, Complaint.id == Complainant.complaint_id)
-            .outerjoin(Report, Report.id == Complaint.report_id),
-            case_col,
-            Complainant.person_id,
-            PartyRole.COMPLAINANT,
-        ),
-    ]
-    for base, case_column, person_column, role in queries:
-        query = base.where(case_column.is_not(None), person_column.is_not(None))
-        if case_ids:
-            query = query.where(case_column.in_(list(case_ids)))
-        if person_ids:
-            query = query.where(person_column.in_(list(person_ids)))
-        for case_id, person_id in session.execute(query):
-            # A person both complained and is complained about: the subject role is the stronger.
-            if case_id is None or person_id is None:
-                continue
-            if found[case_id].get(person_id) is not PartyRole.SUBJECT:
-                found[case_id][person_id] = role
-    return found
 
 
 def org_tree(session: Session) -> OrgTree:

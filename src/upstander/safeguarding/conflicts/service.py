@@ -24,11 +24,11 @@ from upstander.cases.models import Case
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
+from upstander.org.people import find_person, label
 from upstander.safeguarding.conflicts import rules as conflicts
 from upstander.safeguarding.conflicts import screen as conflicts_load
 from upstander.safeguarding.conflicts.rules import RELATIONSHIP_LABELS, Relationship
 from upstander.safeguarding.models import AssignmentOverride, RelationshipDeclaration
-from upstander.safeguarding.placements import find_person, label
 from upstander.safeguarding.views import case_references, user_names
 
 MAX_NOTE = 2000
