@@ -9,21 +9,27 @@ from datetime import datetime
 from upstander.accounts.service import AccountService
 from upstander.audit.service import AuditLog
 from upstander.cases.dashboard import DashboardService
+from upstander.cases.events import CaseClosed
 from upstander.cases.overseer_keys import OverseerKeys
 from upstander.cases.representation.service import RepresentationService
-from upstander.cases.service import CaseService
+from upstander.cases.service import CaseService, case_references, cases_naming
 from upstander.cases.workflow import PolicyRegistry, WorkflowService
 from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
+from upstander.events import Events
 from upstander.org.lists import VettingService
 from upstander.patterns.escrow.client import key_service_from_settings
 from upstander.patterns.escrow.service import EscrowService
+from upstander.patterns.events import SubjectsLinked
 from upstander.patterns.flags import InterventionService
 from upstander.patterns.service import LinkingService
+from upstander.reports.events import ReportAcknowledged, ReporterAnswered, ReportStored
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
+from upstander.safeguarding.case_closure import OrdersEndWithCase
+from upstander.safeguarding.conflicts import screen as conflict_screen
 from upstander.safeguarding.conflicts.service import ConflictService
 from upstander.safeguarding.detriment import DetrimentService, DetrimentWatcher
 from upstander.safeguarding.oversight import OversightService
@@ -37,6 +43,7 @@ from upstander.web.relationships import Relationships
 class Services:
     settings: Settings
     database: Database
+    events: Events
     secrets: ServerSecrets
     audit: AuditLog
     accounts: AccountService
@@ -72,28 +79,34 @@ def build_services(
     )
     secrets = ServerSecrets.load(settings)
     audit = AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
-    linking = LinkingService(database, audit, clock)
+    events = Events()
+    linking = LinkingService(database, audit, events, clock)
     watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
-    reports = ReportService(database, settings, secrets, audit, linking, watcher, clock)
-    workflow = WorkflowService(database, PolicyRegistry(settings.policies_dir), audit, clock)
+    reports = ReportService(database, settings, secrets, audit, events, clock)
+    workflow = WorkflowService(
+        database, PolicyRegistry(settings.policies_dir), audit, events, conflict_screen, clock
+    )
     register = RegisterService(database, audit, settings.restriction_review_days, clock)
     detriment = DetrimentService(database, audit, watcher, clock)
     intervention = InterventionService(database, audit, workflow.policies, clock)
-    linking.on_link(intervention.evaluate_people)
+    subscribe(events, audit, linking, watcher, workflow, intervention)
     return Services(
         settings=settings,
         database=database,
+        events=events,
         secrets=secrets,
         audit=audit,
         accounts=AccountService(database, settings, secrets, audit, clock),
         reports=reports,
         linking=linking,
-        handling=HandlingService(database, reports.limits, reports.files, audit, workflow, linking, clock),
+        handling=HandlingService(
+            database, reports.limits, reports.files, audit, events, case_references, linking, clock
+        ),
         cases=CaseService(database, audit, workflow, clock),
         workflow=workflow,
         dashboard=DashboardService(database, workflow.policies, clock),
         identities=IdentityService(database, audit, clock),
-        vetting=VettingService(database, audit, clock),
+        vetting=VettingService(database, audit, cases_naming, clock),
         statistics=StatisticsService(database, clock),
         safeguarding=SafeguardingService(database, audit, clock, watcher),
         relationships=Relationships(database),
@@ -116,3 +129,27 @@ def build_services(
         ),
         intervention=intervention,
     )
+
+
+def subscribe(
+    events: Events,
+    audit: AuditLog,
+    linking: LinkingService,
+    watcher: DetrimentWatcher,
+    workflow: WorkflowService,
+    intervention: InterventionService,
+) -> None:
+    """Every subscriber of every domain event, in the order each runs (see events.py).
+
+    Each runs in the transaction of the event's cause: if one fails, the cause is undone with it.
+    """
+    # A report stored: its named reporter is watched for detriment, its subjects become allegations.
+    events.subscribe(ReportStored, watcher.watch_reporter)
+    events.subscribe(ReportStored, linking.link_report)
+    # A report acknowledged or answered inside a case: the case's acknowledgement and feedback clocks.
+    events.subscribe(ReportAcknowledged, workflow.on_report_acknowledged)
+    events.subscribe(ReporterAnswered, workflow.on_reporter_answered)
+    # Allegations linked to people: the early-intervention rules look at those people again.
+    events.subscribe(SubjectsLinked, intervention.evaluate_linked)
+    # A case closed: the separation orders made until it closes end with it.
+    events.subscribe(CaseClosed, OrdersEndWithCase(audit))

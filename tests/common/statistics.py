@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session
 from upstander.accounts.models import Role
 from upstander.audit.service import Actor
 from upstander.cases.models import Allegation, Complainant, Complaint, ComplaintChannel
+from upstander.cases.vocabulary import RestrictionKind
 from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
 from upstander.reports.models import Category, Channel, Report, ReporterRelation
-from upstander.safeguarding.models import Restriction, RestrictionKind
+from upstander.safeguarding.models import Restriction
 from upstander.services import Services
 
 YEAR = 2024

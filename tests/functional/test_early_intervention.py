@@ -21,13 +21,14 @@ from common.staff import Staff
 from upstander.accounts.models import Role
 from upstander.audit.models import AuditEntry
 from upstander.cases.models import Allegation, Complaint, ComplaintChannel
+from upstander.cases.vocabulary import RestrictionKind
 from upstander.cases.workflow import PolicyRegistry
 from upstander.cli import app as cli
 from upstander.errors import NotFound
 from upstander.org.models import OrgUnit, OrgUnitKind, Person
 from upstander.patterns.flags import InterventionService
 from upstander.patterns.models import InterventionFlag
-from upstander.safeguarding.models import Restriction, RestrictionKind
+from upstander.safeguarding.models import Restriction
 from upstander.services import Services
 
 SEXUAL_RULE = "sexual_or_domestic_in_five_years"

@@ -15,8 +15,9 @@ from common.staff import Staff
 from upstander.accounts.models import Role, User
 from upstander.audit.models import AuditEntry
 from upstander.cases.disclosure import DISCLOSED
-from upstander.cases.models import CaseKeyGrant, DisclosedCopy
+from upstander.cases.models import DisclosedCopy
 from upstander.org.models import Person
+from upstander.reports.models import CaseKeyGrant
 from upstander.services import Services
 
 REPORT_SUMMARY = "The allegation is supported by two witnesses."

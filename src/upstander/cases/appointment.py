@@ -2,7 +2,8 @@
 
 The investigator appointed by a step, and the decision maker taking a step as decision maker, are
 screened for conflicts of interest with the case's subjects and complainants
-(``safeguarding.conflicts``). A conflicted investigator is appointed only on a decision maker's
+(``safeguarding/conflicts/``, which sits above cases: the composition root hands its screen in as a
+``ConflictScreen``). A conflicted investigator is appointed only on a decision maker's
 override with written reasons; a conflicted decision maker decides only once another decision
 maker has overridden the conflict for them on this case.
 """
@@ -10,8 +11,9 @@ maker has overridden the conflict for them on this case.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,8 +24,42 @@ from upstander.audit.service import AuditLog
 from upstander.cases.models import Case
 from upstander.cases.state import Event
 from upstander.errors import InvalidInput
-from upstander.safeguarding.conflicts import screen as conflicts_load
-from upstander.safeguarding.conflicts.screen import Screened
+
+
+class Screened(Protocol):
+    """A candidate for a part in a case, with the conflicts of interest that would keep them off it."""
+
+    @property
+    def user_id(self) -> uuid.UUID: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def conflicts(self) -> Sequence[object]: ...
+
+    @property
+    def reasons(self) -> tuple[str, ...]: ...
+
+
+class ConflictScreen(Protocol):
+    """What appointments need of the conflict-of-interest screen (safeguarding/conflicts/screen.py)."""
+
+    def screen(
+        self, session: Session, case: Case, users: Iterable[User], role: str = ...
+    ) -> Sequence[Screened]: ...
+
+    def enforce(
+        self,
+        session: Session,
+        audit: AuditLog,
+        case: Case,
+        user: User,
+        role: str,
+        principal: StaffPrincipal,
+        override_reasons: str | None,
+        now: datetime,
+    ) -> None: ...
 
 
 def users_in_role(session: Session, role: Role) -> list[User]:
@@ -37,12 +73,13 @@ def users_in_role(session: Session, role: Role) -> list[User]:
     )
 
 
-def screen_role(session: Session, case: Case, role: Role) -> list[Screened]:
+def screen_role(conflicts: ConflictScreen, session: Session, case: Case, role: Role) -> Sequence[Screened]:
     """Every active holder of the role, with the conflicts that would keep them off this case."""
-    return conflicts_load.screen(session, case, users_in_role(session, role), role.value)
+    return conflicts.screen(session, case, users_in_role(session, role), role.value)
 
 
 def screen_step(
+    conflicts: ConflictScreen,
     session: Session,
     audit: AuditLog,
     case: Case,
@@ -54,12 +91,12 @@ def screen_step(
     """Refuse a step that would put a conflicted person on the case (see the module docstring)."""
     if events and events[0].fields.get("role") == "decision_maker":
         me = session.get_one(User, principal.user_id)
-        conflicts_load.enforce(session, audit, case, me, "decision_maker", principal, None, now)
+        conflicts.enforce(session, audit, case, me, "decision_maker", principal, None, now)
     for event in events:
         if event.kind != "investigator_assigned":
             continue
         user = _investigator(session, str(event.fields.get("investigator_id") or ""))
-        conflicts_load.enforce(session, audit, case, user, "investigator", principal, override_reasons, now)
+        conflicts.enforce(session, audit, case, user, "investigator", principal, override_reasons, now)
 
 
 def _investigator(session: Session, user_id: str) -> User:

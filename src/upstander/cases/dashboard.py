@@ -18,7 +18,7 @@ from upstander import access
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.cases.clocks import deadlines, local_date
-from upstander.cases.models import Case, CaseKeyGrant
+from upstander.cases.models import Case
 from upstander.cases.state import replay
 from upstander.cases.workflow import (
     DeadlineView,
@@ -28,6 +28,7 @@ from upstander.cases.workflow import (
     stored_events,
 )
 from upstander.db import Database, utcnow
+from upstander.reports.models import CaseKeyGrant
 
 WEEK = timedelta(days=7)
 

@@ -26,15 +26,6 @@ class Case(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
-class CaseKeyGrant(Base):
-    __tablename__ = "case_key_grants"
-
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
-    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class CaseEvent(Base):
     """The case timeline: every step, in order. Never updated or deleted."""
 

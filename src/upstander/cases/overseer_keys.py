@@ -25,11 +25,10 @@ from upstander.accounts.models import Role
 from upstander.accounts.org_keys import WATCH_KEY, WATCH_KEY_HOLDERS
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
-from upstander.cases import case_keys as keyring
-from upstander.cases.models import CaseKeyGrant
 from upstander.db import Database
+from upstander.reports import keys as keyring
 from upstander.reports import sealing
-from upstander.reports.models import ReportKeyGrant
+from upstander.reports.models import CaseKeyGrant, ReportKeyGrant
 
 
 @dataclass(frozen=True)

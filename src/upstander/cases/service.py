@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,15 +16,14 @@ from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
 from upstander.cases import appointment
-from upstander.cases import case_keys as keyring
-from upstander.cases.models import Case, CaseEvent, CaseKeyGrant
+from upstander.cases.appointment import Screened
+from upstander.cases.models import Case, CaseEvent
 from upstander.cases.workflow import WorkflowService, WorkflowView
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.reports import keys as keyring
 from upstander.reports import rules as report_rules
-from upstander.reports.models import Report, ReportStatus
-from upstander.safeguarding.conflicts import screen as conflicts_load
-from upstander.safeguarding.conflicts.screen import Screened
+from upstander.reports.models import CaseKeyGrant, Report, ReportStatus, ReportSubject
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,9 @@ class CaseService:
                 report.case_sealed_private_key = crypto.seal(case.public_key, report_key)
                 report.status = ReportStatus.IN_CASE
             session.flush()
-            conflicts_load.enforce(session, self._audit, case, handler, "handler", principal, None, now)
+            self._workflow.conflicts.enforce(
+                session, self._audit, case, handler, "handler", principal, None, now
+            )
             readers = users_with_roles(session, access.CASE_READERS)
             readers[principal.user_id] = _public_key(session, principal.user_id)
             readers[handler.id] = handler.public_key
@@ -152,7 +153,7 @@ class CaseService:
                 case.id, case.reference, case.opened_at, case.stage, handler.display_name, len(reports)
             )
 
-    def handler_screen(self, principal: StaffPrincipal, case_id: uuid.UUID) -> list[Screened]:
+    def handler_screen(self, principal: StaffPrincipal, case_id: uuid.UUID) -> Sequence[Screened]:
         """The handlers who could take this case, each with the conflicts that keep them off it."""
         access.require(principal.roles, access.Action.ASSIGN_HANDLER)
         with self._db.transaction() as session:
@@ -160,7 +161,7 @@ class CaseService:
             if case is None:
                 raise NotFound("There is no such case.")
             keyring.require_case_reader(session, case.id, principal.user_id)
-            return appointment.screen_role(session, case, Role.HANDLER)
+            return appointment.screen_role(self._workflow.conflicts, session, case, Role.HANDLER)
 
     def assign_handler(
         self,
@@ -180,7 +181,7 @@ class CaseService:
             if case.handler_id == handler.id:
                 raise Conflict(f"{handler.display_name} is already the handler of {case.reference}.")
             case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
-            conflicts_load.enforce(
+            self._workflow.conflicts.enforce(
                 session, self._audit, case, handler, "handler", principal, override_reasons, now
             )
             keyring.grant_case_key(session, case.id, case_key, {handler.id: handler.public_key})
@@ -267,3 +268,31 @@ def _event(
         CaseEvent(case_id=case.id, seq=last + 1, at=now, kind=kind, actor_id=principal.user_id, data=data)
     )
     session.flush()
+
+
+def case_references(session: Session, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The reference of each of these cases, for the pages of the reports in them."""
+    if not case_ids:
+        return {}
+    rows = session.execute(select(Case.id, Case.reference).where(Case.id.in_(list(case_ids))))
+    return dict(rows.all())
+
+
+# The workflow keeps cases.stage equal to its status; a closed case under review is still decided.
+CLOSED_STAGES = frozenset({"closed", "review_requested"})
+
+
+def cases_naming(session: Session, person_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dict[str, bool]]:
+    """For each of these people, the cases whose reports name them: reference -> still open."""
+    cases: dict[uuid.UUID, dict[str, bool]] = {person_id: {} for person_id in person_ids}
+    rows = session.execute(
+        select(ReportSubject.person_id, Case.reference, Case.stage)
+        .join(Report, Report.id == ReportSubject.report_id)
+        .join(Case, Case.id == Report.case_id)
+        .where(ReportSubject.person_id.in_(list(person_ids)))
+        .distinct()
+    )
+    for person_id, reference, stage in rows:
+        if person_id is not None:
+            cases[person_id][reference] = stage not in CLOSED_STAGES
+    return cases

@@ -1,8 +1,9 @@
-"""Words the engine itself knows, whatever the pack: roles, employment status and clock names."""
+"""Words the engine itself knows, whatever the pack: roles, employment status, clock names and restrictions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 
 # How each role is named in a sentence ("Only a decision maker can ...").
 ROLE_LABELS: dict[str, str] = {
@@ -63,3 +64,13 @@ def sentence(text: str) -> str:
 def with_article(text: str) -> str:
     """'a misconduct meeting', 'an accelerated misconduct hearing'."""
     return f"{'an' if text[:1].lower() in 'aeiou' else 'a'} {text}"
+
+
+# The measures the register of restrictions holds (safeguarding/register/), named here because a
+# pack's early-intervention rules count them and a pack is checked against the words the engine knows.
+class RestrictionKind(StrEnum):
+    """The two measures the register holds. Suspension is the graver: it is imposed only after
+    redeployment or restricted duties were considered and found not enough."""
+
+    RESTRICTED_DUTIES = "restricted_duties"
+    SUSPENDED = "suspended"

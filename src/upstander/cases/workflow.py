@@ -27,20 +27,23 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor as AuditActor
 from upstander.audit.service import AuditLog
 from upstander.cases import appointment, disclosure_store, forms, rules
-from upstander.cases import case_keys as keyring
 from upstander.cases.actions import OpenCase
+from upstander.cases.appointment import ConflictScreen
 from upstander.cases.clocks import Deadline, deadlines, local_date
 from upstander.cases.context import Actor
+from upstander.cases.events import CaseClosed
 from upstander.cases.models import Allegation, Case, CaseEvent, Complaint
 from upstander.cases.policy.packs import Policy, load_policy
 from upstander.cases.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
 from upstander.db import Database, utcnow
 from upstander.errors import NotFound
+from upstander.events import Events
 from upstander.org import lists
 from upstander.org.models import EmploymentStatus, Person
+from upstander.reports import keys as keyring
+from upstander.reports.events import ReportAcknowledged, ReporterAnswered
 from upstander.reports.models import MessageAuthor, Report, ReportStatus, ReportSubject
 from upstander.reports.service import HANDLERS_NAME, add_message
-from upstander.safeguarding.case_closure import end_orders_with_case
 
 SEALED = "[sealed]"
 DEFAULT_PACK = "england-wales"
@@ -172,11 +175,15 @@ class WorkflowService:
         database: Database,
         policies: PolicyRegistry,
         audit: AuditLog,
+        events: Events,
+        conflicts: ConflictScreen,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
         self.policies = policies
         self._audit = audit
+        self._events = events
+        self.conflicts = conflicts
         self._clock = clock
 
     # --- inside other use cases' transactions -------------------------------------------------
@@ -217,6 +224,20 @@ class WorkflowService:
         case.stage = state.status
         return state
 
+    def on_report_acknowledged(self, session: Session, acknowledged: ReportAcknowledged) -> None:
+        report = acknowledged.report
+        if report.case_id is not None:
+            self.acknowledge_case(
+                session, session.get_one(Case, report.case_id), acknowledged.principal, acknowledged.at
+            )
+
+    def on_reporter_answered(self, session: Session, answered: ReporterAnswered) -> None:
+        report = answered.report
+        if report.case_id is not None:
+            self.record_feedback(
+                session, session.get_one(Case, report.case_id), answered.principal, answered.text
+            )
+
     def acknowledge_case(self, session: Session, case: Case, principal: StaffPrincipal, at: datetime) -> None:
         """A report acknowledged after its case was opened acknowledges the case, if it still waits."""
         policy = self.policies.get(case.policy_pack, case.policy_version)
@@ -254,7 +275,9 @@ class WorkflowService:
                 policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
             )
             override = (raw.get("override_reasons") or [""])[0]
-            appointment.screen_step(session, self._audit, case, decision.events, principal, override, now)
+            appointment.screen_step(
+                self.conflicts, session, self._audit, case, decision.events, principal, override, now
+            )
             self._store(session, case, decision.events, principal.user_id)
             self._consequences(session, case, case_key, decision.events, principal)
             disclosure_store.share_disclosed(session, case, case_key)
@@ -302,7 +325,7 @@ class WorkflowService:
         now = self._clock()
         today = local_date(now, policy.calendar)
         names = dict(session.execute(select(User.id, User.display_name)).all())
-        screened = appointment.screen_role(session, case, Role.INVESTIGATOR)
+        screened = appointment.screen_role(self.conflicts, session, case, Role.INVESTIGATOR)
         # Only a decision maker may override a conflict, so only they are offered the conflicted.
         overrides = Role.DECISION_MAKER in principal.roles
         investigators = {
@@ -397,7 +420,14 @@ class WorkflowService:
     ) -> None:
         reports = list(session.scalars(select(Report).where(Report.case_id == case.id)))
         effects = _Effects(
-            session, case, case_key, principal, reports, _subject_ids(session, reports), self._audit
+            session,
+            case,
+            case_key,
+            principal,
+            reports,
+            _subject_ids(session, reports),
+            self._audit,
+            self._events,
         )
         for event in events:
             handler = CONSEQUENCES.get(event.kind)
@@ -414,6 +444,7 @@ class _Effects:
     reports: list[Report]
     subjects: list[uuid.UUID]
     audit: AuditLog
+    events: Events
 
 
 def _on(event: Event) -> date:
@@ -567,23 +598,8 @@ def _closed(fx: _Effects, event: Event) -> None:
         if allegation.outcome is None:
             allegation.outcome = str(event.fields.get("closure") or "closed")
     _concluded(fx, event)
-    _orders_ended(fx, event)
-
-
-def _orders_ended(fx: _Effects, event: Event) -> None:
-    """Separation orders made until the case closes end with it, each recorded as ended by the closure."""
-    for order in end_orders_with_case(
-        fx.session, fx.case.id, fx.case.reference, _on(event), event.at, fx.principal.user_id
-    ):
-        fx.audit.record(
-            fx.session,
-            fx.principal.actor,
-            "separation_order.ended",
-            "separation_order",
-            order.id,
-            {"reference": order.reference, "by": "case_closed", "case_reference": fx.case.reference},
-            at=event.at,
-        )
+    # Separation orders made until the case closes end with it (services.py lists who acts).
+    fx.events.publish(fx.session, CaseClosed(fx.case, _on(event), event.at, fx.principal))
 
 
 CONSEQUENCES: dict[str, Callable[[_Effects, Event], None]] = {

@@ -36,8 +36,9 @@ from sqlalchemy import (
 )
 
 from upstander.cases.models import Allegation, Complaint
+from upstander.cases.vocabulary import RestrictionKind
 from upstander.reports.models import Report
-from upstander.safeguarding.models import Restriction, RestrictionKind
+from upstander.safeguarding.models import Restriction
 from upstander.safeguarding.register.rules import count_label
 
 ACKNOWLEDGE_BANDS = ("within 1 day", "1 to 2 days", "2 to 7 days", "more than 7 days", "not acknowledged yet")

@@ -104,3 +104,15 @@ def suggest(
         found.append(Suggestion(candidate.person_id, candidate.label, strength, score, reasons))
     found.sort(key=lambda s: (s.strength, s.score), reverse=True)
     return found[:MAX_SUGGESTIONS]
+
+
+@dataclass(frozen=True)
+class SubjectCard:
+    """One person a report is about: what the reporter said, the standing link, and suggestions."""
+
+    allegation_id: uuid.UUID | None
+    described: Described
+    linked_person_id: uuid.UUID | None
+    linked_label: str | None
+    link_status: str | None
+    suggestions: list[Suggestion]

@@ -9,9 +9,9 @@ Regulations 2017.)
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from upstander import access, crypto
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor, AuditLog
-from upstander.cases.models import Case
 from upstander.db import Database, utcnow
 from upstander.errors import NotFound
 from upstander.org.lists_models import LOCAL_FORCE_NAME, AdvisoryListEntry, BarredListEntry
@@ -35,10 +34,7 @@ from upstander.org.vetting import (
     name_tokens,
 )
 from upstander.org.vetting_verdict import Source, VettingMatch, VettingResult, assess
-from upstander.reports.models import Report, ReportSubject
 
-# The workflow keeps cases.stage equal to its status; a closed case under review is still decided.
-CLOSED_STAGES = frozenset({"closed", "review_requested"})
 MOVED_TO_BARRED_LIST = "placed on the barred list"
 
 Entry = TypeVar("Entry", BarredListEntry, AdvisoryListEntry)
@@ -190,12 +186,28 @@ def _force_name(session: Session, person: Person) -> str:
 # --- Vetting checks -----------------------------------------------------------------------------
 
 
+class CasesNaming(Protocol):
+    """For each of these people, the cases that name them: reference -> still open (cases/service.py
+    answers it; org sits below cases)."""
+
+    def __call__(
+        self, session: Session, person_ids: Collection[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Mapping[str, bool]]: ...
+
+
 class VettingService:
     """Checks for hiring and for transfers between forces, against the lists and the staff records."""
 
-    def __init__(self, database: Database, audit: AuditLog, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        database: Database,
+        audit: AuditLog,
+        cases_naming: CasesNaming,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._db = database
         self._audit = audit
+        self._cases_naming = cases_naming
         self._clock = clock
 
     def check(self, principal: StaffPrincipal, query: VettingQuery) -> VettingResult:
@@ -220,7 +232,7 @@ class VettingService:
             matches = [
                 *_match_entries(session, BarredListEntry, Source.BARRED_LIST, query, people),
                 *_match_entries(session, AdvisoryListEntry, Source.ADVISORY_LIST, query, people),
-                *_staff_matches(session, people),
+                *_staff_matches(session, people, self._cases_naming),
             ]
             matches.sort(key=lambda m: (m.strength, m.score), reverse=True)
             verdict, findings = assess(matches)
@@ -334,21 +346,11 @@ def _match_entries(
 
 
 def _staff_matches(
-    session: Session, people: dict[uuid.UUID, tuple[Person, IdentityMatch]]
+    session: Session, people: dict[uuid.UUID, tuple[Person, IdentityMatch]], cases_naming: CasesNaming
 ) -> list[VettingMatch]:
     """Each matched staff record with the cases that name them (through the reports in each case)."""
-    cases: dict[uuid.UUID, dict[str, bool]] = {person_id: {} for person_id in people}
-    if people:
-        rows = session.execute(
-            select(ReportSubject.person_id, Case.reference, Case.stage)
-            .join(Report, Report.id == ReportSubject.report_id)
-            .join(Case, Case.id == Report.case_id)
-            .where(ReportSubject.person_id.in_(list(people)))
-            .distinct()
-        )
-        for person_id, reference, stage in rows:
-            if person_id is not None:
-                cases[person_id][reference] = stage not in CLOSED_STAGES
+    named = cases_naming(session, list(people)) if people else {}
+    cases: dict[uuid.UUID, Mapping[str, bool]] = {person_id: named.get(person_id, {}) for person_id in people}
     return [
         VettingMatch(
             source=Source.STAFF_RECORD,

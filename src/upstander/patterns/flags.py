@@ -26,6 +26,7 @@ from upstander.cases.workflow import PolicyRegistry
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
+from upstander.patterns.events import SubjectsLinked
 from upstander.patterns.flag_views import DECISION_LABELS, FlagList, FlagView, flag_views
 from upstander.patterns.intervention import (
     AllegationFact,
@@ -90,6 +91,10 @@ class InterventionService:
         return self._policies.current()
 
     # --- inside other use cases' transactions -------------------------------------------------
+
+    def evaluate_linked(self, session: Session, linked: SubjectsLinked) -> None:
+        """Newly linked allegations may complete a pattern: evaluate the rules for those people."""
+        self.evaluate_people(session, linked.people)
 
     def evaluate_people(self, session: Session, person_ids: Collection[uuid.UUID]) -> None:
         """Evaluate the pack's rules for these people now (a new allegation names them)."""

@@ -16,28 +16,19 @@ from upstander.audit.service import AuditLog
 from upstander.cases.models import Allegation, Case, Complainant, Complaint, ComplaintChannel
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.events import Events
+from upstander.org.linking import Candidate, Described, SubjectCard, Suggestion, suggest
 from upstander.org.models import OrgUnit, Person
 from upstander.org.vetting import Identity
-from upstander.patterns.linking import Candidate, Described, Suggestion, suggest
+from upstander.patterns.events import SubjectsLinked
 from upstander.patterns.models import LinkStatus, SubjectLink
+from upstander.reports.events import ReportStored
 from upstander.reports.models import Report
 from upstander.reports.rules import AboutMe
 
 SOURCE = "upstander"
 MIN_REASONS = 10
 STANDING = (LinkStatus.LINKED, LinkStatus.CONFIRMED)
-
-
-@dataclass(frozen=True)
-class SubjectCard:
-    """One person a report is about: what the reporter said, the standing link, and suggestions."""
-
-    allegation_id: uuid.UUID | None
-    described: Described
-    linked_person_id: uuid.UUID | None
-    linked_label: str | None
-    link_status: str | None
-    suggestions: list[Suggestion]
 
 
 @dataclass(frozen=True)
@@ -83,21 +74,22 @@ def _unit_chain(
 
 
 class LinkingService:
-    def __init__(self, database: Database, audit: AuditLog, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, database: Database, audit: AuditLog, events: Events, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self._db = database
         self._audit = audit
+        self._events = events
         self._clock = clock
-        self._after_link: list[Callable[[Session, Collection[uuid.UUID]], None]] = []
-
-    def on_link(self, hook: Callable[[Session, Collection[uuid.UUID]], None]) -> None:
-        """Run ``hook`` with the people newly named, in the same transaction as each new link."""
-        self._after_link.append(hook)
 
     def _linked(self, session: Session, people: Collection[uuid.UUID]) -> None:
-        for hook in self._after_link:
-            hook(session, people)
+        self._events.publish(session, SubjectsLinked(frozenset(people)))
 
     # --- inside other use cases' transactions -------------------------------------------------
+
+    def link_report(self, session: Session, stored: ReportStored) -> None:
+        """A stored report's subjects become allegations, linked where intake knew the staff record."""
+        self.record_report(session, stored.report, stored.links, stored.about_me)
 
     def record_report(
         self,

@@ -7,10 +7,10 @@ a reader without a sealed key gets a refusal, whatever their role.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,15 +19,14 @@ from upstander import access, crypto
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases import case_keys as keyring
-from upstander.cases.models import Case
-from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
-from upstander.patterns.linking import Described, Suggestion
-from upstander.patterns.service import LinkingService
+from upstander.events import Events
+from upstander.org.linking import Described, SubjectCard, Suggestion
+from upstander.reports import keys as keyring
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
+from upstander.reports.events import ReportAcknowledged, ReporterAnswered
 from upstander.reports.models import (
     Attachment,
     Channel,
@@ -118,6 +117,20 @@ def report_clocks(report: Report, now: datetime) -> tuple[rules.Clock, rules.Clo
     return acknowledgement, feedback
 
 
+class CaseReferences(Protocol):
+    """The reference of each of these cases (cases/service.py answers it; reports sit below cases)."""
+
+    def __call__(self, session: Session, case_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, str]: ...
+
+
+class SubjectCards(Protocol):
+    """Each subject a report describes, with its link and suggestions (patterns/service.py answers it)."""
+
+    def cards(
+        self, session: Session, report: Report, described: Sequence[Described]
+    ) -> list[SubjectCard]: ...
+
+
 class HandlingService:
     def __init__(
         self,
@@ -125,14 +138,16 @@ class HandlingService:
         limits: rules.Limits,
         files: FileCleaner,
         audit: AuditLog,
-        workflow: WorkflowService,
-        linking: LinkingService,
+        events: Events,
+        case_references: CaseReferences,
+        subject_cards: SubjectCards,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
         self._files = files
-        self._workflow = workflow
-        self._linking = linking
+        self._events = events
+        self._case_references = case_references
+        self._subject_cards = subject_cards
         self._limits = limits
         self._audit = audit
         self._clock = clock
@@ -142,17 +157,20 @@ class HandlingService:
         access.require(principal.roles, access.Action.VIEW_INBOX)
         now = self._clock()
         with self._db.transaction() as session:
-            query = select(Report, Case.reference).outerjoin(Case, Case.id == Report.case_id)
+            query = select(Report)
             if not include_in_case:
                 query = query.where(Report.case_id.is_(None))
-            rows = session.execute(query.order_by(Report.received_at)).all()
+            reports = list(session.scalars(query.order_by(Report.received_at)))
+            references = self._case_references(
+                session, {report.case_id for report in reports if report.case_id is not None}
+            )
             granted = set(
                 session.scalars(
                     select(ReportKeyGrant.report_id).where(ReportKeyGrant.user_id == principal.user_id)
                 )
             )
             items = []
-            for report, case_reference in rows:
+            for report in reports:
                 acknowledgement, feedback = report_clocks(report, now)
                 items.append(
                     InboxItem(
@@ -165,7 +183,7 @@ class HandlingService:
                         status=report.status,
                         acknowledgement=acknowledgement,
                         feedback=feedback,
-                        case_reference=case_reference,
+                        case_reference=references.get(report.case_id) if report.case_id else None,
                         can_open=report.id in granted
                         or keyring.can_open_report(session, report, principal.user_id),
                     )
@@ -249,7 +267,7 @@ class HandlingService:
                     for row in _attachments(session, report.id)
                 ],
                 case_id=report.case_id,
-                case_reference=session.scalar(select(Case.reference).where(Case.id == report.case_id))
+                case_reference=self._case_references(session, {report.case_id}).get(report.case_id)
                 if report.case_id
                 else None,
             )
@@ -277,10 +295,7 @@ class HandlingService:
                 session, report, MessageAuthor.STAFF, principal.user_id, principal.display_name, text, now
             )
             self._audit.record(session, principal.actor, "report.acknowledged", "report", report.id)
-            if report.case_id is not None:
-                self._workflow.acknowledge_case(
-                    session, session.get_one(Case, report.case_id), principal, now
-                )
+            self._events.publish(session, ReportAcknowledged(report, principal, now))
 
     def reply(
         self,
@@ -312,10 +327,8 @@ class HandlingService:
                     )
                 )
             report.last_feedback_at = now
-            if report.case_id is not None and text.strip():
-                self._workflow.record_feedback(
-                    session, session.get_one(Case, report.case_id), principal, text
-                )
+            if text.strip():
+                self._events.publish(session, ReporterAnswered(report, principal, text))
             self._audit.record(
                 session, principal.actor, "report.replied", "report", report.id, {"attachments": len(cleaned)}
             )
@@ -360,7 +373,7 @@ class HandlingService:
                 link_status=card.link_status,
                 suggestions=card.suggestions,
             )
-            for card in self._linking.cards(session, report, described)
+            for card in self._subject_cards.cards(session, report, described)
         ]
 
     def download(

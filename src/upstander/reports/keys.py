@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from upstander import crypto
-from upstander.cases.models import CaseKeyGrant
 from upstander.errors import NotAllowed
-from upstander.reports.models import Report, ReportKeyGrant
+from upstander.reports.models import CaseKeyGrant, Report, ReportKeyGrant
 
 NO_REPORT_ACCESS = "You have not been given access to this report."
 NO_CASE_ACCESS = "You have not been given access to this case."

@@ -170,3 +170,12 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime]
     status_code: Mapped[int]
     encrypted_response: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CaseKeyGrant(Base):
+    __tablename__ = "case_key_grants"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)

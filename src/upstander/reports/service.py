@@ -32,10 +32,11 @@ from upstander.errors import (
     ServiceUnavailable,
     TooManyAttempts,
 )
+from upstander.events import Events
 from upstander.org.models import Person
-from upstander.patterns.service import LinkingService
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
+from upstander.reports.events import ReportStored
 from upstander.reports.models import (
     Attachment,
     Channel,
@@ -47,7 +48,6 @@ from upstander.reports.models import (
     ReportStatus,
     ReportSubject,
 )
-from upstander.safeguarding.detriment import LOCAL_ZONE, DetrimentWatcher, staff_person
 from upstander.store.keyfiles import ServerSecrets
 
 WRONG_RECEIPT = "That receipt key does not open a report. Check each character and try again."
@@ -102,18 +102,16 @@ class ReportService:
         settings: Settings,
         secrets: ServerSecrets,
         audit: AuditLog,
-        linking: LinkingService,
-        watcher: DetrimentWatcher,
+        events: Events,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
-        self._linking = linking
+        self._events = events
         self._secrets = secrets
         self._settings = settings
         self._audit = audit
         self._clock = clock
         self._salt: bytes | None = None
-        self._watcher = watcher
         self.limits = rules.Limits(
             max_text_chars=settings.max_text_chars,
             max_short_text_chars=settings.max_short_text_chars,
@@ -263,14 +261,22 @@ class ReportService:
             )
             session.add(report)
             session.flush()
-            self._watch_reporter(session, submission, report)
             links = []
             for position, subject in enumerate(submission.subjects):
                 if not subject.is_empty:
                     person_id = _linked_person(session, subject, position)
                     session.add(ReportSubject(report_id=report.id, position=position, person_id=person_id))
                     links.append((position, person_id, "picked" if subject.person_id else "staff_number"))
-            self._linking.record_report(session, report, links, submission.about_me)
+            # The reporter is watched for detriment and the subjects linked (services.py lists who acts).
+            self._events.publish(
+                session,
+                ReportStored(
+                    report,
+                    tuple(links),
+                    submission.about_me,
+                    submission.identity.staff_number if submission.identity else None,
+                ),
+            )
             for encrypted in prepared.files:
                 session.add(
                     sealing.attachment_row(
@@ -319,17 +325,6 @@ class ReportService:
                 },
             )
         return result
-
-    def _watch_reporter(self, session: Session, submission: rules.Submission, report: Report) -> None:
-        """A named reporter who gave a staff number that is a staff record is watched for detriment
-        from today (safeguarding/detriment.py); the watch names them only under seal."""
-        if submission.identity is None:
-            return
-        person = staff_person(session, submission.identity.staff_number)
-        if person is not None:
-            self._watcher.watch(
-                session, person, report.received_at.astimezone(LOCAL_ZONE).date(), report.reference
-            )
 
     def _seal_identity(self, session: Session, submission: rules.Submission) -> bytes | None:
         if submission.identity is None:

@@ -1,4 +1,4 @@
-"""Separation orders made "until the case closes" end when their case closes (cases/workflow.py)."""
+"""Separation orders made "until the case closes" end when their case closes (a `CaseClosed` event)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from upstander.audit.service import AuditLog
+from upstander.cases.events import CaseClosed
 from upstander.safeguarding.models import SeparationOrder
 from upstander.safeguarding.register.rules import ends_with_case
 
@@ -34,3 +36,25 @@ def end_orders_with_case(
             )
             ended.append(order)
     return ended
+
+
+class OrdersEndWithCase:
+    """Subscribes to `CaseClosed`: ends the case's orders that end with it, each audited as ended by the closure."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self._audit = audit
+
+    def __call__(self, session: Session, closed: CaseClosed) -> None:
+        case, principal = closed.case, closed.principal
+        for order in end_orders_with_case(
+            session, case.id, case.reference, closed.on, closed.at, principal.user_id
+        ):
+            self._audit.record(
+                session,
+                principal.actor,
+                "separation_order.ended",
+                "separation_order",
+                order.id,
+                {"reference": order.reference, "by": "case_closed", "case_reference": case.reference},
+                at=closed.at,
+            )

@@ -32,6 +32,7 @@ from upstander.db import Database, utcnow
 from upstander.errors import InvalidInput, NotAllowed, NotFound
 from upstander.org.models import Person
 from upstander.org.people import find_person
+from upstander.reports.events import ReportStored
 from upstander.reports.models import Report
 from upstander.safeguarding.models import DetrimentAlert, DetrimentWatch, HrEvent, HrEventKind
 from upstander.safeguarding.register import rules
@@ -56,6 +57,16 @@ class DetrimentWatcher:
 
     def tag(self, person_id: uuid.UUID) -> str:
         return crypto.mac(self._key, b"person:" + person_id.bytes)
+
+    def watch_reporter(self, session: Session, stored: ReportStored) -> None:
+        """A named reporter who gave a staff number that is a staff record is watched for detriment
+        from the day of the report; the watch names them only under seal."""
+        if stored.reporter_staff_number is None:
+            return
+        person = staff_person(session, stored.reporter_staff_number)
+        if person is not None:
+            report = stored.report
+            self.watch(session, person, report.received_at.astimezone(LOCAL_ZONE).date(), report.reference)
 
     def watch(self, session: Session, person: Person, reported_on: date, report_reference: str) -> bool:
         """Start watching for detriment to ``person``, who reported on ``reported_on``. False when no

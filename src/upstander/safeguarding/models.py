@@ -19,6 +19,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, T
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander.accounts.models import enum_column
+from upstander.cases.vocabulary import RestrictionKind
 from upstander.db import Base, utcnow
 
 
@@ -92,14 +93,6 @@ class PostingChange(Base):
     override_reasons: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     overridden_order_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
-
-
-class RestrictionKind(StrEnum):
-    """The two measures the register holds. Suspension is the graver: it is imposed only after
-    redeployment or restricted duties were considered and found not enough."""
-
-    RESTRICTED_DUTIES = "restricted_duties"
-    SUSPENDED = "suspended"
 
 
 class Restriction(Base):

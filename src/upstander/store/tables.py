@@ -2,7 +2,7 @@
 
 from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User, UserRole, WebSession
 from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
-from upstander.cases.models import Allegation, Case, CaseEvent, CaseKeyGrant, Complainant, Complaint
+from upstander.cases.models import Allegation, Case, CaseEvent, Complainant, Complaint
 from upstander.db import Base
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
@@ -10,6 +10,7 @@ from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, Escro
 from upstander.patterns.models import InterventionFlag, SubjectLink
 from upstander.reports.models import (
     Attachment,
+    CaseKeyGrant,
     IdempotencyRecord,
     Installation,
     Message,

@@ -20,11 +20,11 @@ from upstander import access, crypto
 from upstander.access import Scope
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
-from upstander.cases import case_keys as keyring
 from upstander.cases.models import RepresentativeConsent
 from upstander.db import Database
 from upstander.patterns.escrow.models import EscrowedReport
 from upstander.patterns.escrow.service import reporter_ref
+from upstander.reports import keys as keyring
 from upstander.reports.models import Report, ReportKeyGrant
 from upstander.safeguarding.models import RelationshipDeclaration
 

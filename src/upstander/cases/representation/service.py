@@ -23,7 +23,6 @@ from upstander import access, crypto
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases import case_keys as keyring
 from upstander.cases import forms, rules
 from upstander.cases.appointment import users_in_role
 from upstander.cases.clocks import local_date
@@ -37,6 +36,7 @@ from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
 from upstander.org.people import find_person, label
+from upstander.reports import keys as keyring
 
 NO_SUCH_CASE = "There is no such case."
 REPRESENTATIVE_STEPS = frozenset({"record_subject_response", "lodge_appeal"})

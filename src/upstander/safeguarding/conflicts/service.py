@@ -19,12 +19,12 @@ from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.cases import appointment
-from upstander.cases import case_keys as keyring
 from upstander.cases.models import Case
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
 from upstander.org.people import find_person, label
+from upstander.reports import keys as keyring
 from upstander.safeguarding.conflicts import rules as conflicts
 from upstander.safeguarding.conflicts import screen as conflicts_load
 from upstander.safeguarding.conflicts.rules import RELATIONSHIP_LABELS, Relationship
@@ -186,7 +186,7 @@ class ConflictService:
         with self._db.transaction() as session:
             case = _case(session, case_id)
             keyring.require_case_reader(session, case.id, principal.user_id)
-            screened = appointment.screen_role(session, case, wanted)
+            screened = appointment.screen_role(conflicts_load, session, case, wanted)
             self._audit.record(
                 session, principal.actor, "case.candidates_screened", "case", case.id, {"role": role}
             )

@@ -12,8 +12,9 @@ from datetime import date, datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from upstander.cases.vocabulary import RestrictionKind
 from upstander.safeguarding.detriment import AlertView, HrEventView
-from upstander.safeguarding.models import HrEventKind, RestrictionKind
+from upstander.safeguarding.models import HrEventKind
 from upstander.safeguarding.register.rules import MAX_REASONS, ReviewOutcome
 from upstander.safeguarding.register.views import RestrictionView
 from upstander.web.deps import ApiStaff, ServicesDep

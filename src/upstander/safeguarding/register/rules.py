@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from upstander.cases.vocabulary import RestrictionKind
 from upstander.errors import InvalidInput
-from upstander.safeguarding.models import RestrictionKind
 
 MIN_REASONS = 20
 MAX_REASONS = 4000

@@ -18,13 +18,14 @@ from sqlalchemy import or_, select
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
+from upstander.cases.vocabulary import RestrictionKind
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, NotFound
 from upstander.org.models import Person
 from upstander.org.people import find_person, label
 from upstander.reports.models import Category
 from upstander.safeguarding import views
-from upstander.safeguarding.models import Restriction, RestrictionKind, RestrictionReview
+from upstander.safeguarding.models import Restriction, RestrictionReview
 from upstander.safeguarding.register import rules
 from upstander.safeguarding.register.views import RestrictionView, restriction_reference, restriction_views
 

@@ -1,0 +1,19 @@
+"""What happens to a case that other domains act on (their subscribers are listed in services.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from upstander.accounts.service import StaffPrincipal
+from upstander.cases.models import Case
+
+
+@dataclass(frozen=True)
+class CaseClosed:
+    """The case was closed on ``on`` (the date the closing step names), by ``principal``."""
+
+    case: Case
+    on: date
+    at: datetime
+    principal: StaffPrincipal
