@@ -14,7 +14,7 @@ CLEANING_CHECK := import ctypes.util, sys, venv, cairo, gi; \
 	sys.exit(ctypes.util.find_library("magic") is None)
 export UPSTANDER_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test test-dates lint typecheck install browser faketime bench clean
+.PHONY: run test test-dates lint imports typecheck install browser faketime bench clean
 
 $(BIN)/upstander: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install browser lint typecheck
+# The import contracts in pyproject.toml: domains depend one way, rules stay pure, one crypto module.
+imports: install
+	$(BIN)/lint-imports
+
+test: install browser lint imports typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Every test that reads or moves the clock, again with the machine's clock faked to awkward dates:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from upstander import crypto
 from upstander.accounts import rules
 from upstander.accounts.models import WebSession
+from upstander.audit.service import Actor
 from upstander.errors import NotSignedIn
 
 STAFF = "staff"
@@ -100,3 +101,14 @@ def revoke(session: Session, bearer: str, now: datetime) -> None:
     row = session.get(WebSession, id_hash_of(bearer))
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
+
+
+@dataclass(frozen=True)
+class ReporterPrincipal:
+    report_id: uuid.UUID
+    private_key: bytes
+    session_id_hash: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.reporter(self.report_id)

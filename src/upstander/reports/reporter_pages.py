@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
+from upstander.accounts.sessions import ReporterPrincipal
 from upstander.errors import (
     DatabaseUnavailable,
     InvalidInput,
@@ -24,7 +25,7 @@ from upstander.errors import (
 from upstander.reports import file_kinds, forms
 from upstander.reports.models import Channel
 from upstander.reports.rules import CATEGORY_LABELS
-from upstander.reports.service import ReporterPrincipal, SubmissionResult
+from upstander.reports.service import SubmissionResult
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageReporter, ServicesDep, cookies, visitor_id
 from upstander.web.errors import note_unavailable

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from upstander import access, crypto
 from upstander.accounts import org_keys, ratelimit, sessions
 from upstander.accounts.service import StaffPrincipal, users_with_roles
+from upstander.accounts.sessions import ReporterPrincipal
 from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
@@ -66,17 +67,6 @@ class SubmissionResult:
 class _Idempotency:
     key_hash: str
     response_key: bytes
-
-
-@dataclass(frozen=True)
-class ReporterPrincipal:
-    report_id: uuid.UUID
-    private_key: bytes
-    session_id_hash: str
-
-    @property
-    def actor(self) -> Actor:
-        return Actor.reporter(self.report_id)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from fastapi import Depends, Request, Response
 
 from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
-from upstander.accounts.sessions import id_hash_of
+from upstander.accounts.sessions import ReporterPrincipal, id_hash_of
 from upstander.errors import NotSignedIn
-from upstander.reports.service import ReporterPrincipal
 from upstander.services import Services
 from upstander.web import security
 
