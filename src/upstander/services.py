@@ -11,9 +11,10 @@ from upstander.audit.service import AuditLog
 from upstander.cases.dashboard import DashboardService
 from upstander.cases.events import CaseClosed
 from upstander.cases.overseer_keys import OverseerKeys
+from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.representation.service import RepresentationService
 from upstander.cases.service import CaseService, case_references, cases_naming
-from upstander.cases.workflow import PolicyRegistry, WorkflowService
+from upstander.cases.workflow import WorkflowService
 from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
@@ -25,6 +26,7 @@ from upstander.patterns.events import SubjectsLinked
 from upstander.patterns.flags import InterventionService
 from upstander.patterns.service import LinkingService
 from upstander.reports.events import ReportAcknowledged, ReporterAnswered, ReportStored
+from upstander.reports.follow_up import ReporterFollowUp
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
@@ -48,6 +50,7 @@ class Services:
     audit: AuditLog
     accounts: AccountService
     reports: ReportService
+    follow_up: ReporterFollowUp
     linking: LinkingService
     handling: HandlingService
     cases: CaseService
@@ -98,6 +101,7 @@ def build_services(
         audit=audit,
         accounts=AccountService(database, settings, secrets, audit, clock),
         reports=reports,
+        follow_up=reports.follow_up,
         linking=linking,
         handling=HandlingService(
             database, reports.limits, reports.files, audit, events, case_references, linking, clock

@@ -21,8 +21,8 @@ from common.staff import Staff
 from upstander.accounts.models import Role
 from upstander.audit.models import AuditEntry
 from upstander.cases.models import Allegation, Complaint, ComplaintChannel
+from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.vocabulary import RestrictionKind
-from upstander.cases.workflow import PolicyRegistry
 from upstander.cli import app as cli
 from upstander.errors import NotFound
 from upstander.org.models import OrgUnit, OrgUnitKind, Person

@@ -19,14 +19,10 @@ from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.cases.clocks import deadlines, local_date
 from upstander.cases.models import Case
+from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.state import replay
-from upstander.cases.workflow import (
-    DeadlineView,
-    PolicyRegistry,
-    deadline_view,
-    engine_events,
-    stored_events,
-)
+from upstander.cases.views import DeadlineView, deadline_view
+from upstander.cases.workflow import engine_events, stored_events
 from upstander.db import Database, utcnow
 from upstander.reports.models import CaseKeyGrant
 

@@ -18,7 +18,8 @@ from upstander.audit.service import AuditLog
 from upstander.cases import appointment
 from upstander.cases.appointment import Screened
 from upstander.cases.models import Case, CaseEvent
-from upstander.cases.workflow import WorkflowService, WorkflowView
+from upstander.cases.views import WorkflowView
+from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import keys as keyring

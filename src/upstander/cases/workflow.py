@@ -1,8 +1,9 @@
 """The misconduct process, persisted: each case's events are stored, replayed and extended here.
 
 The pure engine (`rules.py`) decides; this service loads a case's events, asks the engine, stores
-the new events in the same transaction as their audit entries and their consequences (barred
-and advisory list entries, messages to the reporter, the investigator's access to the case).
+the new events in the same transaction as their audit entries and their consequences
+(``consequences.py``: barred and advisory list entries, messages to the reporter, the
+investigator's access to the case). How a case reads on its page is ``views.py``.
 Free text in events (reasons, summaries, grounds) is sealed to the case key; the dashboards
 replay cases without it.
 """
@@ -13,9 +14,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,116 +28,21 @@ from upstander.audit.service import AuditLog
 from upstander.cases import appointment, disclosure_store, forms, rules
 from upstander.cases.actions import OpenCase
 from upstander.cases.appointment import ConflictScreen
-from upstander.cases.clocks import Deadline, deadlines, local_date
+from upstander.cases.clocks import deadlines, local_date
+from upstander.cases.consequences import CONSEQUENCES, Effects, subject_ids
 from upstander.cases.context import Actor
-from upstander.cases.events import CaseClosed
-from upstander.cases.models import Allegation, Case, CaseEvent, Complaint
-from upstander.cases.policy.packs import Policy, load_policy
+from upstander.cases.models import Case, CaseEvent
+from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
+from upstander.cases.views import StepView, WorkflowView, deadline_view, event_view, progress_report_draft
 from upstander.db import Database, utcnow
 from upstander.errors import NotFound
 from upstander.events import Events
-from upstander.org import lists
-from upstander.org.models import EmploymentStatus, Person
 from upstander.reports import keys as keyring
 from upstander.reports.events import ReportAcknowledged, ReporterAnswered
-from upstander.reports.models import MessageAuthor, Report, ReportStatus, ReportSubject
-from upstander.reports.service import HANDLERS_NAME, add_message
+from upstander.reports.models import Report
 
 SEALED = "[sealed]"
-DEFAULT_PACK = "england-wales"
-
-
-class PolicyRegistry:
-    """Every pack in the policies folder, by id and version: a case is always read with its own."""
-
-    def __init__(self, directory: Path) -> None:
-        self._packs: dict[tuple[str, str], Policy] = {}
-        for path in sorted(directory.glob("*.toml")):
-            policy = load_policy(path)
-            self._packs[(policy.id, policy.version)] = policy
-
-    def get(self, pack_id: str, version: str) -> Policy:
-        policy = self._packs.get((pack_id, version))
-        if policy is None:
-            raise NotFound(f"The policy pack {pack_id} {version} is not installed.")
-        return policy
-
-    def current(self, pack_id: str = DEFAULT_PACK) -> Policy:
-        versions = sorted(v for (i, v) in self._packs if i == pack_id)
-        if not versions:
-            raise NotFound(f"No policy pack {pack_id} is installed.")
-        return self._packs[(pack_id, versions[-1])]
-
-
-@dataclass(frozen=True)
-class StepView:
-    kind: str
-    label: str
-    cite: str
-    fields: list[forms.FieldSpec]
-
-
-@dataclass(frozen=True)
-class DeadlineView:
-    label: str
-    due_on: date
-    duty: bool
-    overdue: bool
-    cite: str
-    whose: str = ""
-
-
-# Who a clock is waiting for: staff duties name the role; windows name who may use them.
-WHOSE = {
-    "acknowledgement": "the case handler",
-    "reporter_feedback": "the case handler",
-    "progress_report": "the case handler",
-    "hearing_window": "the case handler and the appropriate authority",
-    "subject_response": "the officer may respond until then",
-    "appeal": "the officer may appeal until then",
-    "review_request": "the reporter may ask for a review until then",
-    "direction_response": "the case handler or a decision maker",
-}
-
-
-def deadline_view(deadline: Deadline, today: date) -> DeadlineView:
-    return DeadlineView(
-        deadline.label,
-        deadline.due_on,
-        deadline.duty,
-        deadline.overdue(today),
-        deadline.cite,
-        WHOSE.get(deadline.clock, ""),
-    )
-
-
-@dataclass(frozen=True)
-class EventView:
-    seq: int
-    at: datetime
-    kind: str
-    title: str
-    actor_name: str
-    details: list[str]
-    texts: dict[str, str]
-
-
-@dataclass(frozen=True)
-class WorkflowView:
-    status: str
-    status_label: str
-    severity_label: str
-    policy_title: str
-    is_open: bool
-    employment: str
-    barred: bool
-    advisory: bool
-    deadlines: list[DeadlineView]
-    steps: list[StepView]
-    timeline: list[EventView]
-    # Investigators not offered for appointment, each with the conflicts that exclude them.
-    excluded_investigators: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def actor_for(principal: StaffPrincipal) -> Actor:
@@ -357,7 +261,7 @@ class WorkflowService:
             advisory=state.advisory_list,
             deadlines=[deadline_view(d, today) for d in deadlines(policy, state)],
             steps=steps,
-            timeline=[_event_view(policy, row, case_key, names) for row in rows],
+            timeline=[event_view(policy, row, case_key, names) for row in rows],
             excluded_investigators=[(s.name, s.reasons) for s in screened if s.conflicts],
         )
 
@@ -419,13 +323,13 @@ class WorkflowService:
         principal: StaffPrincipal,
     ) -> None:
         reports = list(session.scalars(select(Report).where(Report.case_id == case.id)))
-        effects = _Effects(
+        effects = Effects(
             session,
             case,
             case_key,
             principal,
             reports,
-            _subject_ids(session, reports),
+            subject_ids(session, reports),
             self._audit,
             self._events,
         )
@@ -435,345 +339,8 @@ class WorkflowService:
                 handler(effects, event)
 
 
-@dataclass(frozen=True)
-class _Effects:
-    session: Session
-    case: Case
-    case_key: bytes
-    principal: StaffPrincipal
-    reports: list[Report]
-    subjects: list[uuid.UUID]
-    audit: AuditLog
-    events: Events
-
-
-def _on(event: Event) -> date:
-    return date.fromisoformat(str(event.fields.get("on")))
-
-
-def _investigator_can_read(fx: _Effects, event: Event) -> None:
-    """The investigator gets the case key; the allegations count as investigated from now."""
-    _reached(2)(fx, event)
-    investigator = fx.session.get(User, uuid.UUID(str(event.fields["investigator_id"])))
-    if investigator is not None:
-        keyring.grant_case_key(
-            fx.session, fx.case.id, fx.case_key, {investigator.id: investigator.public_key}
-        )
-
-
-def _reports_acknowledged(fx: _Effects, event: Event) -> None:
-    for report in fx.reports:
-        if report.acknowledged_at is None:
-            report.acknowledged_at = event.at
-            report.acknowledged_by_id = fx.principal.user_id
-            report.last_feedback_at = event.at
-            if report.status is not ReportStatus.CLOSED:
-                report.status = ReportStatus.IN_CASE
-
-
-def _reporters_told(fx: _Effects, event: Event) -> None:
-    """The outcome in plain words goes to every reporter of the case, through their own follow-up page."""
-    for report in fx.reports:
-        add_message(
-            fx.session,
-            report,
-            MessageAuthor.STAFF,
-            fx.principal.user_id,
-            HANDLERS_NAME,
-            str(event.fields.get("message") or ""),
-            event.at,
-        )
-        report.last_feedback_at = event.at
-        report.status = ReportStatus.CLOSED
-
-
-def _reopened(fx: _Effects, _event: Event) -> None:
-    for report in fx.reports:
-        report.status = ReportStatus.IN_CASE
-
-
-def _employment_changed(fx: _Effects, event: Event) -> None:
-    for person_id in fx.subjects:
-        person = fx.session.get(Person, person_id)
-        if person is not None:
-            person.employment_status = EmploymentStatus(str(event.fields["employment"]))
-            person.left_on = date.fromisoformat(str(event.fields.get("effective_on") or _on(event)))
-
-
-def _barred(fx: _Effects, event: Event) -> None:
-    """Police Act 1996, Part 4A: dismissal, or a finding that a former officer would have been dismissed."""
-    for person_id in fx.subjects:
-        lists.add_to_barred_list(
-            fx.session,
-            person_id=person_id,
-            case_id=fx.case.id,
-            case_reference=fx.case.reference,
-            reason=_barred_reason(event),
-            sanction=str(event.fields.get("sanction") or ""),
-            decided_on=_on(event),
-        )
-
-
-def _barred_withdrawn(fx: _Effects, event: Event) -> None:
-    lists.withdraw_barred_entry(fx.session, case_id=fx.case.id, reason="overturned on appeal", on=_on(event))
-
-
-def _advisory(fx: _Effects, event: Event) -> None:
-    """Leaving while under investigation puts the person on the advisory list."""
-    for person_id in fx.subjects:
-        lists.add_to_advisory_list(
-            fx.session,
-            person_id=person_id,
-            case_id=fx.case.id,
-            case_reference=fx.case.reference,
-            reason=f"{event.fields.get('employment')} while the case was {event.fields.get('while_status')}",
-            decided_on=_on(event),
-        )
-
-
-def _concluded(fx: _Effects, event: Event) -> None:
-    """A case closed without a barred-list outcome takes the officer off the advisory list for it."""
-    barred = fx.session.scalar(
-        select(func.count())
-        .select_from(CaseEvent)
-        .where(CaseEvent.case_id == fx.case.id, CaseEvent.kind == "barred_list_entry_required")
-    )
-    withdrawn = fx.session.scalar(
-        select(func.count())
-        .select_from(CaseEvent)
-        .where(CaseEvent.case_id == fx.case.id, CaseEvent.kind == "barred_list_entry_withdrawn")
-    )
-    if not barred or withdrawn:
-        lists.remove_advisory_entries(
-            fx.session,
-            case_id=fx.case.id,
-            reason="the case concluded without a barred-list outcome",
-            on=_on(event),
-        )
-
-
-def _allegations(fx: _Effects) -> list[Allegation]:
-    report_ids = [report.id for report in fx.reports]
-    if not report_ids:
-        return []
-    return list(
-        fx.session.scalars(select(Allegation).join(Complaint).where(Complaint.report_id.in_(report_ids)))
-    )
-
-
-def _reached(rank: int) -> Callable[[_Effects, Event], None]:
-    """Record how far the case's allegations went, for stage statistics (equality/stages.py)."""
-
-    def advance(fx: _Effects, event: Event) -> None:
-        if event.kind == "case_to_answer_decided" and event.fields.get("finding") == "no_case_to_answer":
-            return
-        for allegation in _allegations(fx):
-            allegation.stage_rank = max(allegation.stage_rank, rank)
-
-    return advance
-
-
-def _referred(fx: _Effects, _event: Event) -> None:
-    for allegation in _allegations(fx):
-        allegation.referred_to_overseer = True
-
-
-def _finding(fx: _Effects, event: Event) -> None:
-    finding = str(event.fields.get("finding") or "")
-    for allegation in _allegations(fx):
-        allegation.finding = finding
-        if finding and finding != "not_proven":
-            allegation.stage_rank = max(allegation.stage_rank, 4)
-
-
-def _outcome(fx: _Effects, event: Event) -> None:
-    for allegation in _allegations(fx):
-        allegation.sanction = str(event.fields.get("sanction") or "") or None
-        allegation.outcome = allegation.sanction
-
-
-def _closed(fx: _Effects, event: Event) -> None:
-    for allegation in _allegations(fx):
-        allegation.closed_on = _on(event)
-        if allegation.outcome is None:
-            allegation.outcome = str(event.fields.get("closure") or "closed")
-    _concluded(fx, event)
-    # Separation orders made until the case closes end with it (services.py lists who acts).
-    fx.events.publish(fx.session, CaseClosed(fx.case, _on(event), event.at, fx.principal))
-
-
-CONSEQUENCES: dict[str, Callable[[_Effects, Event], None]] = {
-    "severity_assessed": _reached(1),
-    "overseer_referral_made": _referred,
-    "case_to_answer_decided": _reached(3),
-    "finding_recorded": _finding,
-    "outcome_recorded": _outcome,
-    "closure_confirmed": _closed,
-    "investigator_assigned": _investigator_can_read,
-    "report_acknowledged": _reports_acknowledged,
-    "reporter_told": _reporters_told,
-    "case_reopened": _reopened,
-    "reinvestigation_directed": _reopened,
-    "employment_changed": _employment_changed,
-    "barred_list_entry_required": _barred,
-    "barred_list_entry_withdrawn": _barred_withdrawn,
-    "advisory_list_entry_required": _advisory,
-}
-
-
-def progress_report_draft(
-    policy: Policy, state: CaseState, case: Case, names: Mapping[uuid.UUID, str], today: date
-) -> str:
-    """The progress report, written from the case's own record when it falls due, for the handler to
-    check and send (Police (Conduct) Regulations 2020, reg. 22; Police (Complaints and Misconduct)
-    Regulations 2020, reg. 13: the investigation is not finished within 12 months)."""
-    investigator = (
-        names.get(uuid.UUID(state.investigator_id), "not appointed")
-        if state.investigator_id
-        else "not appointed"
-    )
-    months = (today.year - state.received_on.year) * 12 + today.month - state.received_on.month
-    lines = [
-        f"Progress report on case {case.reference} ({policy.title}).",
-        f"Received on {state.received_on:%-d %B %Y}; {months} months ago. The case is {policy.state_label(state.status)}.",
-        f"Severity as assessed: {policy.severity_label(state.severity)}. Investigator: {investigator}.",
-        "Regulation 17 notice served on "
-        + (
-            f"{state.regulation_17_served_on:%-d %B %Y}."
-            if state.regulation_17_served_on
-            else "— not yet served."
-        ),
-        f"Evidence logged: {len(state.evidence)} item(s). Interim reports: {state.interim_reports}.",
-        f"The officer is {state.employment}.",
-        "Why the investigation is not yet finished, and when it is expected to be: ",
-    ]
-    return "\n".join(lines)
-
-
-def _barred_reason(event: Event) -> str:
-    sanction = str(event.fields.get("sanction") or "")
-    return "would have been dismissed" if "would_have_been" in sanction else "dismissed"
-
-
-def _subject_ids(session: Session, reports: Sequence[Report]) -> list[uuid.UUID]:
-    if not reports:
-        return []
-    ids = session.scalars(
-        select(ReportSubject.person_id).where(
-            ReportSubject.report_id.in_([r.id for r in reports]), ReportSubject.person_id.is_not(None)
-        )
-    )
-    return list(dict.fromkeys(pid for pid in ids if pid is not None))
-
-
 def _case(session: Session, case_id: uuid.UUID) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("There is no such case.")
     return case
-
-
-EVENT_TITLES = {
-    "case_opened": "Case opened",
-    "handler_assigned": "Case handler assigned",
-    "report_linked": "Another report added to the case",
-    "report_acknowledged": "Report acknowledged",
-    "allegation_added": "Allegation added",
-    "severity_assessed": "Severity assessed",
-    "overseer_referral_required": "Referral to the overseer required",
-    "overseer_referral_made": "Referred to the overseer",
-    "investigation_mode_decided": "Overseer decided how it is investigated",
-    "investigator_assigned": "Investigator appointed",
-    "regulation_17_notice_served": "Regulation 17 notice served on the officer",
-    "evidence_logged": "Evidence logged",
-    "interim_report_submitted": "Interim report",
-    "progress_report_sent": "Progress report sent to the policing body and the overseer",
-    "investigation_report_submitted": "Investigation report submitted",
-    "case_to_answer_decided": "Case to answer decided",
-    "reflective_practice_started": "Referred to reflective practice",
-    "referred_to_proceedings": "Referred to misconduct proceedings",
-    "referral_notice_served": "Notice of the proceedings served on the officer",
-    "subject_response_recorded": "The officer's response recorded",
-    "proceedings_scheduled": "Proceedings arranged",
-    "finding_recorded": "Finding on an allegation",
-    "outcome_recorded": "Outcome decided",
-    "barred_list_entry_required": "The officer goes on the barred list",
-    "barred_list_entry_withdrawn": "Barred list entry withdrawn",
-    "appeal_lodged": "Appeal lodged",
-    "appeal_decided": "Appeal decided",
-    "closure_proposed": "Closure proposed",
-    "closure_confirmed": "Closure confirmed by a second decision maker",
-    "reporter_told": "The reporter was told the outcome",
-    "closure_rejected": "Closure proposal rejected",
-    "withdrawal_requested": "The reporter asked to withdraw",
-    "review_requested": "The reporter asked the overseer for a review",
-    "closure_upheld": "The overseer upheld the closure",
-    "case_reopened": "The overseer reopened the case",
-    "employment_changed": "The officer's employment changed",
-    "advisory_list_entry_required": "The officer goes on the advisory list",
-    "reporter_feedback_given": "Feedback given to the reporter",
-    "reinvestigation_directed": "The overseer directed a re-investigation",
-    "review_directed": "The overseer directed a review",
-    "direction_answered": "The overseer's direction answered",
-}
-TEXT_LABELS = {
-    "reasons": "Reasons",
-    "summary": "Summary",
-    "description": "Description",
-    "grounds": "Grounds",
-    "reporter_summary": "What the reporter is told",
-    "note": "Note",
-    "message": "Message to the reporter",
-}
-DATE_FIELDS = {"served_on": "served", "held_on": "on", "effective_on": "from", "received_on": "received"}
-
-
-DETAIL_FIELDS = {
-    "severity": "severities",
-    "finding": "findings",
-    "sanction": "sanctions",
-    "forum": "forums",
-    "closure": "closures",
-    "standard": "standards",
-    "category": "categories",
-}
-
-
-def _event_view(policy: Policy, row: CaseEvent, case_key: bytes, names: Mapping[uuid.UUID, str]) -> EventView:
-    data = row.data
-    details = []
-    to_status = data.get("to_status")
-    if isinstance(to_status, str) and to_status != data.get("from_status"):
-        details.append(f"now {policy.state_label(to_status)}")
-    for name, table in DETAIL_FIELDS.items():
-        value = data.get(name)
-        if isinstance(value, str) and value:
-            options: Mapping[str, Any] = getattr(policy, table)
-            option = options.get(value)
-            details.append(getattr(option, "label", option) if option is not None else value)
-    for name, word in DATE_FIELDS.items():
-        if isinstance(data.get(name), str):
-            details.append(f"{word} {date.fromisoformat(data[name]):%-d %b %Y}")
-    if isinstance(data.get("employment"), str):
-        details.append(f"now {data['employment']}")
-    if isinstance(data.get("allegation_id"), str):
-        details.append(f"allegation {data['allegation_id']}")
-    if isinstance(data.get("accepts"), bool) and row.kind == "subject_response_recorded":
-        details.append("accepts the allegations" if data["accepts"] else "does not accept the allegations")
-    if data.get("panel"):
-        details.append(f"panel: {', '.join(str(p) for p in data['panel'])}")
-    if data.get("handler"):
-        details.append(f"handler: {data['handler']}")
-    if data.get("reports"):
-        details.append(f"reports: {', '.join(data['reports'])}")
-    opened = disclosure_store.open_texts(case_key, data["_sealed"]) if "_sealed" in data else {}
-    texts = {TEXT_LABELS.get(name, name): text for name, text in opened.items()}
-    actor = (
-        names.get(row.actor_id, "system")
-        if row.actor_id
-        else ("the reporter" if data.get("_actor") else "system")
-    )
-    title = EVENT_TITLES.get(row.kind, row.kind.replace("_", " "))
-    return EventView(
-        row.seq, row.at, row.kind, title[:1].upper() + title[1:], str(actor), [str(d) for d in details], texts
-    )

@@ -22,7 +22,7 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor, AuditLog
 from upstander.cases.models import Allegation, Complainant
 from upstander.cases.policy.model import InterventionRuleSpec, Policy
-from upstander.cases.workflow import PolicyRegistry
+from upstander.cases.policy.registry import PolicyRegistry
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person

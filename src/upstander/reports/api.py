@@ -77,19 +77,19 @@ def enter_report(
 @router.post("/reporter/session", response_model=schemas.SessionOut)
 def reporter_session(body: schemas.ReceiptKeyIn, services: ServicesDep) -> schemas.SessionOut:
     """Exchange a receipt key for a short-lived bearer token."""
-    issued = services.reports.reporter_sign_in(body.receipt_key)
+    issued = services.follow_up.reporter_sign_in(body.receipt_key)
     return schemas.SessionOut(token=issued.bearer, expires_at=issued.expires_at)
 
 
 @router.delete("/reporter/session", status_code=204)
 def reporter_sign_out(request: Request, _reporter: ApiReporter, services: ServicesDep) -> Response:
-    services.reports.reporter_sign_out(bearer_token(request))
+    services.follow_up.reporter_sign_out(bearer_token(request))
     return Response(status_code=204)
 
 
 @router.get("/reporter/report", response_model=schemas.ReporterReportOut)
 def reporter_report(reporter: ApiReporter, services: ServicesDep) -> Any:
-    view = services.reports.reporter_view(reporter)
+    view = services.follow_up.reporter_view(reporter)
     return {
         **{k: v for k, v in dataclasses.asdict(view).items() if k not in ("messages", "attachments")},
         "messages": [_message(m) for m in view.messages],
@@ -103,7 +103,7 @@ def reporter_message(
 ) -> schemas.CreatedOut:
     """Add information and files to one's own report."""
     return schemas.CreatedOut(
-        id=services.reports.reporter_add(reporter, body.text, schemas.decode_files(body.attachments))
+        id=services.follow_up.reporter_add(reporter, body.text, schemas.decode_files(body.attachments))
     )
 
 
@@ -125,7 +125,7 @@ def reporter_step(
 
 @router.get("/reporter/attachments/{attachment_id}", response_class=Response)
 def reporter_attachment(attachment_id: uuid.UUID, reporter: ApiReporter, services: ServicesDep) -> Response:
-    opened = services.reports.reporter_download(reporter, attachment_id)
+    opened = services.follow_up.reporter_download(reporter, attachment_id)
     return file_response(opened.data, opened.filename)
 
 

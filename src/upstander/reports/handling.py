@@ -27,6 +27,7 @@ from upstander.reports import keys as keyring
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
 from upstander.reports.events import ReportAcknowledged, ReporterAnswered
+from upstander.reports.messages import HANDLERS_NAME, _attachments, _messages, add_message
 from upstander.reports.models import (
     Attachment,
     Channel,
@@ -36,7 +37,6 @@ from upstander.reports.models import (
     ReportKeyGrant,
     ReportStatus,
 )
-from upstander.reports.service import HANDLERS_NAME, _attachments, _messages, add_message
 
 DEFAULT_ACKNOWLEDGEMENT = (
     "Thank you for your report. We have read it and it is being dealt with by the professional "

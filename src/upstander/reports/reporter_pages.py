@@ -155,7 +155,7 @@ async def follow_up_sign_in(request: Request, services: ServicesDep) -> Response
     form = await request.form()
     receipt = form.get("receipt_key")
     try:
-        issued = services.reports.reporter_sign_in(
+        issued = services.follow_up.reporter_sign_in(
             receipt if isinstance(receipt, str) else "", visitor=visitor_id(request)
         )
     except (NotSignedIn, TooManyAttempts) as error:
@@ -185,7 +185,7 @@ async def reporter_add(request: Request, reporter: PageReporter, services: Servi
     text = text if isinstance(text, str) else ""
     files = await forms.read_files(form)
     try:
-        await run_in_threadpool(services.reports.reporter_add, reporter, text, files)
+        await run_in_threadpool(services.follow_up.reporter_add, reporter, text, files)
     except (InvalidInput, PayloadTooLarge, ServiceUnavailable) as error:
         response = render(
             request,
@@ -222,7 +222,7 @@ async def reporter_step(
 
 def _reporter_context(services: Services, reporter: ReporterPrincipal, **extra: object) -> dict[str, object]:
     return {
-        "view": services.reports.reporter_view(reporter),
+        "view": services.follow_up.reporter_view(reporter),
         "steps": services.workflow.reporter_steps(reporter.report_id),
         **extra,
     }
@@ -230,7 +230,7 @@ def _reporter_context(services: Services, reporter: ReporterPrincipal, **extra: 
 
 @router.get("/follow-up/report/files/{attachment_id}")
 def reporter_file(attachment_id: uuid.UUID, reporter: PageReporter, services: ServicesDep) -> Response:
-    opened = services.reports.reporter_download(reporter, attachment_id)
+    opened = services.follow_up.reporter_download(reporter, attachment_id)
     return file_response(opened.data, opened.filename)
 
 
@@ -240,7 +240,7 @@ def reporter_sign_out(request: Request, services: ServicesDep) -> Response:
     bearer = request.cookies.get(names.reporter)
     if bearer:
         with contextlib.suppress(NotSignedIn):
-            services.reports.reporter_sign_out(bearer)
+            services.follow_up.reporter_sign_out(bearer)
     response = redirect("/")
     names.clear(response, names.reporter)
     return response

@@ -1,4 +1,4 @@
-"""Intake and reporter follow-up: one transaction per use case, every step audited.
+"""Intake: receiving a report, in one transaction, audited (the reporter's follow-up is ``follow_up.py``).
 
 The slow and the cryptographic work (Argon2id, sealing, image cleaning) happens before the
 transaction opens, so the database is held only for the inserts — and a report is committed,
@@ -10,8 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,40 +18,33 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from upstander import access, crypto
-from upstander.accounts import org_keys, ratelimit, sessions
+from upstander.accounts import org_keys
 from upstander.accounts.service import StaffPrincipal, users_with_roles
-from upstander.accounts.sessions import ReporterPrincipal
 from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import (
     Conflict,
     InvalidInput,
-    NotFound,
     NotSignedIn,
     ServiceUnavailable,
-    TooManyAttempts,
 )
 from upstander.events import Events
 from upstander.org.models import Person
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
 from upstander.reports.events import ReportStored
+from upstander.reports.follow_up import ReporterFollowUp
 from upstander.reports.models import (
-    Attachment,
     Channel,
     IdempotencyRecord,
     Installation,
-    Message,
     MessageAuthor,
     Report,
     ReportStatus,
     ReportSubject,
 )
 from upstander.store.keyfiles import ServerSecrets
-
-WRONG_RECEIPT = "That receipt key does not open a report. Check each character and try again."
-HANDLERS_NAME = "Professional Standards"
 
 
 @dataclass(frozen=True)
@@ -67,22 +59,6 @@ class SubmissionResult:
 class _Idempotency:
     key_hash: str
     response_key: bytes
-
-
-@dataclass(frozen=True)
-class ReporterView:
-    reference: str
-    category: str
-    status: str
-    received_at: datetime
-    acknowledged_at: datetime | None
-    acknowledge_by: datetime
-    next_feedback_due: datetime
-    closed: bool
-    content: dict[str, Any]
-    anonymous: bool
-    messages: list[sealing.MessageView]
-    attachments: list[sealing.AttachmentInfo]
 
 
 class ReportService:
@@ -111,6 +87,9 @@ class ReportService:
         )
         # One per process: its gate bounds the image decodes and document cleans of every upload.
         self.files = FileCleaner.from_settings(settings)
+        self.follow_up = ReporterFollowUp(
+            database, settings, audit, self.derive_receipt, self.limits, self.files, clock
+        )
 
     # --- installation ------------------------------------------------------------------------
 
@@ -331,195 +310,6 @@ class ReportService:
                 )
             public = org_keys.create_org_key(session, org_keys.CUSTODIAN_KEY, holders)
         return crypto.seal(public, sealing.to_json(sealing.identity_document(submission.identity)))
-
-    # --- reporter follow-up --------------------------------------------------------------------
-
-    def reporter_sign_in(self, receipt_text: str, visitor: str | None = None) -> sessions.IssuedSession:
-        """Open a report with its receipt key. Failures count against the visitor and a global budget."""
-        now = self._clock()
-        settings = self._settings
-        with self._db.transaction() as session:
-            visitor_ok = visitor is None or ratelimit.hit(
-                session,
-                f"receipt:visitor:{crypto.sha256_hex(visitor.encode())}",
-                settings.receipt_failures_per_visitor_per_minute,
-                60,
-                now,
-            )
-        if not visitor_ok:
-            raise TooManyAttempts(
-                "Too many tries with receipt keys. Wait a minute, then try again.",
-                retry_after_seconds=ratelimit.seconds_left(now, 60),
-            )
-        receipt_key = crypto.normalise_receipt_key(receipt_text)
-        receipt = self.derive_receipt(receipt_key) if receipt_key else None
-        with self._db.transaction() as session:
-            report = (
-                session.scalar(select(Report).where(Report.receipt_hash == receipt.lookup_hash))
-                if receipt
-                else None
-            )
-            if report is None or receipt is None:
-                within_budget = ratelimit.hit(
-                    session, "receipt:failures:all", settings.receipt_failures_per_minute, 60, now
-                )
-                issued = None
-            else:
-                within_budget = True
-                issued = sessions.issue(
-                    session,
-                    kind=sessions.REPORTER,
-                    private_key=receipt.key_pair.private,
-                    now=now,
-                    lifetime=timedelta(minutes=settings.reporter_session_minutes),
-                    report_id=report.id,
-                )
-                self._audit.record(
-                    session, Actor.reporter(report.id), "reporter.signed_in", "report", report.id
-                )
-        if issued is None:
-            if not within_budget:
-                raise TooManyAttempts(
-                    "Too many wrong receipt keys are being tried. Wait a minute, then try again.",
-                    retry_after_seconds=ratelimit.seconds_left(now, 60),
-                )
-            raise NotSignedIn(WRONG_RECEIPT, code="wrong_receipt")
-        return issued
-
-    def reporter_session(self, bearer: str) -> ReporterPrincipal:
-        with self._db.transaction() as session:
-            opened = sessions.open_session(
-                session, bearer, kind=sessions.REPORTER, now=self._clock(), idle_limit=None
-            )
-            assert opened.row.report_id is not None
-            return ReporterPrincipal(opened.row.report_id, opened.private_key, opened.row.id_hash)
-
-    def reporter_sign_out(self, bearer: str) -> None:
-        with self._db.transaction() as session:
-            sessions.revoke(session, bearer, self._clock())
-
-    def reporter_view(self, reporter: ReporterPrincipal) -> ReporterView:
-        with self._db.transaction() as session:
-            report = session.get_one(Report, reporter.report_id)
-            content = sealing.from_json(
-                crypto.unseal(reporter.private_key, report.sealed_content_for_reporter)
-            )
-            messages = [
-                sealing.MessageView(
-                    id=row.id,
-                    author=row.author,
-                    author_name="You" if row.author is MessageAuthor.REPORTER else HANDLERS_NAME,
-                    sent_at=row.sent_at,
-                    text=str(
-                        sealing.from_json(crypto.unseal(reporter.private_key, row.sealed_for_reporter))[
-                            "text"
-                        ]
-                    ),
-                )
-                for row in _messages(session, report.id)
-            ]
-            attachments = [
-                sealing.attachment_info(row, crypto.unseal(reporter.private_key, row.sealed_key_for_reporter))
-                for row in _attachments(session, report.id)
-            ]
-            self._audit.record(session, reporter.actor, "reporter.viewed", "report", report.id)
-            return ReporterView(
-                reference=report.reference,
-                category=rules.CATEGORY_LABELS[report.category],
-                status=rules.STATUS_FOR_REPORTER[report.status],
-                received_at=report.received_at,
-                acknowledged_at=report.acknowledged_at,
-                acknowledge_by=rules.acknowledgement_due(report.received_at),
-                closed=report.status is ReportStatus.CLOSED,
-                next_feedback_due=rules.feedback_due(
-                    report.received_at, report.acknowledged_at, report.last_feedback_at
-                ),
-                content=content,
-                anonymous=report.anonymous,
-                messages=messages,
-                attachments=attachments,
-            )
-
-    def reporter_add(
-        self, reporter: ReporterPrincipal, text: str, files: tuple[rules.FileInput, ...] = ()
-    ) -> uuid.UUID | None:
-        """The reporter adds information or files; both sides can read it, nobody else."""
-        rules.validate_message(text, files, self.limits)
-        cleaned = tuple(sealing.encrypt_file(self.files.clean(file)) for file in files)
-        now = self._clock()
-        with self._db.transaction() as session:
-            report = session.get_one(Report, reporter.report_id)
-            message_id = None
-            if text.strip():
-                message_id = add_message(session, report, MessageAuthor.REPORTER, None, "", text, now)
-            for encrypted in cleaned:
-                session.add(
-                    sealing.attachment_row(
-                        report.id,
-                        encrypted,
-                        report.public_key,
-                        report.reporter_public_key,
-                        MessageAuthor.REPORTER,
-                        now,
-                    )
-                )
-            self._audit.record(
-                session,
-                reporter.actor,
-                "reporter.added_information",
-                "report",
-                report.id,
-                {"message": bool(message_id), "attachments": len(cleaned)},
-            )
-            return message_id
-
-    def reporter_download(self, reporter: ReporterPrincipal, attachment_id: uuid.UUID) -> sealing.OpenedFile:
-        with self._db.transaction() as session:
-            row = session.get(Attachment, attachment_id)
-            if row is None or row.report_id != reporter.report_id:
-                raise NotFound("There is no such file in your report.")
-            opened = sealing.open_attachment(
-                row, crypto.unseal(reporter.private_key, row.sealed_key_for_reporter)
-            )
-            self._audit.record(session, reporter.actor, "attachment.downloaded", "attachment", row.id)
-            return opened
-
-
-def add_message(
-    session: Session,
-    report: Report,
-    author: MessageAuthor,
-    author_user_id: uuid.UUID | None,
-    author_name: str,
-    text: str,
-    now: datetime,
-) -> uuid.UUID:
-    document = sealing.to_json({"text": text, "author_name": author_name})
-    message = Message(
-        report_id=report.id,
-        author=author,
-        author_user_id=author_user_id,
-        sent_at=now,
-        sealed_for_report=crypto.seal(report.public_key, document),
-        sealed_for_reporter=crypto.seal(report.reporter_public_key, sealing.to_json({"text": text})),
-    )
-    session.add(message)
-    session.flush()
-    return message.id
-
-
-def _messages(session: Session, report_id: uuid.UUID) -> list[Message]:
-    return list(
-        session.scalars(select(Message).where(Message.report_id == report_id).order_by(Message.sent_at))
-    )
-
-
-def _attachments(session: Session, report_id: uuid.UUID) -> list[Attachment]:
-    return list(
-        session.scalars(
-            select(Attachment).where(Attachment.report_id == report_id).order_by(Attachment.uploaded_at)
-        )
-    )
 
 
 def _linked_person(session: Session, subject: rules.SubjectInput, position: int) -> uuid.UUID | None:

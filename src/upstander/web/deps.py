@@ -74,7 +74,7 @@ def api_staff(request: Request, services: ServicesDep) -> StaffPrincipal:
 
 
 def api_reporter(request: Request, services: ServicesDep) -> ReporterPrincipal:
-    return services.reports.reporter_session(bearer_token(request))
+    return services.follow_up.reporter_session(bearer_token(request))
 
 
 def page_staff(request: Request, services: ServicesDep) -> StaffPrincipal:
@@ -93,7 +93,7 @@ def page_reporter(request: Request, services: ServicesDep) -> ReporterPrincipal:
     bearer = request.cookies.get(cookies(request).reporter)
     if not bearer:
         raise NotSignedIn("Please enter your receipt key.")
-    return services.reports.reporter_session(bearer)
+    return services.follow_up.reporter_session(bearer)
 
 
 ApiStaff = Annotated[StaffPrincipal, Depends(api_staff)]

@@ -31,7 +31,8 @@ from upstander.cases.disclosure_store import active_representatives, share_discl
 from upstander.cases.models import Case, DisclosedCopy, RepresentativeConsent
 from upstander.cases.parties import PartyRole, case_people
 from upstander.cases.state import replay
-from upstander.cases.workflow import EVENT_TITLES, StepView, WorkflowService, engine_events, stored_events
+from upstander.cases.views import EVENT_TITLES, StepView
+from upstander.cases.workflow import WorkflowService, engine_events, stored_events
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
