@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from upstander.accounts.models import Role
 from upstander.audit.service import Actor
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.cases.models import Allegation, Complainant, Complaint, ComplaintChannel
-from upstander.cases.vocabulary import RestrictionKind
 from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
 from upstander.reports.models import Category, Channel, Report, ReporterRelation
 from upstander.safeguarding.models import Restriction

@@ -20,9 +20,9 @@ from common.reports import report_json
 from common.staff import Staff
 from upstander.accounts.models import Role
 from upstander.audit.models import AuditEntry
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.cases.models import Allegation, Complaint, ComplaintChannel
 from upstander.cases.policy.registry import PolicyRegistry
-from upstander.cases.vocabulary import RestrictionKind
 from upstander.cli import app as cli
 from upstander.errors import NotFound
 from upstander.org.models import OrgUnit, OrgUnitKind, Person

@@ -14,8 +14,8 @@ from common.clock import FakeClock
 from common.staff import Staff
 from upstander.accounts.models import Role, User
 from upstander.audit.models import AuditEntry
-from upstander.cases.disclosure import DISCLOSED
 from upstander.cases.models import DisclosedCopy
+from upstander.cases.representation.disclosure import DISCLOSED
 from upstander.org.models import Person
 from upstander.reports.models import CaseKeyGrant
 from upstander.services import Services

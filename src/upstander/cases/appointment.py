@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
+from upstander.cases.engine.state import Event
 from upstander.cases.models import Case
-from upstander.cases.state import Event
 from upstander.errors import InvalidInput
 
 

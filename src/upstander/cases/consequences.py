@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
+from upstander.cases.engine.state import Event
 from upstander.cases.events import CaseClosed
 from upstander.cases.models import Allegation, Case, CaseEvent, Complaint
-from upstander.cases.state import Event
 from upstander.events import Events
 from upstander.org import lists
 from upstander.org.models import EmploymentStatus, Person

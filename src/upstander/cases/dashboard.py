@@ -17,10 +17,10 @@ from sqlalchemy import Select, select
 from upstander import access
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
-from upstander.cases.clocks import deadlines, local_date
+from upstander.cases.engine.clocks import deadlines, local_date
+from upstander.cases.engine.state import replay
 from upstander.cases.models import Case
 from upstander.cases.policy.registry import PolicyRegistry
-from upstander.cases.state import replay
 from upstander.cases.views import DeadlineView, deadline_view
 from upstander.cases.workflow import engine_events, stored_events
 from upstander.db import Database, utcnow

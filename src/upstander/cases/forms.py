@@ -13,10 +13,10 @@ from dataclasses import MISSING, Field, dataclass, fields
 from datetime import date
 from typing import Any
 
-from upstander.cases.actions import ACTION_TYPES, FIELD_LABELS, Action
+from upstander.cases.engine.actions import ACTION_TYPES, FIELD_LABELS, Action
+from upstander.cases.engine.state import CaseState
+from upstander.cases.engine.vocabulary import EMPLOYMENT_LABELS
 from upstander.cases.policy.packs import Policy
-from upstander.cases.state import CaseState
-from upstander.cases.vocabulary import EMPLOYMENT_LABELS
 from upstander.errors import InvalidInput
 
 # Free text: sealed to the case key when stored, shown as a text area.

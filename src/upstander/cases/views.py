@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from upstander.cases import disclosure_store, forms
-from upstander.cases.clocks import Deadline
+from upstander.cases import forms
+from upstander.cases.engine.clocks import Deadline
+from upstander.cases.engine.state import CaseState
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.packs import Policy
-from upstander.cases.state import CaseState
+from upstander.cases.representation import sealing as disclosure_store
 
 
 @dataclass(frozen=True)

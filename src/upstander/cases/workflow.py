@@ -25,15 +25,17 @@ from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor as AuditActor
 from upstander.audit.service import AuditLog
-from upstander.cases import appointment, disclosure_store, forms, rules
-from upstander.cases.actions import OpenCase
+from upstander.cases import appointment, forms
 from upstander.cases.appointment import ConflictScreen
-from upstander.cases.clocks import deadlines, local_date
 from upstander.cases.consequences import CONSEQUENCES, Effects, subject_ids
-from upstander.cases.context import Actor
+from upstander.cases.engine import rules
+from upstander.cases.engine.actions import OpenCase
+from upstander.cases.engine.clocks import deadlines, local_date
+from upstander.cases.engine.context import Actor
+from upstander.cases.engine.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.registry import PolicyRegistry
-from upstander.cases.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
+from upstander.cases.representation import sealing as disclosure_store
 from upstander.cases.views import StepView, WorkflowView, deadline_view, event_view, progress_report_draft
 from upstander.db import Database, utcnow
 from upstander.errors import NotFound

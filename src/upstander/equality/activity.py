@@ -35,8 +35,8 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.cases.models import Allegation, Complaint
-from upstander.cases.vocabulary import RestrictionKind
 from upstander.reports.models import Report
 from upstander.safeguarding.models import Restriction
 from upstander.safeguarding.register.rules import count_label

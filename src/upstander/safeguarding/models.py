@@ -19,7 +19,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, T
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander.accounts.models import enum_column
-from upstander.cases.vocabulary import RestrictionKind
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.db import Base, utcnow
 
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from upstander.cases import actions as step
-from upstander.cases.clocks import (
+from upstander.cases.engine import actions as step
+from upstander.cases.engine.clocks import (
     Deadline,
     add_months,
     add_working_days,
@@ -20,9 +20,9 @@ from upstander.cases.clocks import (
     progress_periods_ended,
     progress_report_due,
 )
+from upstander.cases.engine.rules import Actor, decide, open_case
+from upstander.cases.engine.state import CaseState
 from upstander.cases.policy.packs import Calendar, Policy, load_policy
-from upstander.cases.rules import Actor, decide, open_case
-from upstander.cases.state import CaseState
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
 EW = load_policy(POLICIES / "england-wales.toml")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from upstander.cases.disclosure import DISCLOSED, Entry, disclosed_items
-from upstander.cases.state import EVENT_KINDS
+from upstander.cases.engine.state import EVENT_KINDS
+from upstander.cases.representation.disclosure import DISCLOSED, Entry, disclosed_items
 
 
 def entry(seq: int, kind: str, **data: object) -> Entry:

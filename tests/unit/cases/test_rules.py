@@ -8,12 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from upstander.cases import actions as step
-from upstander.cases.actions import Action
+from upstander.cases.engine import actions as step
+from upstander.cases.engine.actions import Action
+from upstander.cases.engine.rules import (
+    Actor,
+    Decision,
+    available_actions,
+    decide,
+    open_case,
+    replay,
+    why_not,
+)
+from upstander.cases.engine.sanctions import forum_refusal
+from upstander.cases.engine.state import CaseState, Event, ReplayError
 from upstander.cases.policy.packs import Policy, load_policy
-from upstander.cases.rules import Actor, Decision, available_actions, decide, open_case, replay, why_not
-from upstander.cases.sanctions import forum_refusal
-from upstander.cases.state import CaseState, Event, ReplayError
 from upstander.errors import DomainError, InvalidInput, NotAllowed, TransitionRefused
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"

@@ -21,15 +21,23 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from upstander.cases import actions as step
-from upstander.cases.actions import ACTION_TYPES, Action
-from upstander.cases.clocks import deadlines, hearing_window, is_open, local_date, response_due
-from upstander.cases.closure import available_closures
+from upstander.cases.engine import actions as step
+from upstander.cases.engine.actions import ACTION_TYPES, Action
+from upstander.cases.engine.clocks import deadlines, hearing_window, is_open, local_date, response_due
+from upstander.cases.engine.closure import available_closures
+from upstander.cases.engine.rules import (
+    Actor,
+    Decision,
+    available_actions,
+    decide,
+    open_case,
+    replay,
+    why_not,
+)
+from upstander.cases.engine.sanctions import available_sanctions, eligible_forums, highest_finding
+from upstander.cases.engine.state import CaseState, Event
+from upstander.cases.engine.vocabulary import EMPLOYMENT_LABELS
 from upstander.cases.policy.packs import ActionSpec, Policy, load_policy
-from upstander.cases.rules import Actor, Decision, available_actions, decide, open_case, replay, why_not
-from upstander.cases.sanctions import available_sanctions, eligible_forums, highest_finding
-from upstander.cases.state import CaseState, Event
-from upstander.cases.vocabulary import EMPLOYMENT_LABELS
 from upstander.errors import DomainError, InvalidInput, NotAllowed, TransitionRefused
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"

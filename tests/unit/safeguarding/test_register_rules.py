@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from upstander.cases.vocabulary import RestrictionKind
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.errors import InvalidInput
 from upstander.safeguarding.register.rules import (
     MAX_REVIEW_DAYS,

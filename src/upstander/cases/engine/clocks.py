@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from upstander.cases.policy.packs import Calendar, ForumSpec, Period, Policy
-from upstander.cases.state import CaseState
-from upstander.cases.vocabulary import (
+from upstander.cases.engine.state import CaseState
+from upstander.cases.engine.vocabulary import (
     ACKNOWLEDGEMENT,
     DIRECTION_RESPONSE,
     REPORTER_FEEDBACK,
     REVIEW_REQUEST,
     with_article,
 )
+from upstander.cases.policy.packs import Calendar, ForumSpec, Period, Policy
 
 
 @dataclass(frozen=True)

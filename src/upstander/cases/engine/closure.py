@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from upstander.cases.actions import (
+from upstander.cases.engine.actions import (
     ConfirmClosure,
     ProposeClosure,
     RejectClosure,
@@ -15,11 +15,11 @@ from upstander.cases.actions import (
     RequestWithdrawal,
     UpholdClosure,
 )
-from upstander.cases.clocks import add_period, appeal_window_end, format_date, review_window_end
-from upstander.cases.context import Context, Registry
+from upstander.cases.engine.clocks import add_period, appeal_window_end, format_date, review_window_end
+from upstander.cases.engine.context import Context, Registry
+from upstander.cases.engine.state import CaseState, Event
+from upstander.cases.engine.vocabulary import REVIEW_REQUEST, either
 from upstander.cases.policy.packs import ClosureSpec, Policy
-from upstander.cases.state import CaseState, Event
-from upstander.cases.vocabulary import REVIEW_REQUEST, either
 from upstander.errors import InvalidInput, TransitionRefused
 
 

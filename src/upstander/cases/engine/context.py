@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
-from upstander.cases.actions import FIELD_LABELS, Action
-from upstander.cases.clocks import format_date
+from upstander.cases.engine.actions import FIELD_LABELS, Action
+from upstander.cases.engine.clocks import format_date
+from upstander.cases.engine.state import CaseState, Event, JsonValue
 from upstander.cases.policy.packs import ActionSpec, Policy
-from upstander.cases.state import CaseState, Event, JsonValue
 from upstander.errors import InvalidInput
 
 

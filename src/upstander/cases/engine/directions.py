@@ -9,9 +9,9 @@ IOPC Statutory Guidance 2020, chapter 18).
 
 from __future__ import annotations
 
-from upstander.cases.actions import AnswerDirection, DirectReinvestigation, DirectReview
-from upstander.cases.context import Context, Registry
-from upstander.cases.state import Event
+from upstander.cases.engine.actions import AnswerDirection, DirectReinvestigation, DirectReview
+from upstander.cases.engine.context import Context, Registry
+from upstander.cases.engine.state import Event
 
 REGISTRY = Registry()
 CLOSING = frozenset({"propose_closure", "confirm_closure"})

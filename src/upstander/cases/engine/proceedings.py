@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from upstander.cases.actions import (
+from upstander.cases.engine.actions import (
     DecideAppeal,
     LodgeAppeal,
     RecordFinding,
@@ -15,16 +15,15 @@ from upstander.cases.actions import (
     ScheduleProceedings,
     ServeReferralNotice,
 )
-from upstander.cases.clocks import (
+from upstander.cases.engine.clocks import (
     appeal_window_end,
     current_forum,
     format_date,
     hearing_window,
     response_due,
 )
-from upstander.cases.context import Context, Registry
-from upstander.cases.policy.packs import ForumSpec
-from upstander.cases.sanctions import (
+from upstander.cases.engine.context import Context, Registry
+from upstander.cases.engine.sanctions import (
     allowed_severities,
     eligible_forums,
     finding_refusal,
@@ -32,8 +31,9 @@ from upstander.cases.sanctions import (
     highest_finding,
     sanction_refusal,
 )
-from upstander.cases.state import Event, json_list
-from upstander.cases.vocabulary import sentence, with_article
+from upstander.cases.engine.state import Event, json_list
+from upstander.cases.engine.vocabulary import sentence, with_article
+from upstander.cases.policy.packs import ForumSpec
 from upstander.errors import InvalidInput, TransitionRefused
 
 REGISTRY = Registry()

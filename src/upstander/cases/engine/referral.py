@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from upstander.cases.engine.state import CaseState
+from upstander.cases.engine.vocabulary import both
 from upstander.cases.policy.packs import Policy, ReferralRule
-from upstander.cases.state import CaseState
-from upstander.cases.vocabulary import both
 
 
 def mandatory_referral_grounds(

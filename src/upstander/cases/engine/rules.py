@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from upstander.cases import closure, directions, proceedings, steps
-from upstander.cases.actions import FIELD_LABELS, Action, OpenCase, is_filled
-from upstander.cases.clocks import local_date
-from upstander.cases.context import Actor, Build, Check, Context, Decision
+from upstander.cases.engine import closure, directions, proceedings, steps
+from upstander.cases.engine.actions import FIELD_LABELS, Action, OpenCase, is_filled
+from upstander.cases.engine.clocks import local_date
+from upstander.cases.engine.context import Actor, Build, Check, Context, Decision
+from upstander.cases.engine.referral import referral_hold
+from upstander.cases.engine.state import CaseState, Event, ensure_same_pack, fold, replay
+from upstander.cases.engine.vocabulary import both, either, roles_phrase
 from upstander.cases.policy.packs import ActionSpec, Policy
-from upstander.cases.referral import referral_hold
-from upstander.cases.state import CaseState, Event, ensure_same_pack, fold, replay
-from upstander.cases.vocabulary import both, either, roles_phrase
 from upstander.errors import DomainError, InvalidInput, NotAllowed, TransitionRefused
 
 __all__ = ["Actor", "Decision", "available_actions", "decide", "open_case", "replay", "why_not"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from upstander.cases.engine.state import CaseState
+from upstander.cases.engine.vocabulary import either, sentence, with_article
 from upstander.cases.policy.packs import FindingSpec, ForumSpec, Policy, SanctionSpec
-from upstander.cases.state import CaseState
-from upstander.cases.vocabulary import either, sentence, with_article
 
 
 def allowed_severities(forum: ForumSpec, state: CaseState) -> frozenset[str]:

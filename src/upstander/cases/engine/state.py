@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeAlias
 
+from upstander.cases.engine.vocabulary import SERVING
 from upstander.cases.policy.packs import Policy
-from upstander.cases.vocabulary import SERVING
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
 

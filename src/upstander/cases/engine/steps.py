@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from upstander.cases.actions import (
+from upstander.cases.engine.actions import (
     Acknowledge,
     AddAllegation,
     AssessSeverity,
@@ -24,16 +24,16 @@ from upstander.cases.actions import (
     SubmitInvestigationReport,
     is_filled,
 )
-from upstander.cases.clocks import (
+from upstander.cases.engine.clocks import (
     format_date,
     progress_periods_ended,
     progress_report_due,
     progress_report_dues,
 )
-from upstander.cases.context import Context, Registry
-from upstander.cases.referral import mandatory_referral_grounds
-from upstander.cases.state import Event, json_list
-from upstander.cases.vocabulary import EMPLOYMENT_LABELS, SERVING, roles_phrase, sentence
+from upstander.cases.engine.context import Context, Registry
+from upstander.cases.engine.referral import mandatory_referral_grounds
+from upstander.cases.engine.state import Event, json_list
+from upstander.cases.engine.vocabulary import EMPLOYMENT_LABELS, SERVING, roles_phrase, sentence
 from upstander.errors import InvalidInput
 
 REGISTRY = Registry()

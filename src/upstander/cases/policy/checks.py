@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from upstander.cases.actions import ACTION_TYPES, field_names
+from upstander.cases.engine.actions import ACTION_TYPES, field_names
+from upstander.cases.engine.vocabulary import KNOWN_CLOCKS, ROLE_LABELS
 from upstander.cases.policy.model import Policy
 from upstander.cases.policy.reader import PolicyError
-from upstander.cases.vocabulary import KNOWN_CLOCKS, ROLE_LABELS
 
 # Steps that only make sense when the pack defines what they work on.
 _NEEDS = {

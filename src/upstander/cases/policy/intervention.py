@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.cases.policy.model import INTERVENTION_KINDS, InterventionRuleSpec
 from upstander.cases.policy.reader import Table
-from upstander.cases.vocabulary import RestrictionKind
 
 RESTRICTION_KINDS = frozenset(kind.value for kind in RestrictionKind)
 # The parameters each kind reads, besides id, title, description, kind and cite.

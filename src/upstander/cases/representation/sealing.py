@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from upstander import crypto
 from upstander.accounts.models import User
-from upstander.cases import disclosure
-from upstander.cases.disclosure import Entry
 from upstander.cases.models import Case, CaseEvent, DisclosedCopy, RepresentativeConsent
+from upstander.cases.representation import disclosure
+from upstander.cases.representation.disclosure import Entry
 
 
 def open_texts(case_key: bytes, sealed: str) -> dict[str, str]:

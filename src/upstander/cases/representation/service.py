@@ -23,14 +23,15 @@ from upstander import access, crypto
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases import forms, rules
+from upstander.cases import forms
 from upstander.cases.appointment import users_in_role
-from upstander.cases.clocks import local_date
-from upstander.cases.context import Actor
-from upstander.cases.disclosure_store import active_representatives, share_disclosed
+from upstander.cases.engine import rules
+from upstander.cases.engine.clocks import local_date
+from upstander.cases.engine.context import Actor
+from upstander.cases.engine.state import replay
 from upstander.cases.models import Case, DisclosedCopy, RepresentativeConsent
 from upstander.cases.parties import PartyRole, case_people
-from upstander.cases.state import replay
+from upstander.cases.representation.sealing import active_representatives, share_disclosed
 from upstander.cases.views import EVENT_TITLES, StepView
 from upstander.cases.workflow import WorkflowService, engine_events, stored_events
 from upstander.db import Database, utcnow

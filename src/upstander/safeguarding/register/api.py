@@ -12,7 +12,7 @@ from datetime import date, datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from upstander.cases.vocabulary import RestrictionKind
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.safeguarding.detriment import AlertView, HrEventView
 from upstander.safeguarding.models import HrEventKind
 from upstander.safeguarding.register.rules import MAX_REASONS, ReviewOutcome

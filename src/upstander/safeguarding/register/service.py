@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases.vocabulary import RestrictionKind
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, NotFound
 from upstander.org.models import Person

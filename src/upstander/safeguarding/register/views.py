@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander.cases.vocabulary import RestrictionKind
+from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.safeguarding.models import Restriction, RestrictionReview
 from upstander.safeguarding.register.rules import KIND_LABELS, review_overdue
 from upstander.safeguarding.results import PersonLabel
