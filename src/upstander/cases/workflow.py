@@ -1,6 +1,6 @@
 """The misconduct process, persisted: each case's events are stored, replayed and extended here.
 
-The pure engine (`rules.py`) decides; this service loads a case's events, asks the engine, stores
+The pure engine (`engine/rules.py`) decides; this service loads a case's events, asks the engine, stores
 the new events in the same transaction as their audit entries and their consequences
 (``consequences.py``: barred and advisory list entries, messages to the reporter, the
 investigator's access to the case). How a case reads on its page is ``views.py``.

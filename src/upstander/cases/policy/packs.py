@@ -2,7 +2,7 @@
 
 A pack names its states, the steps between them (who may take each, which fields it needs), the
 severities, findings and sanctions, the forums and what each may impose, the kinds of closure, the
-mandatory-referral criteria and the clocks. The engine in ``rules.py`` reads only this; a new
+mandatory-referral criteria and the clocks. The engine in ``cases/engine/rules.py`` reads only this; a new
 jurisdiction is a new pack, not new code. Every case records the pack id and version it runs under.
 """
 
