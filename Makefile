@@ -88,4 +88,4 @@ bench: install
 	$(BIN)/python bench/upload_memory.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
