@@ -17,7 +17,8 @@ from upstander.cases.workflow import PolicyRegistry, WorkflowService
 from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
-from upstander.keyfiles import ServerSecrets, audit_signing_seed
+from upstander.key_fingerprints import open_server_keys
+from upstander.keyfiles import ServerSecrets
 from upstander.org.lists import VettingService
 from upstander.patterns.escrow_client import key_service_from_settings
 from upstander.patterns.escrow_service import EscrowService
@@ -65,13 +66,20 @@ class Services:
 def build_services(
     settings: Settings, database: Database | None = None, clock: Callable[[], datetime] = utcnow
 ) -> Services:
+    given = database
     database = database or Database.from_url(
         settings.resolved_database_url,
         busy_timeout_seconds=settings.database_busy_timeout_seconds,
         connect_timeout_seconds=settings.database_connect_timeout_seconds,
     )
-    secrets = ServerSecrets.load(settings)
-    audit = AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
+    try:
+        keys = open_server_keys(settings, database)
+    except BaseException:
+        if given is None:
+            database.dispose()
+        raise
+    secrets = keys.secrets
+    audit = AuditLog(keys.audit_seed, settings.audit_checkpoint_every)
     linking = LinkingService(database, audit, clock)
     watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
     reports = ReportService(database, settings, secrets, audit, linking, watcher, clock)
