@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -28,7 +27,7 @@ class RefusingGroup(TyperGroup):
     """Every command that opens the database with the wrong keys ends the same way: the message
     naming the key file, and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context, which it does not export
         try:
             return super().invoke(ctx)
         except KeysDoNotMatchDatabase as refusal:
