@@ -12,6 +12,7 @@ transaction boundary: one plain "try again in a minute", never a 500 with a trac
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    Text,
     TypeDecorator,
     Uuid,
     create_engine,
@@ -73,6 +75,50 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+SEALED_PREFIX = "sealed:"
+_FREE_TEXT_KEY = "upstander_free_text_key"
+
+
+class FreeTextKeyMissing(RuntimeError):
+    """Free text was read or written on a database that was given no free-text key."""
+
+
+class SealedText(TypeDecorator[str]):
+    """Free text a person typed, stored sealed (XSalsa20-Poly1305) under the server's free-text key.
+
+    The key belongs to the engine (`Database.seal_free_text_with`), so a copy of the database alone
+    shows none of it. Not for columns that are searched or sorted on: the ciphertext is random.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        from upstander import crypto
+
+        return (
+            SEALED_PREFIX + base64.b64encode(crypto.encrypt(_free_text_key(dialect), value.encode())).decode()
+        )
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(SEALED_PREFIX):
+            raise ValueError("a sealed text column holds a value that was never sealed")
+        from upstander import crypto
+
+        return crypto.decrypt(_free_text_key(dialect), base64.b64decode(value[len(SEALED_PREFIX) :])).decode()
+
+
+def _free_text_key(dialect: Dialect) -> bytes:
+    key: bytes | None = getattr(dialect, _FREE_TEXT_KEY, None)
+    if key is None:
+        raise FreeTextKeyMissing("This database was opened without the server's keys (open_server_keys).")
+    return key
 
 
 class Base(DeclarativeBase):
@@ -236,6 +282,10 @@ class Database:
                 connect_timeout_seconds=connect_timeout_seconds,
             )
         )
+
+    def seal_free_text_with(self, key: bytes) -> None:
+        """Seal and open every `SealedText` column through this database with `key`."""
+        setattr(self.engine.dialect, _FREE_TEXT_KEY, key)
 
     @property
     def is_postgresql(self) -> bool:

@@ -88,7 +88,7 @@ def open_server_keys(settings: Settings, database: Database) -> ServerKeys:
     recorded them must be given the same ones back."""
     recorded = _recorded_fingerprints(database)
     if recorded is None:  # the schema is not there yet: nothing to compare with or record in
-        return _loaded(settings)
+        return _loaded(settings, database)
     keys: dict[str, bytes] = {}
     for source in _sources(settings):
         expected = recorded.get(source.name)
@@ -110,11 +110,13 @@ def open_server_keys(settings: Settings, database: Database) -> ServerKeys:
     # A second process starting on the same fresh database may have recorded its own first.
     if recorded.keys() != keys.keys():
         return open_server_keys(settings, database)
-    return _loaded(settings)
+    return _loaded(settings, database)
 
 
-def _loaded(settings: Settings) -> ServerKeys:
-    return ServerKeys(secrets=ServerSecrets.load(settings), audit_seed=audit_signing_seed(settings))
+def _loaded(settings: Settings, database: Database) -> ServerKeys:
+    keys = ServerKeys(secrets=ServerSecrets.load(settings), audit_seed=audit_signing_seed(settings))
+    database.seal_free_text_with(keys.secrets.free_text)
+    return keys
 
 
 def _recorded_fingerprints(database: Database) -> dict[str, str] | None:

@@ -47,6 +47,7 @@ class ServerSecrets:
     totp: bytes
     idempotency: bytes
     detriment: bytes
+    free_text: bytes
 
     @classmethod
     def from_master(cls, master: bytes) -> ServerSecrets:
@@ -55,6 +56,7 @@ class ServerSecrets:
             totp=crypto.subkey(master, "upstander totp at rest"),
             idempotency=crypto.subkey(master, "upstander idempotency"),
             detriment=crypto.subkey(master, "upstander detriment watch"),
+            free_text=crypto.subkey(master, "upstander free text at rest"),
         )
 
     @classmethod
