@@ -346,6 +346,13 @@ def test_every_free_text_a_person_types_is_sealed_in_the_raw_database(
     ok(client.post(f"/api/v1/intervention-flags/{flag['id']}/response", headers=decision, json={
         "decision": "management_action", "reasons": typed(marker, "intervention_flags.reasons")}))  # fmt: skip
 
+    # A custodian's reasons for disclosing a named reporter's identity go into the audit log.
+    custodian = staff.principal(staff.user("custodian", [Role.CUSTODIAN]))
+    named = ok(client.post("/api/v1/reports", json=report_json(identity={"name": "Kim Rowe"})), 201)
+    with services.database.transaction() as session:
+        named_id = session.scalars(select(Report.id).where(Report.reference == named["reference"])).one()
+    services.identities.disclose(custodian, named_id, typed(marker, "audit: identity.disclosed"))
+
     # Every sealed column now holds the marker (read back through the key), so the scan covers all.
     with services.database.transaction() as session:
         missing = [
