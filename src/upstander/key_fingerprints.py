@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander import crypto
+from upstander.audit.models import AuditEntry
 from upstander.config import Settings
 from upstander.db import Base, Database, utcnow
 from upstander.keyfiles import ServerSecrets, audit_signing_seed, read_key_file
@@ -86,14 +87,16 @@ def open_server_keys(settings: Settings, database: Database) -> ServerKeys:
 
     Keys are created only for a database that has recorded none (a fresh one); a database that has
     recorded them must be given the same ones back."""
-    recorded = _recorded_fingerprints(database)
-    if recorded is None:  # the schema is not there yet: nothing to compare with or record in
+    found = _recorded_fingerprints(database)
+    if found is None:  # the schema is not there yet: nothing to compare with or record in
         return _loaded(settings, database)
+    recorded, has_history = found
     keys: dict[str, bytes] = {}
     for source in _sources(settings):
         expected = recorded.get(source.name)
         key = source.read()
-        if expected is not None and key is None:
+        # A database older than the fingerprints has none recorded; its audit log says it is not new.
+        if key is None and (expected is not None or has_history):
             raise KeysDoNotMatchDatabase(
                 f"{source.where} is missing, but this database was made with one. "
                 "Restore it from the backup that goes with this database."
@@ -119,11 +122,14 @@ def _loaded(settings: Settings, database: Database) -> ServerKeys:
     return keys
 
 
-def _recorded_fingerprints(database: Database) -> dict[str, str] | None:
+def _recorded_fingerprints(database: Database) -> tuple[dict[str, str], bool] | None:
+    """The fingerprints recorded, and whether the database has been used (its audit log has begun)."""
     with database.transaction() as session:
         if not inspect(session.connection()).has_table(KeyFingerprint.__tablename__):
             return None
-        return {row.name: row.fingerprint for row in session.scalars(select(KeyFingerprint))}
+        recorded = {row.name: row.fingerprint for row in session.scalars(select(KeyFingerprint))}
+        has_history = session.scalar(select(AuditEntry.seq).limit(1)) is not None
+        return recorded, has_history
 
 
 def _record(database: Database, fingerprints: dict[str, str]) -> None:

@@ -7,14 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
+from common.staff import PASSWORD
+from upstander.accounts.models import Role
 from upstander.app import create_app
+from upstander.audit.service import Actor
 from upstander.cli import app as cli
 from upstander.config import Settings
 from upstander.db import Database
 from upstander.key_fingerprints import KeyFingerprint, KeysDoNotMatchDatabase
+from upstander.services import build_services
 
 # Commands that open the database; `serve` is checked before uvicorn starts, like `init`.
 COMMANDS = [["init"], ["audit", "verify"], ["audit", "checkpoint"], ["restrictions", "due"]]
@@ -90,3 +94,27 @@ def test_the_app_refuses_to_start_without_its_key_file(run: Invoke, settings: Se
     settings.server_secret_file.unlink()
     with pytest.raises(KeysDoNotMatchDatabase, match=r"server.*is missing"):
         create_app(settings)
+
+
+def test_a_database_from_before_the_fingerprints_is_refused_without_its_key_and_recorded_with_it(
+    run: Invoke, settings: Settings, database: Database
+) -> None:
+    services = build_services(settings, database)
+    services.accounts.create_user(
+        username="admin",
+        display_name="Admin",
+        password=PASSWORD,
+        roles=[Role.ADMIN],
+        actor=Actor.system("test"),
+    )
+    with database.transaction() as session:  # as a database upgraded from before 0012 has it
+        session.execute(delete(KeyFingerprint))
+    kept = settings.resolved_audit_signing_key_file.read_text()
+    settings.resolved_audit_signing_key_file.unlink()
+    code, output = run("audit", "verify")
+    assert code == 2, output
+    assert f"Key file {settings.resolved_audit_signing_key_file} is missing" in output
+    settings.resolved_audit_signing_key_file.write_text(kept)
+    code, output = run("audit", "verify")
+    assert code == 0, output
+    assert fingerprints(database) == 2, "the keys it runs with now are recorded"
