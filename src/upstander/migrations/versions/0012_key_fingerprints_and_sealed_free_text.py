@@ -1,7 +1,9 @@
 """key fingerprints and sealed free text
 
 The fingerprints of the key files a database is made with; free text people type (reasons,
-notes, details) sealed under the server's free-text key, existing rows included.
+notes, details) sealed under the server's free-text key, existing rows included. On SQLite the old
+plain cells are zeroed (secure_delete); on PostgreSQL the old row versions stay in the table files
+until `VACUUM FULL` of the tables in SEALED_COLUMNS rewrites them.
 
 Revision ID: 0012
 Revises: 0010
@@ -58,6 +60,9 @@ SEALED_COLUMNS = {
 
 def _seal_existing_rows() -> None:
     connection = op.get_bind()
+    if connection.dialect.name == "sqlite":
+        # Overwrite the plain text's old cells with zeros instead of leaving them in free space.
+        connection.exec_driver_sql("PRAGMA secure_delete = ON")
     key: bytes | None = None
     for name, columns in SEALED_COLUMNS.items():
         table = sa.table(name, sa.column("id", sa.Uuid()), *(sa.column(c, sa.Text()) for c in columns))
