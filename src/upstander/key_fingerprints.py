@@ -106,7 +106,7 @@ def open_server_keys(settings: Settings, database: Database) -> ServerKeys:
         if expected is not None and not crypto.constant_time_equal(key_fingerprint(key), expected):
             raise KeysDoNotMatchDatabase(
                 f"{source.where} does not match this database: the database was made with another key. "
-                "Restore the key file from the backup that goes with this database."
+                "Restore the one from the backup that goes with this database."
             )
         keys[source.name] = key
     _record(database, {name: key_fingerprint(key) for name, key in keys.items() if name not in recorded})

@@ -118,3 +118,14 @@ def test_a_database_from_before_the_fingerprints_is_refused_without_its_key_and_
     code, output = run("audit", "verify")
     assert code == 0, output
     assert fingerprints(database) == 2, "the keys it runs with now are recorded"
+
+
+def test_another_secret_key_in_the_environment_is_refused_naming_the_variable(
+    run: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UPSTANDER_SECRET_KEY", "a" * 40)
+    assert run("init")[0] == 0
+    monkeypatch.setenv("UPSTANDER_SECRET_KEY", "b" * 40)
+    code, output = run("init")
+    assert code == 2, output
+    assert "UPSTANDER_SECRET_KEY does not match this database" in output
