@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from common.contract import run_contract
+from common.contract import run_contract, secured_by
 from common.reports import report_json
 from common.staff import Staff
 from upstander.accounts.models import Role
+from upstander.web.openapi import REPORTER_BEARER, STAFF_BEARER
 
 
 @pytest.fixture
@@ -18,18 +19,42 @@ def backend() -> str:
 
 def test_the_api_keeps_to_its_schema(client: TestClient, staff: Staff) -> None:
     everyone = staff.user("contract", list(Role))
-    staff_headers = staff.api_headers(client, everyone)
     receipt = client.post("/api/v1/reports", json=report_json()).json()
-    session = client.post("/api/v1/reporter/session", json={"receipt_key": receipt["receipt_key"]})
-    reporter_headers = {"authorization": f"Bearer {session.json()['token']}"}
 
+    def reporter_token() -> str:
+        session = client.post("/api/v1/reporter/session", json={"receipt_key": receipt["receipt_key"]})
+        token: str = session.json()["token"]
+        return token
+
+    # A token is sent only to the operations that name its scheme, so a run with a token tests
+    # just those. A sign-out ends the session it is sent with: each runs alone, on its own session.
+    described = client.app.openapi()
+    staff_sign_out, reporter_sign_out = "DELETE /api/v1/auth/token", "DELETE /api/v1/reporter/session"
+    staff_operations = [name for name in secured_by(described, STAFF_BEARER) if name != staff_sign_out]
+    reporter_operations = [
+        name for name in secured_by(described, REPORTER_BEARER) if name != reporter_sign_out
+    ]
     runs = [
         run_contract(client.app, "no token"),
-        run_contract(client.app, "staff token", staff_headers),
-        run_contract(client.app, "reporter token", reporter_headers),
+        run_contract(
+            client.app,
+            "staff token",
+            {STAFF_BEARER: staff.api_token(client, everyone)},
+            only=staff_operations,
+        ),
+        run_contract(
+            client.app,
+            "staff sign-out",
+            {STAFF_BEARER: staff.api_token(client, everyone)},
+            only=[staff_sign_out],
+        ),
+        run_contract(
+            client.app, "reporter token", {REPORTER_BEARER: reporter_token()}, only=reporter_operations
+        ),
+        run_contract(
+            client.app, "reporter sign-out", {REPORTER_BEARER: reporter_token()}, only=[reporter_sign_out]
+        ),
     ]
     for run in runs:
         print(run.summary())
-    assert [(run.label, run.failures, run.errors) for run in runs] == [
-        (run.label, [], []) for run in runs
-    ]
+    assert [(run.label, run.failures, run.errors) for run in runs] == [(run.label, [], []) for run in runs]

@@ -100,10 +100,73 @@ ERROR_ANSWERS: dict[int, tuple[str, dict[str, Any]]] = {
 }
 
 # What an operation answers beyond what its dependencies show, with the rule that says so.
-DOMAIN_ANSWERS: dict[tuple[str, str], dict[int, str]] = {}
+DOMAIN_ANSWERS: dict[tuple[str, str], dict[int, str]] = {
+    ("POST", "/api/v1/auth/token"): {
+        401: "the username, password or code is wrong",
+        429: "five failures lock the account for a while",
+    },
+    ("POST", "/api/v1/reporter/session"): {
+        401: "no report has that receipt key",
+        429: "too many wrong receipt keys are being tried",
+    },
+    ("GET", "/api/v1/statistics/stages"): {
+        403: "published figures are for whole calendar years and the published breakdowns only",
+        404: "the unit named is not known",
+    },
+    ("POST", "/api/v1/hr/events"): {404: "the person named is not on the staff records"},
+    ("POST", "/api/v1/cases"): {404: "a report named in the body does not exist or is not yours to read"},
+    ("POST", "/api/v1/separation-orders"): {404: "a person named in the body is not on the staff records"},
+    ("POST", "/api/v1/postings"): {404: "the person or unit named is not on the staff records"},
+    ("POST", "/api/v1/postings/checks"): {404: "the person or unit named is not on the staff records"},
+    ("POST", "/api/v1/declarations"): {404: "the case or person named is not known"},
+}
 
-# The rules an operation's input must keep that the schema cannot express.
-RULES: dict[tuple[str, str], list[str]] = {}
+# The rules an operation's input must keep that the schema does not state; each is checked by the
+# domain (rules.py or service.py) and refused with 422 and the field, so one place decides.
+REPORT_RULES = [
+    "what happened is said, and each text field keeps to its length limit",
+    "an identity, when given, names the reporter; an age is between 16 and 90",
+    "attachments: at most the configured number, none empty, each of a declared type/subtype",
+]
+IDEMPOTENCY_RULE = "the Idempotency-Key header, when sent, is 8 to 200 printable characters"
+RULES: dict[tuple[str, str], list[str]] = {
+    ("POST", "/api/v1/reports"): [IDEMPOTENCY_RULE, *REPORT_RULES],
+    ("POST", "/api/v1/operator/reports"): [IDEMPOTENCY_RULE, *REPORT_RULES],
+    ("POST", "/api/v1/reporter/messages"): [
+        "a message has text or a file",
+        "attachments: none empty, each with a content type of the form type/subtype",
+    ],
+    ("POST", "/api/v1/reporter/steps/{kind}"): ["kind is request_review or request_withdrawal"],
+    ("GET", "/api/v1/statistics/stages"): [
+        "population, by and reference name a population, breakdown and reference group that exist",
+        "the period's dates are ordered",
+    ],
+    ("POST", "/api/v1/vetting/checks"): ["a staff number, or a family name and a date of birth"],
+    ("POST", "/api/v1/cases"): ["handler_id, when given, is an active case handler"],
+    ("POST", "/api/v1/allegations/{allegation_id}/links"): ["the reason is given in a sentence"],
+    ("POST", "/api/v1/separation-orders/{order_id}/end"): ["the reason is at least 20 characters"],
+    ("POST", "/api/v1/postings"): ["the shift pattern is given"],
+    ("POST", "/api/v1/postings/checks"): ["the shift pattern is given"],
+    ("POST", "/api/v1/restrictions"): [
+        "kind is restricted duties or suspension; category is one of the pack's categories",
+        "it starts today or in the last year; the next review falls after today and within the pack's limit",
+        "a suspension records that redeployment was considered",
+    ],
+    ("POST", "/api/v1/restrictions/{restriction_id}/reviews"): [
+        "the outcome is kept, changed or lifted; only a change changes the measure",
+        "the reasons are given; a lifted restriction has no next review",
+    ],
+    ("POST", "/api/v1/hr/events"): ["the decision was made today or within the last year"],
+    ("POST", "/api/v1/intervention-flags/{flag_id}/response"): [
+        "decision is one of the choices; the reasons are given in a sentence"
+    ],
+    ("POST", "/api/v1/escrow/reports"): [
+        "what happened is said; the person has a staff number, or a name and a unit"
+    ],
+    ("POST", "/api/v1/reports/{report_id}/detriment-watch"): [
+        "the member of staff who reported is named by a staff number or a person id"
+    ],
+}
 
 # A file is served as the type its bytes are (file_kinds), from the safe list, else as octet-stream.
 ATTACHMENT_CONTENT: dict[str, Any] = {
