@@ -137,7 +137,7 @@ def run_contract(
             errors.append(f"fatal: {event.exception!r}")
         elif isinstance(event, events.EngineFinished):
             seconds = event.running_time
-    check_of = {failure: check for failure, check in statistic.observed_failures.values()}
+    check_of = dict(statistic.observed_failures.values())
     failures = [
         (operation, check_of.get(failure, type(failure).__name__), _said(failure, group.response))
         for operation, grouped in statistic.failures.items()

@@ -11,8 +11,9 @@ module builds the same schema and then says the rest, each from where the behavi
   404 where the route is about one thing (a path parameter, or a tie the gate checks); 413 where
   it reads a body (the body size limit); 422 where it reads any input; 503 everywhere, because
   every operation reaches the database and an unreachable one is answered "try again later".
-  What no dependency shows (a workflow refusing a step with 409, a rate limit's 429, an upload
-  type refused with 415) is listed per operation in `DOMAIN_ANSWERS`, each with the rule behind it.
+  What no dependency shows (a wrong password's 401, a rate limit's 429, a reference in the body
+  to something that does not exist answered 404, a workflow refusing a step with 409) is listed
+  per operation in `DOMAIN_ANSWERS`, each with the rule behind it.
 - What it serves: attachments are served as the sniffed type of their bytes, never as JSON; a
   retried submission is answered 200 with the first receipt.
 
@@ -93,13 +94,13 @@ ERROR_ANSWERS: dict[int, tuple[str, dict[str, Any]]] = {
     404: ("There is no such thing, or you have not been given access to it.", {}),
     409: ("This conflicts with the current state; the detail says what.", {}),
     413: ("What was sent is larger than this service accepts at once.", {}),
-    415: ("A file is of a type that is not accepted.", {}),
     422: ("Some of what was sent is missing or not valid; `errors` names each field.", {}),
     429: ("Too many attempts; wait as long as Retry-After says.", RETRY_AFTER),
     503: ("Not available right now (the database could not be reached); try again later.", RETRY_AFTER),
 }
 
 # What an operation answers beyond what its dependencies show, with the rule that says so.
+STEP_REFUSED = "the process does not allow this step now; the detail says why"
 DOMAIN_ANSWERS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/v1/auth/token"): {
         401: "the username, password or code is wrong",
@@ -109,16 +110,59 @@ DOMAIN_ANSWERS: dict[tuple[str, str], dict[int, str]] = {
         401: "no report has that receipt key",
         429: "too many wrong receipt keys are being tried",
     },
+    ("POST", "/api/v1/reports"): {409: "the Idempotency-Key was used before with a different report"},
+    ("POST", "/api/v1/operator/reports"): {
+        409: "the Idempotency-Key was used before with a different report"
+    },
+    ("POST", "/api/v1/reports/{report_id}/acknowledge"): {409: "the report has already been acknowledged"},
+    ("POST", "/api/v1/reporter/steps/{kind}"): {409: STEP_REFUSED},
+    ("POST", "/api/v1/cases/{case_id}/steps/{kind}"): {409: STEP_REFUSED},
+    ("POST", "/api/v1/represented/{case_id}/steps/{kind}"): {409: STEP_REFUSED},
+    ("POST", "/api/v1/cases"): {
+        404: "a report named in the body does not exist or is not yours to read",
+        409: "a report named is already part of a case",
+    },
+    ("POST", "/api/v1/cases/{case_id}/handler"): {409: "that person is already the case's handler"},
+    ("POST", "/api/v1/allegations/{allegation_id}/links"): {
+        409: "the allegation is already linked to someone else"
+    },
+    ("POST", "/api/v1/intervention-flags/{flag_id}/response"): {409: "the flag has already been answered"},
+    ("POST", "/api/v1/escrow/reports/{escrowed_id}/withdraw"): {
+        409: "the report has already been opened to the professional standards department"
+    },
+    ("POST", "/api/v1/cases/{case_id}/representatives"): {
+        409: "the subject has already consented to that representative"
+    },
+    ("POST", "/api/v1/cases/{case_id}/representatives/{consent_id}/withdraw"): {
+        409: "the consent has already been withdrawn"
+    },
+    ("POST", "/api/v1/declarations"): {
+        404: "the case or person named is not known",
+        409: "the same relationship is already declared",
+    },
+    ("POST", "/api/v1/declarations/{declaration_id}/withdraw"): {
+        409: "the declaration has already been withdrawn"
+    },
+    ("POST", "/api/v1/cases/{case_id}/decision-maker-overrides"): {
+        409: "there is no conflict to override, or the person may already decide"
+    },
+    ("POST", "/api/v1/separation-orders"): {
+        404: "a person named in the body is not on the staff records",
+        409: "an order between the same people is already in force",
+    },
+    ("POST", "/api/v1/separation-orders/{order_id}/end"): {409: "the order is no longer in force"},
+    ("POST", "/api/v1/restrictions"): {409: "the person is already on restricted duties or suspended"},
+    ("POST", "/api/v1/restrictions/{restriction_id}/reviews"): {409: "the restriction has been lifted"},
+    ("POST", "/api/v1/escrow/reports"): {
+        429: "too many escrow reports filed in the last hour, or the escrow key service is busy"
+    },
     ("GET", "/api/v1/statistics/stages"): {
         403: "published figures are for whole calendar years and the published breakdowns only",
         404: "the unit named is not known",
     },
-    ("POST", "/api/v1/hr/events"): {404: "the person named is not on the staff records"},
-    ("POST", "/api/v1/cases"): {404: "a report named in the body does not exist or is not yours to read"},
-    ("POST", "/api/v1/separation-orders"): {404: "a person named in the body is not on the staff records"},
     ("POST", "/api/v1/postings"): {404: "the person or unit named is not on the staff records"},
     ("POST", "/api/v1/postings/checks"): {404: "the person or unit named is not on the staff records"},
-    ("POST", "/api/v1/declarations"): {404: "the case or person named is not known"},
+    ("POST", "/api/v1/hr/events"): {404: "the person named is not on the staff records"},
 }
 
 # The rules an operation's input must keep that the schema does not state; each is checked by the
