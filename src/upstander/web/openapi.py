@@ -36,6 +36,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from upstander import access
 from upstander.reports import file_kinds
+from upstander.safeguarding.register_rules import MAX_REVIEW_DAYS
 from upstander.web.deps import api_reporter, api_staff
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -182,8 +183,9 @@ RULES: dict[tuple[str, str], list[str]] = {
     ],
     ("POST", "/api/v1/reporter/steps/{kind}"): ["kind is request_review or request_withdrawal"],
     ("GET", "/api/v1/statistics/stages"): [
-        "population, by and reference name a population, breakdown and reference group that exist",
-        "the period's dates are ordered",
+        "population and by name a population and a breakdown that exist; complainants are "
+        "broken down by ethnicity, sex and age only",
+        "the period starts on or before the day it ends",
     ],
     ("POST", "/api/v1/vetting/checks"): ["a staff number, or a family name and a date of birth"],
     ("POST", "/api/v1/cases"): ["handler_id, when given, is an active case handler"],
@@ -193,7 +195,8 @@ RULES: dict[tuple[str, str], list[str]] = {
     ("POST", "/api/v1/postings/checks"): ["the shift pattern is given"],
     ("POST", "/api/v1/restrictions"): [
         "kind is restricted duties or suspension; category is one of the pack's categories",
-        "it starts today or in the last year; the next review falls after today and within the pack's limit",
+        "it starts today or within the last year; its first review falls after the start and "
+        f"within {MAX_REVIEW_DAYS} days of it",
         "a suspension records that redeployment was considered",
     ],
     ("POST", "/api/v1/restrictions/{restriction_id}/reviews"): [
@@ -246,8 +249,9 @@ def describe(app: FastAPI) -> dict[str, Any]:
     for route, method in _api_operations(app):
         operation = schema["paths"][route.path][method.lower()]
         rule = access.route_rule(method, route.path)
-        if rule is None:  # refused by the gate for everyone: nothing to describe but the refusal
-            rule = access.RouteRule(access.Audience.STAFF, None)
+        if rule is None:  # no row in the access table: the gate refuses it to everyone
+            _describe_errors(operation, {403})
+            continue
         security = _security(route, rule)
         if security:
             operation["security"] = security
