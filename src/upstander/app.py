@@ -29,7 +29,7 @@ from upstander.safeguarding import api as safeguarding_api
 from upstander.safeguarding import conflicts_api, conflicts_pages, register_api, register_pages
 from upstander.safeguarding import pages as safeguarding_pages
 from upstander.services import Services, build_services
-from upstander.web import api_docs, errors
+from upstander.web import api_docs, errors, openapi
 from upstander.web.deps import Cookies
 from upstander.web.gate import access_gate
 from upstander.web.security import BodySizeLimit, SecurityHeaders
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
 
     body_limit = (
         settings.max_attachment_bytes * settings.max_attachments_per_submission * 4 // 3 + 2 * 1_048_576
