@@ -84,6 +84,13 @@ def case_changed(case: str, what: str, who: str, then: datetime, now: datetime) 
     )
 
 
+def just_done_by(what: str, who: str, then: datetime, now: datetime) -> str | None:
+    """A refusal's footnote when a colleague changed the case moments before: likely why."""
+    if (now - then).total_seconds() >= MOMENT_SECONDS:
+        return None
+    return f"{who} took the step “{what}” on this case {how_long_ago(then, now)}."
+
+
 def report_changed(report: str, who: str, then: datetime, now: datetime) -> str:
     return (
         f"Report {report} was changed by {who} {how_long_ago(then, now)} after you opened it. "

@@ -49,15 +49,33 @@ def touch(case: Case) -> None:
     flag_modified(case, "stage")
 
 
-def last_change(session: Session, case: Case, now: datetime) -> str:
-    """What the latest entry of the case's timeline was, who made it and when, in one sentence."""
+def _latest(session: Session, case: Case) -> tuple[str, str, datetime, uuid.UUID | None] | None:
+    """The latest entry of the case's timeline: what it was, who made it, when, and their id."""
     row = session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc()).limit(1)
     ).first()
     if row is None:
-        return changes.case_changed(case.reference, "a change", "someone else", case.opened_at, now)
+        return None
     who = (
         session.scalar(select(User.display_name).where(User.id == row.actor_id)) if row.actor_id else None
     ) or ("the reporter" if row.data.get("_actor") else "the system")
-    what = EVENT_TITLES.get(row.kind, row.kind.replace("_", " "))
-    return changes.case_changed(case.reference, what, who, row.at, now)
+    return EVENT_TITLES.get(row.kind, row.kind.replace("_", " ")), who, row.at, row.actor_id
+
+
+def last_change(session: Session, case: Case, now: datetime) -> str:
+    """What changed the case last, who did it and when, in one sentence."""
+    latest = _latest(session, case)
+    if latest is None:
+        return changes.case_changed(case.reference, "a change", "someone else", case.opened_at, now)
+    what, who, at, _actor = latest
+    return changes.case_changed(case.reference, what, who, at, now)
+
+
+def colleague_just_acted(session: Session, case: Case, user_id: uuid.UUID, now: datetime) -> str | None:
+    """When someone else changed the case moments ago, a sentence saying so (None otherwise):
+    a step refused just after a colleague's is most likely refused because of it."""
+    latest = _latest(session, case)
+    if latest is None or latest[3] == user_id:
+        return None
+    what, who, at, _actor = latest
+    return changes.just_done_by(what, who, at, now)

@@ -35,7 +35,7 @@ from upstander.cases.policy import Policy, load_policy
 from upstander.cases.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
 from upstander.cases.vocabulary import EVENT_TITLES
 from upstander.db import Database, utcnow
-from upstander.errors import NotFound
+from upstander.errors import NotFound, TransitionRefused
 from upstander.org import lists
 from upstander.org.models import EmploymentStatus, Person
 from upstander.patterns.models import Allegation, Complaint
@@ -264,9 +264,15 @@ class WorkflowService:
             case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
             policy = self.policies.get(case.policy_pack, case.policy_version)
             state = replay(policy, engine_events(stored_events(session, case), case_key))
-            decision = rules.decide(
-                policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
-            )
+            try:
+                decision = rules.decide(
+                    policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
+                )
+            except TransitionRefused as refusal:
+                why = versions.colleague_just_acted(session, case, principal.user_id, now)
+                if why is None:
+                    raise
+                raise TransitionRefused(f"{refusal.detail} {why}", code=refusal.code) from refusal
             override = (raw.get("override_reasons") or [""])[0]
             appointment.screen_step(session, self._audit, case, decision.events, principal, override, now)
             self._store(session, case, decision.events, principal.user_id)

@@ -31,6 +31,7 @@ from upstander.reports.attachments import FileCleaner
 from upstander.reports.models import (
     Attachment,
     Channel,
+    Message,
     MessageAuthor,
     Note,
     Report,
@@ -276,12 +277,15 @@ class HandlingService:
         rules.validate_message(text, (), self._limits)
         now = self._clock()
         with self._db.transaction() as session:
-            report = self._locked_report(session, principal, report_id, expected_version, now)
+            report = self._locked_report(session, principal, report_id, now)
             if report.acknowledged_at is not None:
                 who = self._name(session, report.acknowledged_by_id)
                 raise changes.ChangedMeanwhile(
                     changes.already_acknowledged(report.reference, who, report.acknowledged_at, now)
                 )
+            if expected_version is not None and report.version != expected_version:
+                who, when = self._last_change(session, report)
+                raise changes.StaleVersion(changes.report_changed(report.reference, who, when or now, now))
             report.acknowledged_at = now
             report.acknowledged_by_id = principal.user_id
             report.last_feedback_at = now
@@ -303,7 +307,6 @@ class HandlingService:
         session: Session,
         principal: StaffPrincipal,
         report_id: uuid.UUID,
-        expected_version: int | None,
         now: datetime,
     ) -> Report:
         """The report read afresh under its row lock, its case locked before it (cases first, then
@@ -324,9 +327,6 @@ class HandlingService:
                     now,
                 )
             )
-        if expected_version is not None and report.version != expected_version:
-            who, when = self._last_change(session, report)
-            raise changes.StaleVersion(changes.report_changed(report.reference, who, when or now, now))
         return report
 
     @staticmethod
@@ -335,13 +335,26 @@ class HandlingService:
         return name or "someone else"
 
     def _last_change(self, session: Session, report: Report) -> tuple[str, datetime | None]:
-        """Who last changed a report as far as its own record says: its case, acknowledgement or a reply."""
+        """Who last changed a report, as its own record says: its case, its acknowledgement or
+        the latest message from staff, whichever came last."""
+        changed: list[tuple[datetime, uuid.UUID | None]] = []
         if report.case_id is not None:
             case = session.get_one(Case, report.case_id)
-            return self._name(session, case.opened_by_id), case.opened_at
+            changed.append((case.opened_at, case.opened_by_id))
         if report.acknowledged_at is not None:
-            return self._name(session, report.acknowledged_by_id), report.acknowledged_at
-        return "someone else", report.last_feedback_at
+            changed.append((report.acknowledged_at, report.acknowledged_by_id))
+        latest = session.execute(
+            select(Message.sent_at, Message.author_user_id)
+            .where(Message.report_id == report.id, Message.author == MessageAuthor.STAFF)
+            .order_by(Message.sent_at.desc())
+            .limit(1)
+        ).first()
+        if latest is not None:
+            changed.append((latest.sent_at, latest.author_user_id))
+        if not changed:
+            return "someone else", None
+        when, who = max(changed, key=lambda change: change[0])
+        return self._name(session, who), when
 
     def reply(
         self,
@@ -355,7 +368,7 @@ class HandlingService:
         cleaned = tuple(sealing.encrypt_file(self._files.clean(file)) for file in files)
         now = self._clock()
         with self._db.transaction() as session:
-            report = self._locked_report(session, principal, report_id, None, now)
+            report = self._locked_report(session, principal, report_id, now)
             message_id = None
             if text.strip():
                 message_id = add_message(
