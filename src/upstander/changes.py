@@ -88,7 +88,7 @@ def just_done_by(what: str, who: str, then: datetime, now: datetime) -> str | No
     """A refusal's footnote when a colleague changed the case moments before: likely why."""
     if (now - then).total_seconds() >= MOMENT_SECONDS:
         return None
-    return f"{who} took the step “{what}” on this case {how_long_ago(then, now)}."
+    return f"{who} got there first, {how_long_ago(then, now)}: “{what}”."
 
 
 def report_changed(report: str, who: str, then: datetime, now: datetime) -> str:

@@ -258,7 +258,7 @@ def test_the_same_step_twice_on_one_case(
     assert (tally.server_errors, tally.rounds_without_one_winner) == (0, 0), str(tally)
     for loser in tally.losers:
         assert loser.status_code == 409
-        assert "took the step “Report acknowledged” on this case a moment ago" in loser.json()["detail"]
+        assert "got there first, a moment ago: “Report acknowledged”" in loser.json()["detail"]
     assert audit_verifies(services)
 
 

@@ -46,7 +46,7 @@ def test_the_sentences_name_what_changed_and_who() -> None:
 
 def test_a_colleague_is_named_only_when_they_acted_moments_ago() -> None:
     assert changes.just_done_by("Report acknowledged", "Sam Okoye", NOW, NOW) == (
-        "Sam Okoye took the step “Report acknowledged” on this case a moment ago."
+        "Sam Okoye got there first, a moment ago: “Report acknowledged”."
     )
     assert changes.just_done_by("Report acknowledged", "Sam Okoye", NOW - timedelta(minutes=5), NOW) is None
 

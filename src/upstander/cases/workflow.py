@@ -263,13 +263,14 @@ class WorkflowService:
             case = versions.lock_case(session, case_id, expected_version, now=now)
             case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
             policy = self.policies.get(case.policy_pack, case.policy_version)
-            state = replay(policy, engine_events(stored_events(session, case), case_key))
+            events = engine_events(stored_events(session, case), case_key)
+            state = replay(policy, events)
             try:
                 decision = rules.decide(
                     policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
                 )
             except TransitionRefused as refusal:
-                why = versions.colleague_just_acted(session, case, principal.user_id, now)
+                why = _colleague_first(session, policy, case, events, kind, principal, now)
                 if why is None:
                     raise
                 raise TransitionRefused(f"{refusal.detail} {why}", code=refusal.code) from refusal
@@ -656,6 +657,29 @@ def progress_report_draft(
         "Why the investigation is not yet finished, and when it is expected to be: ",
     ]
     return "\n".join(lines)
+
+
+def _colleague_first(
+    session: Session,
+    policy: Policy,
+    case: Case,
+    events: Sequence[Event],
+    kind: str,
+    principal: StaffPrincipal,
+    now: datetime,
+) -> str | None:
+    """When a step is refused only because a colleague's step moments ago came first (the step
+    was open before it), a sentence naming the colleague and their step; None otherwise."""
+    if not events or events[-1].actor_id in {None, str(principal.user_id)}:
+        return None
+    last = events[-1]
+    before = len(events)
+    # One step's events share their actor and time; the first event (the opening) always stays.
+    while before > 1 and events[before - 1].actor_id == last.actor_id and events[before - 1].at == last.at:
+        before -= 1
+    if rules.why_not(policy, replay(policy, events[:before]), kind, actor_for(principal), now) is not None:
+        return None
+    return versions.colleague_just_acted(session, case, principal.user_id, now)
 
 
 def _barred_reason(event: Event) -> str:
