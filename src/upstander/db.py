@@ -44,9 +44,10 @@ from sqlalchemy.orm import (
     mapped_column,
     sessionmaker,
 )
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
-from upstander.errors import DatabaseUnavailable
+from upstander.errors import Conflict, DatabaseUnavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -199,6 +200,40 @@ def unavailable_reason(error: BaseException) -> str:
     return f"{type(cause).__name__}: {first[:200]}" if first else type(cause).__name__
 
 
+# Deadlock detected, serialization failure: PostgreSQL gave up one of two writers.
+_POSTGRES_LOST_RACE_CODES = frozenset({"40P01", "40001"})
+
+
+class LostRace(Conflict):
+    """Another writer changed the same rows at the same moment and the database chose it.
+
+    Use cases lock what they change first, so this is the net under them, not the answer a
+    person normally gets (that one names what changed and who did it)."""
+
+    title = "Someone else changed this first"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this at the same moment, so nothing you sent was saved. "
+            "Look at it again as it is now and try again if it is still needed.",
+            code="changed_meanwhile",
+        )
+
+
+@contextmanager
+def lost_race_as_domain_error() -> Iterator[None]:
+    """A row changed under an UPDATE (the version counter's `WHERE version = ...` found nothing),
+    or a deadlock or serialization failure on PostgreSQL, becomes a 409, never a 500."""
+    try:
+        yield
+    except StaleDataError as error:
+        raise LostRace() from error
+    except sa_exc.DBAPIError as error:
+        if isinstance(error.orig, psycopg.Error) and error.orig.sqlstate in _POSTGRES_LOST_RACE_CODES:
+            raise LostRace() from error
+        raise
+
+
 @contextmanager
 def unavailable_as_domain_error() -> Iterator[None]:
     """Turn "the database is not there" into DatabaseUnavailable; every other error passes unchanged."""
@@ -297,7 +332,12 @@ class Database:
 
         A database that cannot be reached raises DatabaseUnavailable (see `is_unavailable`).
         """
-        with unavailable_as_domain_error(), self._sessions() as session, session.begin():
+        with (
+            unavailable_as_domain_error(),
+            lost_race_as_domain_error(),
+            self._sessions() as session,
+            session.begin(),
+        ):
             yield session
 
     def dispose(self) -> None:

@@ -180,7 +180,7 @@ def test_opening_a_case_from_two_reports_and_assigning_a_handler(
     )
     again = client.post("/api/v1/cases", headers=headers, json={"report_ids": [ids[0]]})
     assert again.status_code == 409
-    assert "already part of a case" in again.json()["detail"]
+    assert "was put into case C-" in again.json()["detail"]
 
 
 def test_an_operator_enters_a_phone_report_for_someone(

@@ -23,14 +23,15 @@ from upstander import access, crypto, keyring
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases import forms, rules
+from upstander.cases import forms, rules, versions
 from upstander.cases.appointment import users_in_role
 from upstander.cases.clocks import local_date
 from upstander.cases.context import Actor
 from upstander.cases.disclosure_store import active_representatives, share_disclosed
 from upstander.cases.models import Case, DisclosedCopy, RepresentativeConsent
 from upstander.cases.state import replay
-from upstander.cases.workflow import EVENT_TITLES, StepView, WorkflowService, engine_events, stored_events
+from upstander.cases.vocabulary import EVENT_TITLES
+from upstander.cases.workflow import StepView, WorkflowService, engine_events, stored_events
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
@@ -267,6 +268,7 @@ class RepresentationService:
                     "A representative can record the officer's response or lodge an appeal, nothing else.",
                     fields={"kind": "not a representative's step"},
                 )
+            case = versions.lock_case(session, case.id, now=now)
             policy = self._workflow.policies.get(case.policy_pack, case.policy_version)
             state = replay(policy, engine_events(stored_events(session, case), None))
             decision = rules.decide(

@@ -26,15 +26,16 @@ from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor as AuditActor
 from upstander.audit.service import AuditLog
-from upstander.cases import appointment, disclosure_store, forms, rules
+from upstander.cases import appointment, disclosure_store, forms, rules, versions
 from upstander.cases.actions import OpenCase
 from upstander.cases.clocks import Deadline, deadlines, local_date
 from upstander.cases.context import Actor
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy import Policy, load_policy
 from upstander.cases.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
+from upstander.cases.vocabulary import EVENT_TITLES
 from upstander.db import Database, utcnow
-from upstander.errors import NotFound
+from upstander.errors import NotFound, TransitionRefused
 from upstander.org import lists
 from upstander.org.models import EmploymentStatus, Person
 from upstander.patterns.models import Allegation, Complaint
@@ -218,7 +219,9 @@ class WorkflowService:
         return state
 
     def acknowledge_case(self, session: Session, case: Case, principal: StaffPrincipal, at: datetime) -> None:
-        """A report acknowledged after its case was opened acknowledges the case, if it still waits."""
+        """A report acknowledged after its case was opened acknowledges the case, if it still waits.
+
+        The caller has locked the case (`versions.lock_case`) before anything else it writes."""
         policy = self.policies.get(case.policy_pack, case.policy_version)
         state = replay(policy, engine_events(stored_events(session, case), None))
         actor = actor_for(principal)
@@ -229,7 +232,9 @@ class WorkflowService:
             case.stage = decision.state.status
 
     def record_feedback(self, session: Session, case: Case, principal: StaffPrincipal, summary: str) -> None:
-        """A reply to the reporter is the feedback the reporter clock asks for, when the case allows it."""
+        """A reply to the reporter is the feedback the reporter clock asks for, when the case allows it.
+
+        The caller has locked the case (`versions.lock_case`) before anything else it writes."""
         policy = self.policies.get(case.policy_pack, case.policy_version)
         state = replay(policy, engine_events(stored_events(session, case), None))
         actor = actor_for(principal)
@@ -241,18 +246,34 @@ class WorkflowService:
     # --- use cases ----------------------------------------------------------------------------
 
     def act(
-        self, principal: StaffPrincipal, case_id: uuid.UUID, kind: str, raw: Mapping[str, Sequence[str]]
+        self,
+        principal: StaffPrincipal,
+        case_id: uuid.UUID,
+        kind: str,
+        raw: Mapping[str, Sequence[str]],
+        expected_version: int | None = None,
     ) -> CaseState:
-        """Take one step; a refusal says why in words a handler understands, and nothing is stored."""
+        """Take one step; a refusal says why in words a handler understands, and nothing is stored.
+
+        The case is locked first, so two steps at once are taken one after the other, each on the
+        case as the other left it. With `expected_version` (the version the person saw) a step on
+        a case that has changed since is refused with what changed and who changed it."""
         now = self._clock()
         with self._db.transaction() as session:
-            case = _case(session, case_id)
+            case = versions.lock_case(session, case_id, expected_version, now=now)
             case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
             policy = self.policies.get(case.policy_pack, case.policy_version)
-            state = replay(policy, engine_events(stored_events(session, case), case_key))
-            decision = rules.decide(
-                policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
-            )
+            events = engine_events(stored_events(session, case), case_key)
+            state = replay(policy, events)
+            try:
+                decision = rules.decide(
+                    policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
+                )
+            except TransitionRefused as refusal:
+                why = _colleague_first(session, policy, case, events, kind, principal, now)
+                if why is None:
+                    raise
+                raise TransitionRefused(f"{refusal.detail} {why}", code=refusal.code) from refusal
             override = (raw.get("override_reasons") or [""])[0]
             appointment.screen_step(session, self._audit, case, decision.events, principal, override, now)
             self._store(session, case, decision.events, principal.user_id)
@@ -268,7 +289,7 @@ class WorkflowService:
             report = session.get_one(Report, report_id)
             if report.case_id is None:
                 raise NotFound("Your report is not part of a case yet.")
-            case = session.get_one(Case, report.case_id)
+            case = versions.lock_case(session, report.case_id, now=now)
             policy = self.policies.get(case.policy_pack, case.policy_version)
             state = replay(policy, engine_events(stored_events(session, case), None))
             actor = Actor(report.reference, frozenset({"reporter"}))
@@ -354,6 +375,8 @@ class WorkflowService:
         user_id: uuid.UUID | None,
         reporter: str | None = None,
     ) -> None:
+        # Use cases lock the case first; this keeps the sequence safe for any that did not.
+        versions.hold(session, case)
         last = session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id)) or 0
         for offset, event in enumerate(events, start=1):
             texts = {
@@ -385,6 +408,8 @@ class WorkflowService:
                 case.id,
                 {"seq": last + offset, "to_status": event.fields.get("to_status")},
             )
+        if events:
+            versions.touch(case)
         session.flush()
 
     def _consequences(
@@ -634,6 +659,29 @@ def progress_report_draft(
     return "\n".join(lines)
 
 
+def _colleague_first(
+    session: Session,
+    policy: Policy,
+    case: Case,
+    events: Sequence[Event],
+    kind: str,
+    principal: StaffPrincipal,
+    now: datetime,
+) -> str | None:
+    """When a step is refused only because a colleague's step moments ago came first (the step
+    was open before it), a sentence naming the colleague and their step; None otherwise."""
+    if not events or events[-1].actor_id in {None, str(principal.user_id)}:
+        return None
+    last = events[-1]
+    before = len(events)
+    # One step's events share their actor and time; the first event (the opening) always stays.
+    while before > 1 and events[before - 1].actor_id == last.actor_id and events[before - 1].at == last.at:
+        before -= 1
+    if rules.why_not(policy, replay(policy, events[:before]), kind, actor_for(principal), now) is not None:
+        return None
+    return versions.colleague_just_acted(session, case, principal.user_id, now)
+
+
 def _barred_reason(event: Event) -> str:
     sanction = str(event.fields.get("sanction") or "")
     return "would have been dismissed" if "would_have_been" in sanction else "dismissed"
@@ -650,56 +698,6 @@ def _subject_ids(session: Session, reports: Sequence[Report]) -> list[uuid.UUID]
     return list(dict.fromkeys(pid for pid in ids if pid is not None))
 
 
-def _case(session: Session, case_id: uuid.UUID) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound("There is no such case.")
-    return case
-
-
-EVENT_TITLES = {
-    "case_opened": "Case opened",
-    "handler_assigned": "Case handler assigned",
-    "report_linked": "Another report added to the case",
-    "report_acknowledged": "Report acknowledged",
-    "allegation_added": "Allegation added",
-    "severity_assessed": "Severity assessed",
-    "overseer_referral_required": "Referral to the overseer required",
-    "overseer_referral_made": "Referred to the overseer",
-    "investigation_mode_decided": "Overseer decided how it is investigated",
-    "investigator_assigned": "Investigator appointed",
-    "regulation_17_notice_served": "Regulation 17 notice served on the officer",
-    "evidence_logged": "Evidence logged",
-    "interim_report_submitted": "Interim report",
-    "progress_report_sent": "Progress report sent to the policing body and the overseer",
-    "investigation_report_submitted": "Investigation report submitted",
-    "case_to_answer_decided": "Case to answer decided",
-    "reflective_practice_started": "Referred to reflective practice",
-    "referred_to_proceedings": "Referred to misconduct proceedings",
-    "referral_notice_served": "Notice of the proceedings served on the officer",
-    "subject_response_recorded": "The officer's response recorded",
-    "proceedings_scheduled": "Proceedings arranged",
-    "finding_recorded": "Finding on an allegation",
-    "outcome_recorded": "Outcome decided",
-    "barred_list_entry_required": "The officer goes on the barred list",
-    "barred_list_entry_withdrawn": "Barred list entry withdrawn",
-    "appeal_lodged": "Appeal lodged",
-    "appeal_decided": "Appeal decided",
-    "closure_proposed": "Closure proposed",
-    "closure_confirmed": "Closure confirmed by a second decision maker",
-    "reporter_told": "The reporter was told the outcome",
-    "closure_rejected": "Closure proposal rejected",
-    "withdrawal_requested": "The reporter asked to withdraw",
-    "review_requested": "The reporter asked the overseer for a review",
-    "closure_upheld": "The overseer upheld the closure",
-    "case_reopened": "The overseer reopened the case",
-    "employment_changed": "The officer's employment changed",
-    "advisory_list_entry_required": "The officer goes on the advisory list",
-    "reporter_feedback_given": "Feedback given to the reporter",
-    "reinvestigation_directed": "The overseer directed a re-investigation",
-    "review_directed": "The overseer directed a review",
-    "direction_answered": "The overseer's direction answered",
-}
 TEXT_LABELS = {
     "reasons": "Reasons",
     "summary": "Summary",

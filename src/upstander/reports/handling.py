@@ -15,14 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto, keyring
+from upstander import access, changes, crypto, keyring
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
+from upstander.cases import versions
 from upstander.cases.models import Case
 from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, utcnow
-from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.errors import InvalidInput, NotFound
 from upstander.patterns.linking import Described, Suggestion
 from upstander.patterns.service import LinkingService
 from upstander.reports import rules, sealing
@@ -30,6 +31,7 @@ from upstander.reports.attachments import FileCleaner
 from upstander.reports.models import (
     Attachment,
     Channel,
+    Message,
     MessageAuthor,
     Note,
     Report,
@@ -104,6 +106,7 @@ class ReportView:
     attachments: list[sealing.AttachmentInfo]
     case_id: uuid.UUID | None
     case_reference: str | None
+    version: int
 
 
 def report_clocks(report: Report, now: datetime) -> tuple[rules.Clock, rules.Clock]:
@@ -251,22 +254,38 @@ class HandlingService:
                 case_reference=session.scalar(select(Case.reference).where(Case.id == report.case_id))
                 if report.case_id
                 else None,
+                version=report.version,
             )
             self._audit.record(session, principal.actor, "report.read", "report", report.id)
             return view
 
-    def acknowledge(self, principal: StaffPrincipal, report_id: uuid.UUID, message: str = "") -> None:
-        """Directive 2019/1937 art. 9(1)(b): acknowledge within seven days, with a message the reporter reads."""
+    def acknowledge(
+        self,
+        principal: StaffPrincipal,
+        report_id: uuid.UUID,
+        message: str = "",
+        expected_version: int | None = None,
+    ) -> int:
+        """Directive 2019/1937 art. 9(1)(b): acknowledge within seven days, with a message the reporter reads.
+
+        A report is acknowledged once, ever: the report row is locked (its case's first, when it has
+        one) before it is checked, so of two handlers acknowledging at once the second is told who
+        did it and the reporter gets one acknowledgement. With `expected_version` (the version the
+        handler saw) a report that changed since is refused. Returns the report's new version."""
         access.require(principal.roles, access.Action.ACKNOWLEDGE_REPORT)
         text = message.strip() or DEFAULT_ACKNOWLEDGEMENT
         rules.validate_message(text, (), self._limits)
         now = self._clock()
         with self._db.transaction() as session:
-            report, _key = self._report_and_key(session, principal, report_id)
+            report = self._locked_report(session, principal, report_id, now)
             if report.acknowledged_at is not None:
-                raise Conflict(
-                    f"Report {report.reference} was already acknowledged on {report.acknowledged_at:%d %b %Y}."
+                who = self._name(session, report.acknowledged_by_id)
+                raise changes.ChangedMeanwhile(
+                    changes.already_acknowledged(report.reference, who, report.acknowledged_at, now)
                 )
+            if expected_version is not None and report.version != expected_version:
+                who, when = self._last_change(session, report)
+                raise changes.StaleVersion(changes.report_changed(report.reference, who, when or now, now))
             report.acknowledged_at = now
             report.acknowledged_by_id = principal.user_id
             report.last_feedback_at = now
@@ -280,6 +299,62 @@ class HandlingService:
                 self._workflow.acknowledge_case(
                     session, session.get_one(Case, report.case_id), principal, now
                 )
+            session.flush()
+            return report.version
+
+    def _locked_report(
+        self,
+        session: Session,
+        principal: StaffPrincipal,
+        report_id: uuid.UUID,
+        now: datetime,
+    ) -> Report:
+        """The report read afresh under its row lock, its case locked before it (cases first, then
+        reports, then the audit chain's head: the order every use case takes them in)."""
+        report, _key = self._report_and_key(session, principal, report_id)
+        case_id = report.case_id
+        if case_id is not None:
+            versions.lock_case(session, case_id, now=now)
+        session.refresh(report, with_for_update=True)
+        if report.case_id != case_id and report.case_id is not None:
+            case = session.get_one(Case, report.case_id)
+            raise changes.ChangedMeanwhile(
+                changes.put_into_case(
+                    report.reference,
+                    case.reference,
+                    self._name(session, case.opened_by_id),
+                    case.opened_at,
+                    now,
+                )
+            )
+        return report
+
+    @staticmethod
+    def _name(session: Session, user_id: uuid.UUID | None) -> str:
+        name = session.scalar(select(User.display_name).where(User.id == user_id)) if user_id else None
+        return name or "someone else"
+
+    def _last_change(self, session: Session, report: Report) -> tuple[str, datetime | None]:
+        """Who last changed a report, as its own record says: its case, its acknowledgement or
+        the latest message from staff, whichever came last."""
+        changed: list[tuple[datetime, uuid.UUID | None]] = []
+        if report.case_id is not None:
+            case = session.get_one(Case, report.case_id)
+            changed.append((case.opened_at, case.opened_by_id))
+        if report.acknowledged_at is not None:
+            changed.append((report.acknowledged_at, report.acknowledged_by_id))
+        latest = session.execute(
+            select(Message.sent_at, Message.author_user_id)
+            .where(Message.report_id == report.id, Message.author == MessageAuthor.STAFF)
+            .order_by(Message.sent_at.desc())
+            .limit(1)
+        ).first()
+        if latest is not None:
+            changed.append((latest.sent_at, latest.author_user_id))
+        if not changed:
+            return "someone else", None
+        when, who = max(changed, key=lambda change: change[0])
+        return self._name(session, who), when
 
     def reply(
         self,
@@ -293,7 +368,7 @@ class HandlingService:
         cleaned = tuple(sealing.encrypt_file(self._files.clean(file)) for file in files)
         now = self._clock()
         with self._db.transaction() as session:
-            report, _key = self._report_and_key(session, principal, report_id)
+            report = self._locked_report(session, principal, report_id, now)
             message_id = None
             if text.strip():
                 message_id = add_message(
