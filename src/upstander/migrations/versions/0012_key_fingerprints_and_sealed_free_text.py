@@ -6,7 +6,7 @@ plain cells are zeroed (secure_delete); on PostgreSQL the old row versions stay 
 until `VACUUM FULL` of the tables in SEALED_COLUMNS rewrites them.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -23,7 +23,7 @@ from upstander.db import SEALED_PREFIX
 from upstander.keyfiles import ServerSecrets, read_key_file
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
