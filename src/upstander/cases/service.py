@@ -21,6 +21,7 @@ from upstander.cases.workflow import WorkflowService, WorkflowView
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import rules as report_rules
+from upstander.reports import versions as report_versions
 from upstander.reports.models import Report, ReportStatus
 from upstander.safeguarding import conflicts_load
 from upstander.safeguarding.conflicts_load import Screened
@@ -115,7 +116,7 @@ class CaseService:
                 if report is None:
                     raise NotFound("One of the chosen reports does not exist.")
                 if report.case_id is not None:
-                    raise changes.ChangedMeanwhile(_put_into_case(session, report, now))
+                    raise changes.ChangedMeanwhile(report_versions.put_into_case(session, report, now))
                 report_key = keyring.report_private_key(
                     session, report, principal.user_id, principal.private_key
                 )
@@ -286,12 +287,6 @@ def _handler(session: Session, user_id: uuid.UUID) -> User:
 
 def _public_key(session: Session, user_id: uuid.UUID) -> bytes:
     return session.get_one(User, user_id).public_key
-
-
-def _put_into_case(session: Session, report: Report, now: datetime) -> str:
-    case = session.get_one(Case, report.case_id)
-    opener = session.scalar(select(User.display_name).where(User.id == case.opened_by_id)) or "someone else"
-    return changes.put_into_case(report.reference, case.reference, opener, case.opened_at, now)
 
 
 def _event(

@@ -19,19 +19,17 @@ from upstander import access, changes, crypto, keyring
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases import versions
 from upstander.cases.models import Case
 from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, utcnow
 from upstander.errors import InvalidInput, NotFound
 from upstander.patterns.linking import Described, Suggestion
 from upstander.patterns.service import LinkingService
-from upstander.reports import rules, sealing
+from upstander.reports import rules, sealing, versions
 from upstander.reports.attachments import FileCleaner
 from upstander.reports.models import (
     Attachment,
     Channel,
-    Message,
     MessageAuthor,
     Note,
     Report,
@@ -277,15 +275,14 @@ class HandlingService:
         rules.validate_message(text, (), self._limits)
         now = self._clock()
         with self._db.transaction() as session:
-            report = self._locked_report(session, principal, report_id, now)
+            report, _key = self._report_and_key(session, principal, report_id)
+            versions.lock_report(session, report, now)
             if report.acknowledged_at is not None:
-                who = self._name(session, report.acknowledged_by_id)
+                who = versions.name_of(session, report.acknowledged_by_id)
                 raise changes.ChangedMeanwhile(
                     changes.already_acknowledged(report.reference, who, report.acknowledged_at, now)
                 )
-            if expected_version is not None and report.version != expected_version:
-                who, when = self._last_change(session, report)
-                raise changes.StaleVersion(changes.report_changed(report.reference, who, when or now, now))
+            versions.require_seen(session, report, expected_version, now)
             report.acknowledged_at = now
             report.acknowledged_by_id = principal.user_id
             report.last_feedback_at = now
@@ -302,60 +299,6 @@ class HandlingService:
             session.flush()
             return report.version
 
-    def _locked_report(
-        self,
-        session: Session,
-        principal: StaffPrincipal,
-        report_id: uuid.UUID,
-        now: datetime,
-    ) -> Report:
-        """The report read afresh under its row lock, its case locked before it (cases first, then
-        reports, then the audit chain's head: the order every use case takes them in)."""
-        report, _key = self._report_and_key(session, principal, report_id)
-        case_id = report.case_id
-        if case_id is not None:
-            versions.lock_case(session, case_id, now=now)
-        session.refresh(report, with_for_update=True)
-        if report.case_id != case_id and report.case_id is not None:
-            case = session.get_one(Case, report.case_id)
-            raise changes.ChangedMeanwhile(
-                changes.put_into_case(
-                    report.reference,
-                    case.reference,
-                    self._name(session, case.opened_by_id),
-                    case.opened_at,
-                    now,
-                )
-            )
-        return report
-
-    @staticmethod
-    def _name(session: Session, user_id: uuid.UUID | None) -> str:
-        name = session.scalar(select(User.display_name).where(User.id == user_id)) if user_id else None
-        return name or "someone else"
-
-    def _last_change(self, session: Session, report: Report) -> tuple[str, datetime | None]:
-        """Who last changed a report, as its own record says: its case, its acknowledgement or
-        the latest message from staff, whichever came last."""
-        changed: list[tuple[datetime, uuid.UUID | None]] = []
-        if report.case_id is not None:
-            case = session.get_one(Case, report.case_id)
-            changed.append((case.opened_at, case.opened_by_id))
-        if report.acknowledged_at is not None:
-            changed.append((report.acknowledged_at, report.acknowledged_by_id))
-        latest = session.execute(
-            select(Message.sent_at, Message.author_user_id)
-            .where(Message.report_id == report.id, Message.author == MessageAuthor.STAFF)
-            .order_by(Message.sent_at.desc())
-            .limit(1)
-        ).first()
-        if latest is not None:
-            changed.append((latest.sent_at, latest.author_user_id))
-        if not changed:
-            return "someone else", None
-        when, who = max(changed, key=lambda change: change[0])
-        return self._name(session, who), when
-
     def reply(
         self,
         principal: StaffPrincipal,
@@ -368,7 +311,8 @@ class HandlingService:
         cleaned = tuple(sealing.encrypt_file(self._files.clean(file)) for file in files)
         now = self._clock()
         with self._db.transaction() as session:
-            report = self._locked_report(session, principal, report_id, now)
+            report, _key = self._report_and_key(session, principal, report_id)
+            versions.lock_report(session, report, now)
             message_id = None
             if text.strip():
                 message_id = add_message(
