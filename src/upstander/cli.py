@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -14,6 +18,7 @@ from upstander.audit import cli as audit_cli
 from upstander.cases import cli as cases_cli
 from upstander.config import Settings, load_settings
 from upstander.equality import cli as equality_cli
+from upstander.errors import DatabaseUnavailable
 from upstander.imports import cli as imports_cli
 from upstander.key_fingerprints import KeysDoNotMatchDatabase
 from upstander.org import cli as org_cli
@@ -25,7 +30,8 @@ from upstander.safeguarding import register_cli
 
 class RefusingGroup(TyperGroup):
     """Every command that opens the database with the wrong keys ends the same way: the message
-    naming the key file, and exit code 2."""
+    naming the key file, and exit code 2. A database that cannot be reached ends a command with
+    one plain line and exit code 1, not a traceback."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's own click Context, which it does not export
         try:
@@ -33,6 +39,13 @@ class RefusingGroup(TyperGroup):
         except KeysDoNotMatchDatabase as refusal:
             Console(stderr=True).print(f"[bold red]{refusal}[/]", soft_wrap=True)
             raise typer.Exit(code=2) from refusal
+        except DatabaseUnavailable as unavailable:
+            Console(stderr=True).print(
+                f"[bold red]Cannot reach the database ({unavailable.reason}).[/] Nothing was done; "
+                "run the command again once the database is back.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(code=1) from unavailable
 
 
 app = typer.Typer(
@@ -109,7 +122,7 @@ def serve(
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    _check_server_keys(settings)
+    check_server_keys_once_the_database_answers(settings)
     console.print(
         f"Upstander is running at [bold]http://{host}:{port}[/]  (API docs: http://{host}:{port}/docs)"
     )
@@ -126,6 +139,25 @@ def serve(
         log_config=None,
         http=NoDelayH11Protocol,
     )
+
+
+# A server started before its database (a host booting, the database restarting) waits for it
+# rather than exiting: one line each try, the pause growing to a minute.
+DATABASE_WAIT_SECONDS = (1, 2, 5, 10, 30, 60)
+
+
+def check_server_keys_once_the_database_answers(
+    settings: Settings, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    log = logging.getLogger("upstander.serve")
+    for attempt in itertools.count():
+        try:
+            _check_server_keys(settings)
+            return
+        except DatabaseUnavailable as unavailable:
+            pause = DATABASE_WAIT_SECONDS[min(attempt, len(DATABASE_WAIT_SECONDS) - 1)]
+            log.warning("Cannot reach the database (%s); trying again in %s s", unavailable.reason, pause)
+            sleep(pause)
 
 
 def _check_server_keys(settings: Settings) -> None:
