@@ -34,7 +34,7 @@ from upstander.safeguarding.conflicts import pages as conflicts_pages
 from upstander.safeguarding.register import api as register_api
 from upstander.safeguarding.register import pages as register_pages
 from upstander.services import Services, build_services
-from upstander.web import api_docs, errors
+from upstander.web import api_docs, errors, openapi
 from upstander.web.deps import Cookies
 from upstander.web.gate import access_gate
 from upstander.web.security import BodySizeLimit, SecurityHeaders
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
 
     body_limit = (
         settings.max_attachment_bytes * settings.max_attachments_per_submission * 4 // 3 + 2 * 1_048_576

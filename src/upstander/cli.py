@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from upstander.accounts import cli as accounts_cli
 from upstander.audit import cli as audit_cli
 from upstander.cases import cli as cases_cli
-from upstander.config import load_settings
+from upstander.config import Settings, load_settings
 from upstander.equality import cli as equality_cli
+from upstander.errors import DatabaseUnavailable
 from upstander.imports import cli as imports_cli
+from upstander.key_fingerprints import KeysDoNotMatchDatabase
 from upstander.org import cli as org_cli
 from upstander.patterns import cli as patterns_cli
 from upstander.patterns.escrow import keyd_cli as escrow_keyd_cli
@@ -18,7 +27,32 @@ from upstander.safeguarding import cli as safeguarding_cli
 from upstander.safeguarding.register import cli as register_cli
 from upstander.store import schema
 
-app = typer.Typer(help="Upstander: secure misconduct reporting and case handling.", no_args_is_help=True)
+
+class RefusingGroup(TyperGroup):
+    """Every command that opens the database with the wrong keys ends the same way: the message
+    naming the key file, and exit code 2. A database that cannot be reached ends a command with
+    one plain line and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context, which it does not export
+        try:
+            return super().invoke(ctx)
+        except KeysDoNotMatchDatabase as refusal:
+            Console(stderr=True).print(f"[bold red]{refusal}[/]", soft_wrap=True)
+            raise typer.Exit(code=2) from refusal
+        except DatabaseUnavailable as unavailable:
+            Console(stderr=True).print(
+                f"[bold red]Cannot reach the database ({unavailable.reason}).[/] Nothing was done; "
+                "run the command again once the database is back.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(code=1) from unavailable
+
+
+app = typer.Typer(
+    cls=RefusingGroup,
+    help="Upstander: secure misconduct reporting and case handling.",
+    no_args_is_help=True,
+)
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(accounts_cli.app, name="users")
 app.add_typer(cases_cli.app, name="cases")
@@ -35,14 +69,11 @@ console = Console()
 @app.command()
 def init() -> None:
     """Create the database (or upgrade it to the current schema) and the key files."""
-    from upstander.store.keyfiles import ServerSecrets, audit_signing_seed
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     schema.upgrade(settings.resolved_database_url)
-    if settings.secret_key is None:
-        ServerSecrets.load(settings)
-    audit_signing_seed(settings)
+    _check_server_keys(settings)
     console.print(f"Database ready: [bold]{_safe_url(settings.resolved_database_url)}[/]")
     console.print(
         f"Key files in: [bold]{settings.data_dir.resolve()}[/] (keep them out of backups of the database)"
@@ -92,6 +123,7 @@ def serve(
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    check_server_keys_once_the_database_answers(settings)
     console.print(
         f"Upstander is running at [bold]http://{host}:{port}[/]  (API docs: http://{host}:{port}/docs)"
     )
@@ -108,6 +140,37 @@ def serve(
         log_config=None,
         http=NoDelayH11Protocol,
     )
+
+
+# A server started before its database (a host booting, the database restarting) waits for it
+# rather than exiting: one line each try, the pause growing to a minute.
+DATABASE_WAIT_SECONDS = (1, 2, 5, 10, 30, 60)
+
+
+def check_server_keys_once_the_database_answers(
+    settings: Settings, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    log = logging.getLogger("upstander.serve")
+    for attempt in itertools.count():
+        try:
+            _check_server_keys(settings)
+            return
+        except DatabaseUnavailable as unavailable:
+            pause = DATABASE_WAIT_SECONDS[min(attempt, len(DATABASE_WAIT_SECONDS) - 1)]
+            log.warning("Cannot reach the database (%s); trying again in %s s", unavailable.reason, pause)
+            sleep(pause)
+
+
+def _check_server_keys(settings: Settings) -> None:
+    """Create the keys of a fresh database; refuse (exit 2, see RefusingGroup) keys another was made with."""
+    from upstander.db import Database
+    from upstander.key_fingerprints import open_server_keys
+
+    database = Database.from_url(settings.resolved_database_url)
+    try:
+        open_server_keys(settings, database)
+    finally:
+        database.dispose()
 
 
 def _safe_url(url: str) -> str:

@@ -98,8 +98,10 @@ class Settings(BaseSettings):
         default=1024, ge=256, description="Address-space limit of the process that cleans one document"
     )
 
-    sign_in_failures_before_lockout: int = 5
-    lockout_minutes: int = 15
+    # Per username, known or not; none of them locks the account (see THREAT_MODEL.md).
+    sign_in_attempts_without_code_per_hour: int = Field(default=5, ge=1)
+    sign_in_wrong_passwords_with_code_per_hour: int = Field(default=5, ge=1)
+    sign_in_wrong_codes_per_day: int = Field(default=10, ge=1)
     receipt_failures_per_minute: int = 30
     receipt_failures_per_visitor_per_minute: int = 5
 

@@ -12,6 +12,7 @@ transaction boundary: one plain "try again in a minute", never a 500 with a trac
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    Text,
     TypeDecorator,
     Uuid,
     create_engine,
@@ -42,9 +44,10 @@ from sqlalchemy.orm import (
     mapped_column,
     sessionmaker,
 )
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
-from upstander.errors import DatabaseUnavailable
+from upstander.errors import Conflict, DatabaseUnavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -73,6 +76,50 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+SEALED_PREFIX = "sealed:"
+_FREE_TEXT_KEY = "upstander_free_text_key"
+
+
+class FreeTextKeyMissing(RuntimeError):
+    """Free text was read or written on a database that was given no free-text key."""
+
+
+class SealedText(TypeDecorator[str]):
+    """Free text a person typed, stored sealed (XSalsa20-Poly1305) under the server's free-text key.
+
+    The key belongs to the engine (`Database.seal_free_text_with`), so a copy of the database alone
+    shows none of it. Not for columns that are searched or sorted on: the ciphertext is random.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        from upstander import crypto
+
+        return (
+            SEALED_PREFIX + base64.b64encode(crypto.encrypt(_free_text_key(dialect), value.encode())).decode()
+        )
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(SEALED_PREFIX):
+            raise ValueError("a sealed text column holds a value that was never sealed")
+        from upstander import crypto
+
+        return crypto.decrypt(_free_text_key(dialect), base64.b64decode(value[len(SEALED_PREFIX) :])).decode()
+
+
+def _free_text_key(dialect: Dialect) -> bytes:
+    key: bytes | None = getattr(dialect, _FREE_TEXT_KEY, None)
+    if key is None:
+        raise FreeTextKeyMissing("This database was opened without the server's keys (open_server_keys).")
+    return key
 
 
 class Base(DeclarativeBase):
@@ -151,6 +198,40 @@ def unavailable_reason(error: BaseException) -> str:
     lines = str(cause).strip().splitlines()
     first = lines[0].strip() if lines else ""
     return f"{type(cause).__name__}: {first[:200]}" if first else type(cause).__name__
+
+
+# Deadlock detected, serialization failure: PostgreSQL gave up one of two writers.
+_POSTGRES_LOST_RACE_CODES = frozenset({"40P01", "40001"})
+
+
+class LostRace(Conflict):
+    """Another writer changed the same rows at the same moment and the database chose it.
+
+    Use cases lock what they change first, so this is the net under them, not the answer a
+    person normally gets (that one names what changed and who did it)."""
+
+    title = "Someone else changed this first"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this at the same moment, so nothing you sent was saved. "
+            "Look at it again as it is now and try again if it is still needed.",
+            code="changed_meanwhile",
+        )
+
+
+@contextmanager
+def lost_race_as_domain_error() -> Iterator[None]:
+    """A row changed under an UPDATE (the version counter's `WHERE version = ...` found nothing),
+    or a deadlock or serialization failure on PostgreSQL, becomes a 409, never a 500."""
+    try:
+        yield
+    except StaleDataError as error:
+        raise LostRace() from error
+    except sa_exc.DBAPIError as error:
+        if isinstance(error.orig, psycopg.Error) and error.orig.sqlstate in _POSTGRES_LOST_RACE_CODES:
+            raise LostRace() from error
+        raise
 
 
 @contextmanager
@@ -237,6 +318,10 @@ class Database:
             )
         )
 
+    def seal_free_text_with(self, key: bytes) -> None:
+        """Seal and open every `SealedText` column through this database with `key`."""
+        setattr(self.engine.dialect, _FREE_TEXT_KEY, key)
+
     @property
     def is_postgresql(self) -> bool:
         return self.engine.dialect.name == "postgresql"
@@ -247,7 +332,12 @@ class Database:
 
         A database that cannot be reached raises DatabaseUnavailable (see `is_unavailable`).
         """
-        with unavailable_as_domain_error(), self._sessions() as session, session.begin():
+        with (
+            unavailable_as_domain_error(),
+            lost_race_as_domain_error(),
+            self._sessions() as session,
+            session.begin(),
+        ):
             yield session
 
     def dispose(self) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from upstander.accounts.service import AccountService
 from upstander.audit.service import AuditLog
+from upstander.cases import versions as case_versions
 from upstander.cases.dashboard import DashboardService
 from upstander.cases.events import CaseClosed
 from upstander.cases.overseer_keys import OverseerKeys
@@ -19,6 +20,7 @@ from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
 from upstander.events import Events
+from upstander.key_fingerprints import open_server_keys
 from upstander.org.lists import VettingService
 from upstander.patterns.escrow.client import key_service_from_settings
 from upstander.patterns.escrow.service import EscrowService
@@ -37,7 +39,7 @@ from upstander.safeguarding.detriment import DetrimentService, DetrimentWatcher
 from upstander.safeguarding.oversight import OversightService
 from upstander.safeguarding.register.service import RegisterService
 from upstander.safeguarding.service import SafeguardingService
-from upstander.store.keyfiles import ServerSecrets, audit_signing_seed
+from upstander.store.keyfiles import ServerSecrets
 from upstander.web.relationships import Relationships
 
 
@@ -75,13 +77,20 @@ class Services:
 def build_services(
     settings: Settings, database: Database | None = None, clock: Callable[[], datetime] = utcnow
 ) -> Services:
+    given = database
     database = database or Database.from_url(
         settings.resolved_database_url,
         busy_timeout_seconds=settings.database_busy_timeout_seconds,
         connect_timeout_seconds=settings.database_connect_timeout_seconds,
     )
-    secrets = ServerSecrets.load(settings)
-    audit = AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
+    try:
+        keys = open_server_keys(settings, database)
+    except BaseException:
+        if given is None:
+            database.dispose()
+        raise
+    secrets = keys.secrets
+    audit = AuditLog(keys.audit_seed, settings.audit_checkpoint_every)
     events = Events()
     linking = LinkingService(database, audit, events, clock)
     watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
@@ -104,7 +113,15 @@ def build_services(
         follow_up=reports.follow_up,
         linking=linking,
         handling=HandlingService(
-            database, reports.limits, reports.files, audit, events, case_references, linking, clock
+            database,
+            reports.limits,
+            reports.files,
+            audit,
+            events,
+            case_references,
+            case_versions,
+            linking,
+            clock,
         ),
         cases=CaseService(database, audit, workflow, clock),
         workflow=workflow,

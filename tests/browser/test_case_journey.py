@@ -22,7 +22,7 @@ from common.clock import FakeClock
 from common.reports import submission
 from common.staff import PASSWORD, Staff
 from upstander.accounts.models import Role
-from upstander.cases.views import EVENT_TITLES
+from upstander.cases.engine.vocabulary import EVENT_TITLES
 from upstander.org.models import Person
 from upstander.reports.rules import SubjectInput
 from upstander.services import Services

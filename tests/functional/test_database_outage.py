@@ -17,11 +17,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import make_url, select
+from typer.testing import CliRunner
 
 from common.clock import FakeClock
 from common.live_server import serving
@@ -30,7 +32,10 @@ from common.reports import report_json
 from common.staff import Staff
 from common.tcp_proxy import TcpProxy
 from upstander.app import create_app
+from upstander.cli import app as cli
+from upstander.cli import check_server_keys_once_the_database_answers
 from upstander.config import Settings
+from upstander.key_fingerprints import KeysDoNotMatchDatabase
 from upstander.org.models import Person
 from upstander.reports.models import Report
 from upstander.safeguarding.models import RelationshipDeclaration
@@ -343,3 +348,65 @@ def test_a_staff_form_sent_while_the_database_is_away_is_kept_and_can_be_sent_ag
         [declaration] = session.scalars(select(RelationshipDeclaration))
         assert declaration.note == note
     assert len(problems_logged(caplog)) == 2
+
+
+def _through(proxy: TcpProxy, database_url: str) -> str:
+    return make_url(database_url).set(port=proxy.port).render_as_string(hide_password=False)
+
+
+def test_a_command_run_while_the_database_is_away_says_so_in_one_line(
+    services: Services,
+    proxy: TcpProxy,
+    database_url: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("UPSTANDER_DATABASE_URL", _through(proxy, database_url))
+    monkeypatch.setenv("COLUMNS", "250")
+    proxy.cut()
+    result = CliRunner().invoke(cli, ["audit", "verify"])
+    proxy.restore()
+
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert said.startswith("Cannot reach the database (OperationalError: ")
+    assert said.endswith("Nothing was done; run the command again once the database is back.")
+    assert "Traceback" not in result.output
+    assert CliRunner().invoke(cli, ["audit", "verify"]).exit_code == 0
+
+
+def test_a_server_started_before_its_database_waits_for_it_and_then_checks_its_keys(
+    services: Services,
+    proxy: TcpProxy,
+    database_url: str,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    through = settings.model_copy(update={"database_url": _through(proxy, database_url)})
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 3:
+            proxy.restore()
+
+    proxy.cut()
+    with caplog.at_level(logging.WARNING, logger="upstander.serve"):
+        check_server_keys_once_the_database_answers(through, sleep=pause)
+
+    assert pauses == [1, 2, 5]
+    waiting = [r.getMessage() for r in caplog.records if r.name == "upstander.serve"]
+    assert len(waiting) == 3
+    assert all(re.fullmatch(r"Cannot reach the database \(.+\); trying again in \d+ s", m) for m in waiting)
+    assert not any(r.exc_info for r in caplog.records)
+
+    # Waiting for the database never skips the key check that follows it.
+    key_file = settings.resolved_audit_signing_key_file
+    kept = key_file.rename(tmp_path / "kept-aside.key")
+    try:
+        with pytest.raises(KeysDoNotMatchDatabase, match=r"audit-signing\.key is missing"):
+            check_server_keys_once_the_database_answers(through, sleep=pause)
+    finally:
+        kept.rename(key_file)

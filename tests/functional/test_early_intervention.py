@@ -183,7 +183,7 @@ def test_the_scan_flags_imported_records_once_and_an_allegation_while_restricted
     staff: Staff,
     services: Services,
     database_url: str,
-    tmp_path: Path,
+    data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     busy, restricted, quiet = (add_person(services, f"NS0810{n}") for n in range(3))
@@ -206,7 +206,7 @@ def test_the_scan_flags_imported_records_once_and_an_allegation_while_restricted
                 ended_on=date(2022, 3, 2),
             )
         )
-    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(data_dir))  # the key files the services were built with
     monkeypatch.setenv("UPSTANDER_DATABASE_URL", database_url)
     first = CliRunner().invoke(cli, ["patterns", "scan"])
     assert first.exit_code == 0, first.output

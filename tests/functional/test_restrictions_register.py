@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -264,6 +264,25 @@ def test_overdue_reviews_are_listed_and_the_daily_job_fails(
     assert late["reference"] in output
     assert "1 review(s) overdue, 1 due this week." in output
     assert REASONS not in output
+
+
+def test_the_oversight_page_shows_a_review_four_weeks_overdue(
+    client: TestClient,
+    staff: Staff,
+    heads: dict[str, Headers],
+    people: dict[str, uuid.UUID],
+    clock: FakeClock,
+) -> None:
+    """Every force reaches this four weeks after its first restriction: the page once answered 500."""
+    imposed = impose(client, heads["welfare"], "NS00005").json()
+    clock.advance(days=29)
+    sign_in(client, clock, staff.user("overseer-page", [Role.OVERSEER]), "/staff/oversight")
+    page = client.get("/staff/oversight")
+    assert page.status_code == 200, page.text
+    due = date.fromisoformat(imposed["review_due"])
+    assert f"{imposed['reference']} — review was due {due.day} {due:%b %Y}" in page.text
+    assert page.text.count('id="restrictions-overdue"') == 1
+    assert "<title>Oversight" in page.text
 
 
 def test_the_register_page_records_and_refuses_with_the_reason(

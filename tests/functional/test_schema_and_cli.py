@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from sqlalchemy import BindParameter, Uuid, bindparam
 from typer.testing import CliRunner
 
 from upstander.cli import app as cli
@@ -121,3 +126,96 @@ def test_demo_seeds_a_fictional_force_once(
     assert "already has users" in again.output
     verify = CliRunner().invoke(cli, ["audit", "verify"])
     assert verify.exit_code == 0, verify.output
+
+
+@pytest.fixture
+def old_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of its own, so it can be taken back to an older revision."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    name = f"{url.rsplit('/', 1)[1]}_old"
+    admin = os.environ.get("UPSTANDER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield f"{url.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def uuid_params(**values: uuid.UUID) -> list[BindParameter[uuid.UUID]]:
+    return [bindparam(name, value, type_=Uuid()) for name, value in values.items()]
+
+
+def test_the_upgrade_seals_the_free_text_already_in_the_database(
+    old_database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+    from sqlalchemy import select, text
+
+    from upstander.accounts.models import Role
+    from upstander.audit.service import Actor
+    from upstander.config import KdfCost, Settings
+    from upstander.org.models import Person
+    from upstander.safeguarding.models import HrEvent, SeparationOrder
+    from upstander.services import build_services
+
+    command.upgrade(schema.alembic_config(old_database_url), "0010")
+    fast = KdfCost(opslimit=1, memlimit_kib=8)
+    settings = Settings(
+        data_dir=data_dir, database_url=old_database_url, password_cost=fast, receipt_cost=fast
+    )
+    services = build_services(settings)
+    try:
+        user = services.accounts.create_user(
+            username="welfare", display_name="W", password="a long enough password",
+            roles=[Role.WELFARE], actor=Actor.system("test"),
+        )  # fmt: skip
+        with services.database.transaction() as session:
+            people = [
+                Person(staff_number=f"NS0900{n}", given_name="A", family_name="B", rank="PC") for n in (1, 2)
+            ]
+            session.add_all(people)
+            session.flush()
+            first, second = sorted(p.id for p in people)
+            ids = {"person": first, "other": second, "user": user.user_id}
+            session.execute(
+                text(
+                    "INSERT INTO separation_orders (id, person_a_id, person_b_id, separate_teams, separate_shifts,"
+                    " made_by_id, made_at, reasons, end_condition) VALUES (:id, :person, :other, true, false,"
+                    " :user, CURRENT_TIMESTAMP, 'Alleged harassment of a probationer on night shifts',"
+                    " 'until the case closes')"
+                ).bindparams(*uuid_params(id=uuid.uuid4(), **ids))
+            )
+            session.execute(
+                text(
+                    "INSERT INTO hr_events (id, person_id, kind, occurred_on, details, recorded_by_id, recorded_at)"
+                    " VALUES (:id, :person, 'posting_change', CURRENT_DATE, 'moved to nights after she reported',"
+                    " :user, CURRENT_TIMESTAMP)"
+                ).bindparams(*uuid_params(id=uuid.uuid4(), person=first, user=user.user_id))
+            )
+    finally:
+        services.database.dispose()
+
+    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(data_dir))
+    schema.upgrade(old_database_url)
+    schema.check(old_database_url)
+    services = build_services(settings)
+    try:
+        with services.database.transaction() as session:
+            stored = session.execute(text("SELECT reasons, end_condition FROM separation_orders")).one()
+            assert all(value.startswith("sealed:") for value in stored), stored
+            assert "night shifts" not in " ".join(stored)
+            assert session.execute(text("SELECT details FROM hr_events")).scalar_one().startswith("sealed:")
+            order = session.scalars(select(SeparationOrder)).one()
+            assert order.reasons == "Alleged harassment of a probationer on night shifts"
+            assert order.end_condition == "until the case closes"
+            assert session.scalars(select(HrEvent.details)).one() == "moved to nights after she reported"
+    finally:
+        services.database.dispose()
+    if old_database_url.startswith("sqlite"):  # nor left behind in the file's free space
+        path = Path(old_database_url.split("///", 1)[1])
+        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        assert b"night shifts" not in raw
+        assert b"after she reported" not in raw

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg import errors as pg
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import sqlite
 
-from upstander.db import is_unavailable, unavailable_reason
+from upstander.crypto import DecryptionFailed
+from upstander.db import SEALED_PREFIX, FreeTextKeyMissing, SealedText, is_unavailable, unavailable_reason
 
 
 def sqlite_error(message: str, code: int) -> sqlite3.Error:
@@ -78,3 +81,38 @@ def test_the_reason_logged_is_the_driver_line_without_the_statement_or_its_param
     assert reason == "OperationalError: consuming input failed: server closed the connection"
     assert "secret" not in reason
     assert "INSERT" not in reason
+
+
+# --- sealed free text ------------------------------------------------------------------------
+
+
+def dialect_with_key(key: bytes | None) -> Any:
+    dialect = sqlite.dialect()
+    if key is not None:
+        dialect.upstander_free_text_key = key  # as Database.seal_free_text_with does
+    return dialect
+
+
+def test_sealed_text_round_trips_and_stores_no_plain_word() -> None:
+    dialect = dialect_with_key(b"k" * 32)
+    stored = SealedText().process_bind_param("Alleged harassment on night shifts", dialect)
+    assert stored is not None
+    assert stored.startswith(SEALED_PREFIX)
+    assert "night" not in stored
+    assert SealedText().process_bind_param("Alleged harassment on night shifts", dialect) != stored, (
+        "random nonce"
+    )
+    assert SealedText().process_result_value(stored, dialect) == "Alleged harassment on night shifts"
+    assert SealedText().process_bind_param(None, dialect) is None
+
+
+def test_sealed_text_needs_the_key_and_refuses_plain_or_altered_values() -> None:
+    with pytest.raises(FreeTextKeyMissing):
+        SealedText().process_bind_param("anything", dialect_with_key(None))
+    dialect = dialect_with_key(b"k" * 32)
+    with pytest.raises(ValueError, match="never sealed"):
+        SealedText().process_result_value("plain words", dialect)
+    stored = SealedText().process_bind_param("anything", dialect)
+    assert stored is not None
+    with pytest.raises(DecryptionFailed):
+        SealedText().process_result_value(stored, dialect_with_key(b"x" * 32))

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from upstander.accounts.models import RateLimitWindow
+
+# Windows are at most a day long; a row is kept until its window has surely ended.
+RETENTION = timedelta(days=1, hours=1)
 
 
 def window_start(now: datetime, window_seconds: int) -> datetime:
@@ -35,10 +38,27 @@ def hit(session: Session, key: str, limit: int, window_seconds: int, now: dateti
     )
     count = session.execute(statement).scalar_one()
     if count == 1:
-        session.execute(
-            delete(RateLimitWindow).where(RateLimitWindow.window_start < start - timedelta(hours=1))
-        )
+        session.execute(delete(RateLimitWindow).where(RateLimitWindow.window_start < now - RETENTION))
     return count <= limit
+
+
+def used(session: Session, key: str, window_seconds: int, now: datetime) -> int:
+    """How many events `key` has had in the current window (counting none)."""
+    start = window_start(now, window_seconds)
+    count = session.scalar(
+        select(RateLimitWindow.count).where(RateLimitWindow.key == key, RateLimitWindow.window_start == start)
+    )
+    return count or 0
+
+
+def refund(session: Session, key: str, window_seconds: int, now: datetime) -> None:
+    """Take back one event counted by `hit` (it turned out not to be one the budget is about)."""
+    start = window_start(now, window_seconds)
+    session.execute(
+        update(RateLimitWindow)
+        .where(RateLimitWindow.key == key, RateLimitWindow.window_start == start, RateLimitWindow.count > 0)
+        .values(count=RateLimitWindow.count - 1)
+    )
 
 
 def seconds_left(now: datetime, window_seconds: int) -> int:

@@ -1,8 +1,11 @@
-"""Sign-in rules: password policy, lock-out, session lifetime, TOTP replay. Pure, no I/O."""
+"""Sign-in rules: password policy, sign-in budgets, session lifetime, TOTP replay. Pure, no I/O."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from upstander.errors import InvalidInput
 
@@ -20,18 +23,39 @@ def check_new_password(password: str, username: str) -> None:
         raise InvalidInput("A password must not contain the username.")
 
 
-def is_locked(locked_until: datetime | None, now: datetime) -> bool:
-    return locked_until is not None and locked_until > now
+class SignInBudget(StrEnum):
+    """The separate budgets of sign-in attempts for one username.
+
+    No budget locks the account: a stranger who knows only a username spends the first, and the
+    owner, who holds the second factor, signs in through the second. Each is kept for known and
+    unknown usernames alike, so the answers never tell which usernames exist."""
+
+    # Attempts carrying no valid code: everything a stranger can send.
+    WITHOUT_CODE = "without-code"
+    # Wrong passwords sent with a valid code: only the owner (or whoever has their device).
+    WRONG_PASSWORD_WITH_CODE = "wrong-password-with-code"  # noqa: S105 (a budget's name)
+    # Wrong codes sent with the right password: someone holding the password, guessing codes.
+    WRONG_CODE = "wrong-code"
 
 
-def after_failed_sign_in(
-    failures_so_far: int, now: datetime, failures_allowed: int, lockout: timedelta
-) -> tuple[int, datetime | None]:
-    """Count a failure; the account locks for `lockout` once the allowance is used up."""
-    failures = failures_so_far + 1
-    if failures >= failures_allowed:
-        return 0, now + lockout
-    return failures, None
+@dataclass(frozen=True)
+class SignInLimits:
+    without_code_per_hour: int = 5
+    wrong_password_with_code_per_hour: int = 5
+    wrong_codes_per_day: int = 10
+
+    def of(self, budget: SignInBudget) -> tuple[int, int]:
+        """(attempts allowed, window in seconds) for one budget."""
+        if budget is SignInBudget.WITHOUT_CODE:
+            return self.without_code_per_hour, 3600
+        if budget is SignInBudget.WRONG_PASSWORD_WITH_CODE:
+            return self.wrong_password_with_code_per_hour, 3600
+        return self.wrong_codes_per_day, 86_400
+
+
+def budget_key(budget: SignInBudget, username: str) -> str:
+    """The rate-limit key of one budget of one typed username (known or not; any length)."""
+    return f"sign-in:{budget.value}:{hashlib.sha256(username.encode()).hexdigest()}"
 
 
 def session_is_live(

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from upstander import crypto
-from upstander.accounts import rules, sessions
+from upstander.accounts import ratelimit, rules, sessions
 from upstander.accounts.models import Role, User, UserRole, WebSession
 from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
@@ -70,8 +70,14 @@ class AccountService:
         self._secrets = secrets
         self._audit = audit
         self._clock = clock
-        # Verifying against this when the username is unknown keeps both answers equally slow.
+        # Checking against these when the username is unknown keeps both answers equally slow.
         self._decoy_hash = crypto.hash_password(crypto.token(), settings.password_cost)
+        self._decoy_totp_secret = pyotp.random_base32()
+        self._limits = rules.SignInLimits(
+            without_code_per_hour=settings.sign_in_attempts_without_code_per_hour,
+            wrong_password_with_code_per_hour=settings.sign_in_wrong_passwords_with_code_per_hour,
+            wrong_codes_per_day=settings.sign_in_wrong_codes_per_day,
+        )
 
     def create_user(
         self,
@@ -140,45 +146,61 @@ class AccountService:
         return None
 
     def sign_in(self, username: str, password: str, totp_code: str) -> SignedIn:
-        """Password, then TOTP; five failures lock the account (not the address) for a while."""
+        """Password and TOTP, within per-username budgets that never lock the account.
+
+        A stranger who knows a username spends only the budget of attempts without a valid code;
+        its owner, who has the code, signs in through another. Known and unknown usernames take
+        the same steps and get the same answers (see `rules.SignInBudget`)."""
         username = username.strip().lower()
         now = self._clock()
         cost = self._settings.password_cost
         with self._db.transaction() as session:
             user = session.scalar(select(User).where(User.username == username))
-            if user is not None and user.locked_until is not None and rules.is_locked(user.locked_until, now):
-                raise TooManyAttempts(
-                    "This account is locked after too many failed attempts. Try again later.",
-                    retry_after_seconds=int((user.locked_until - now).total_seconds()) + 1,
-                )
-            snapshot = (user.id, user.password_hash, self.totp_secret(user)) if user and user.active else None
+            known = user if user is not None and user.active else None
+            counter = self._matching_counter(
+                self.totp_secret(known) if known else self._decoy_totp_secret, totp_code, now
+            )
+            code_ok = (
+                known is not None
+                and counter is not None
+                and rules.totp_counter_is_fresh(known.totp_last_counter, counter)
+            )
+            if code_ok:
+                # Whoever holds the password has had their day's guesses at the code.
+                self._refuse_if_spent(session, rules.SignInBudget.WRONG_CODE, username, now)
+                budget = rules.SignInBudget.WRONG_PASSWORD_WITH_CODE
+            else:
+                budget = rules.SignInBudget.WITHOUT_CODE
+            self._spend(session, budget, username, now)
+            snapshot = (known.id, known.password_hash) if known else None
 
-        # The slow checks run outside any transaction, so they never hold the database.
+        # The slow check runs outside any transaction, so it never holds the database.
+        password_ok = crypto.verify_password(snapshot[1] if snapshot else self._decoy_hash, password, cost)
         if snapshot is None:
-            crypto.verify_password(self._decoy_hash, password, cost)
             raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused")
-        user_id, password_hash, totp_secret = snapshot
-        password_ok = crypto.verify_password(password_hash, password, cost)
-        counter = self._matching_counter(totp_secret, totp_code, now) if password_ok else None
 
         with self._db.transaction() as session:
-            user = session.get(User, user_id, with_for_update=True)
+            user = session.get(User, snapshot[0], with_for_update=True)
             if user is None:
                 raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused")
-            if counter is None or not rules.totp_counter_is_fresh(user.totp_last_counter, counter):
-                self._count_failure(user, now)
-                self._audit.record(session, Actor.user(user.id), "sign_in.failed", "user", user.id)
-                failed = True
-            else:
-                failed = False
+            # Checked again under the row lock: a parallel request may have used the code.
+            issued = None
+            if (
+                password_ok
+                and code_ok
+                and counter is not None
+                and rules.totp_counter_is_fresh(user.totp_last_counter, counter)
+            ):
                 try:
                     private_key = crypto.unlock_private_key(
                         user.locked_private_key, user.key_salt, password, cost
                     )
                 except crypto.DecryptionFailed as error:
                     raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused") from error
+                # Not a wrong password after all: the owner's budget is for their mistakes only.
+                limit_key = rules.budget_key(budget, username)
+                ratelimit.refund(session, limit_key, self._limits.of(budget)[1], now)
                 user.totp_last_counter = counter
-                user.failed_sign_ins = 0
                 issued = sessions.issue(
                     session,
                     kind=sessions.STAFF,
@@ -188,19 +210,37 @@ class AccountService:
                     user_id=user.id,
                 )
                 self._audit.record(session, Actor.user(user.id), "sign_in", "user", user.id)
-        if failed:
+            else:
+                if password_ok:
+                    # Counted here, refused on the next attempt that carries a code.
+                    allowed, window = self._limits.of(rules.SignInBudget.WRONG_CODE)
+                    wrong_code_key = rules.budget_key(rules.SignInBudget.WRONG_CODE, username)
+                    ratelimit.hit(session, wrong_code_key, allowed, window, now)
+                self._audit.record(session, Actor.user(user.id), "sign_in.failed", "user", user.id)
+        if issued is None:
             raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused")
         return SignedIn(bearer=issued.bearer, expires_at=issued.expires_at)
 
-    def _count_failure(self, user: User, now: datetime) -> None:
-        user.failed_sign_ins, locked_until = rules.after_failed_sign_in(
-            user.failed_sign_ins,
-            now,
-            self._settings.sign_in_failures_before_lockout,
-            timedelta(minutes=self._settings.lockout_minutes),
+    def _spend(self, session: Session, budget: rules.SignInBudget, username: str, now: datetime) -> None:
+        allowed, window = self._limits.of(budget)
+        if not ratelimit.hit(session, rules.budget_key(budget, username), allowed, window, now):
+            raise self._over_budget(window, now)
+
+    def _refuse_if_spent(
+        self, session: Session, budget: rules.SignInBudget, username: str, now: datetime
+    ) -> None:
+        allowed, window = self._limits.of(budget)
+        if ratelimit.used(session, rules.budget_key(budget, username), window, now) >= allowed:
+            raise self._over_budget(window, now)
+
+    @staticmethod
+    def _over_budget(window: int, now: datetime) -> TooManyAttempts:
+        wait = ratelimit.seconds_left(now, window)
+        return TooManyAttempts(
+            f"Too many attempts to sign in with this username. Try again in {-(-wait // 60)} minutes.",
+            retry_after_seconds=wait,
+            code="sign_in_budget_spent",
         )
-        if locked_until is not None:
-            user.locked_until = locked_until
 
     def authenticate(self, bearer: str) -> StaffPrincipal:
         now = self._clock()

@@ -8,7 +8,7 @@ from rich.console import Console
 from upstander.audit import service
 from upstander.config import load_settings
 from upstander.db import Database
-from upstander.store.keyfiles import audit_signing_seed
+from upstander.key_fingerprints import open_server_keys
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 console = Console()
@@ -22,9 +22,11 @@ def verify(
 ) -> None:
     """Check the whole hash chain and every signed checkpoint; exit 1 naming the first broken entry."""
     settings = load_settings()
-    log = service.AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
     database = Database.from_url(settings.resolved_database_url)
     try:
+        log = service.AuditLog(
+            open_server_keys(settings, database).audit_seed, settings.audit_checkpoint_every
+        )
         verdict = service.verify(database, public_key or log.public_key)
     finally:
         database.dispose()
@@ -39,9 +41,11 @@ def verify(
 def checkpoint() -> None:
     """Sign the current head of the chain now."""
     settings = load_settings()
-    log = service.AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
     database = Database.from_url(settings.resolved_database_url)
     try:
+        log = service.AuditLog(
+            open_server_keys(settings, database).audit_seed, settings.audit_checkpoint_every
+        )
         with database.transaction() as session:
             signed = log.checkpoint(session)
     finally:

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from upstander.web.deps import ApiStaff, ServicesDep
+from upstander import changes
+from upstander.web.deps import ApiStaff, IfMatch, ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -35,12 +36,18 @@ class CaseSummaryOut(BaseModel):
     stage: str
     handler_name: str | None
     report_count: int
+    version: int
 
 
 @router.post("/cases", status_code=201, response_model=CaseSummaryOut)
-def open_case(body: OpenCaseIn, staff: ApiStaff, services: ServicesDep) -> Any:
-    """Open a case from one or more reports and assign its handler (yourself if none is given)."""
-    return dataclasses.asdict(services.cases.open_case(staff, body.report_ids, body.handler_id))
+def open_case(body: OpenCaseIn, staff: ApiStaff, services: ServicesDep, response: Response) -> Any:
+    """Open a case from one or more reports and assign its handler (yourself if none is given).
+
+    Of two handlers opening a case from the same report at once, one gets 201 and the other 409
+    saying which case the report went into and who opened it; nothing of theirs is kept."""
+    summary = services.cases.open_case(staff, body.report_ids, body.handler_id)
+    response.headers["etag"] = changes.etag(summary.version)
+    return dataclasses.asdict(summary)
 
 
 @router.get("/dashboard")
@@ -61,8 +68,14 @@ def my_cases(staff: ApiStaff, services: ServicesDep) -> Any:
 
 
 @router.get("/cases/{case_id}")
-def view_case(case_id: uuid.UUID, staff: ApiStaff, services: ServicesDep) -> dict[str, Any]:
-    return dataclasses.asdict(services.cases.view_case(staff, case_id))
+def view_case(
+    case_id: uuid.UUID, staff: ApiStaff, services: ServicesDep, response: Response
+) -> dict[str, Any]:
+    """The case as you may see it. The ETag is its `version`: send it back as If-Match with a step
+    or an assignment so that it is taken only on the case you read."""
+    view = services.cases.view_case(staff, case_id)
+    response.headers["etag"] = changes.etag(view.version)
+    return dataclasses.asdict(view)
 
 
 StepValue = str | bool | int | list[str] | None
@@ -75,14 +88,23 @@ class StepOut(BaseModel):
 
 @router.post("/cases/{case_id}/steps/{kind}", response_model=StepOut)
 def take_step(
-    case_id: uuid.UUID, kind: str, body: dict[str, StepValue], staff: ApiStaff, services: ServicesDep
+    case_id: uuid.UUID,
+    kind: str,
+    body: dict[str, StepValue],
+    staff: ApiStaff,
+    services: ServicesDep,
+    if_match: IfMatch,
 ) -> StepOut:
     """Take one step of the misconduct process (see the case's `workflow.steps` for those open to you).
 
-    A step the rules do not allow now is refused with 409 and the reason in plain words.
+    A step the rules do not allow now is refused with 409 and the reason in plain words. Two steps
+    at once are taken one after the other. With If-Match (the case's ETag as you read it), a step
+    on a case changed since is refused with 412 Precondition Failed (RFC 9110) saying what changed
+    and who changed it; without If-Match the step is judged on the case as it is now.
     """
     raw = {name: _as_texts(value) for name, value in body.items()}
-    state = services.workflow.act(staff, case_id, kind, raw)
+    with changes.if_match(if_match):
+        state = services.workflow.act(staff, case_id, kind, raw, if_match)
     policy = services.workflow.policies.get(state.policy_id, state.policy_version)
     return StepOut(status=state.status, status_label=policy.state_label(state.status))
 
@@ -98,9 +120,16 @@ def _as_texts(value: StepValue) -> list[str]:
 
 
 @router.post("/cases/{case_id}/handler", status_code=204)
-def assign(case_id: uuid.UUID, body: AssignIn, staff: ApiStaff, services: ServicesDep) -> Response:
-    services.cases.assign_handler(staff, case_id, body.handler_id, body.override_reasons)
-    return Response(status_code=204)
+def assign(
+    case_id: uuid.UUID, body: AssignIn, staff: ApiStaff, services: ServicesDep, if_match: IfMatch
+) -> Response:
+    """Assign the case's handler; If-Match as for steps (412 when the case changed since).
+    The answer's ETag is the case's new version."""
+    with changes.if_match(if_match):
+        version = services.cases.assign_handler(
+            staff, case_id, body.handler_id, body.override_reasons, if_match
+        )
+    return Response(status_code=204, headers={"etag": changes.etag(version)})
 
 
 @router.post("/oversight/share-keys")

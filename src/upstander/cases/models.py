@@ -24,6 +24,11 @@ class Case(Base):
     policy_pack: Mapped[str] = mapped_column(String(60))
     policy_version: Mapped[str] = mapped_column(String(20))
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # Moves on with every change to the case, its timeline included (see `workflow.lock_case`):
+    # each UPDATE is `... WHERE version = <the one read>`, and what a person saw is checked against it.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class CaseEvent(Base):

@@ -8,9 +8,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from upstander import access
+from upstander import access, changes
 from upstander.accounts.service import StaffPrincipal
-from upstander.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, TransitionRefused
+from upstander.db import LostRace
+from upstander.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from upstander.reports.staff_pages import report_page
 from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
@@ -43,8 +45,24 @@ async def open_case(request: Request, staff: PageStaff, services: ServicesDep) -
     report_ids = [_uuid(value, "report_ids") for value in form.getlist("report_ids")]
     handler = form.get("handler_id")
     handler_id = _uuid(handler, "handler_id") if isinstance(handler, str) and handler else None
-    summary = services.cases.open_case(staff, report_ids, handler_id)
+    try:
+        summary = services.cases.open_case(staff, report_ids, handler_id)
+    except (changes.ChangedMeanwhile, LostRace) as error:
+        if len(report_ids) != 1:
+            raise
+        # The report page says which case the report is in now, with a link to it.
+        return report_page(
+            request, staff, services, report_ids[0], error=error.detail, status_code=error.status
+        )
     return redirect(f"/staff/cases/{summary.id}")
+
+
+def _typed(draft: dict[str, str] | None) -> list[tuple[str, str]]:
+    return [
+        (name.replace("_", " ").capitalize(), value)
+        for name, value in (draft or {}).items()
+        if value.strip() and name not in {"version", "csrf_token"}
+    ]
 
 
 def case_page(
@@ -58,6 +76,8 @@ def case_page(
     open_step: str = "",
     draft: dict[str, str] | None = None,
 ) -> Response:
+    """The case; after a refusal, with the reason and, when someone else changed the case first,
+    everything the person typed shown back to them (the form it came from may be gone)."""
     view = services.cases.view_case(staff, case_id)
     can_assign = access.allowed(staff.roles, access.Action.ASSIGN_HANDLER)
     records_consent = access.allowed(staff.roles, access.Action.RECORD_CONSENT)
@@ -76,6 +96,7 @@ def case_page(
             "error_fields": getattr(error, "fields", {}) if error else {},
             "open_step": open_step,
             "draft": draft or {},
+            "kept": _typed(draft) if isinstance(error, changes.ChangedMeanwhile | LostRace) else [],
         },
         status_code=error.status if error else 200,
     )
@@ -95,11 +116,14 @@ async def take_step(
     """One workflow step from its form; a refusal shows the case again with the reason and the typed values."""
     form = await request.form()
     raw = {
-        name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form if name != "csrf_token"
+        name: [v for v in form.getlist(name) if isinstance(v, str)]
+        for name in form
+        if name not in {"csrf_token", "version"}
     }
+    seen = changes.version_from_form(form.get("version"))
     try:
-        state = services.workflow.act(staff, case_id, kind, raw)
-    except (InvalidInput, TransitionRefused, NotAllowed) as error:
+        state = services.workflow.act(staff, case_id, kind, raw, seen)
+    except (InvalidInput, Conflict, NotAllowed) as error:
         draft = {name: values[0] for name, values in raw.items() if values}
         return case_page(request, services, staff, case_id, error=error, open_step=kind, draft=draft)
     spec = services.workflow.policies.get(state.policy_id, state.policy_version).action(kind)
@@ -117,9 +141,11 @@ async def assign(request: Request, case_id: uuid.UUID, staff: PageStaff, service
             case_id,
             _uuid(form.get("handler_id"), "handler_id"),
             reasons if isinstance(reasons, str) and reasons.strip() else None,
+            changes.version_from_form(form.get("version")),
         )
     except (InvalidInput, NotAllowed, Conflict) as error:
-        return case_page(request, services, staff, case_id, error=error)
+        draft = {"override_reasons": reasons} if isinstance(reasons, str) and reasons.strip() else {}
+        return case_page(request, services, staff, case_id, error=error, draft=draft)
     return redirect(f"/staff/cases/{case_id}?done={quote('assign a handler')}")
 
 

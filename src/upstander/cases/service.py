@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto
+from upstander import access, changes, crypto
 from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
-from upstander.cases import appointment
+from upstander.cases import appointment, versions
 from upstander.cases.appointment import Screened
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.views import WorkflowView
@@ -24,6 +24,7 @@ from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.reports import keys as keyring
 from upstander.reports import rules as report_rules
+from upstander.reports import versions as report_versions
 from upstander.reports.models import CaseKeyGrant, Report, ReportStatus, ReportSubject
 
 
@@ -35,6 +36,7 @@ class CaseSummary:
     stage: str
     handler_name: str | None
     report_count: int
+    version: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class CaseView:
     handler_name: str | None
     reports: list[CaseReport]
     workflow: WorkflowView
+    version: int
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,11 @@ class CaseService:
     def open_case(
         self, principal: StaffPrincipal, report_ids: Sequence[uuid.UUID], handler_id: uuid.UUID | None = None
     ) -> CaseSummary:
-        """One case from one or more reports; each report key is sealed to the new case key."""
+        """One case from one or more reports; each report key is sealed to the new case key.
+
+        The reports are locked first (in one order, so two openings never wait on each other in a
+        circle): of two handlers opening a case from the same report at once, the second finds it
+        already in the first one's case and is told so, by whom, and nothing of theirs is kept."""
         access.require(principal.roles, access.Action.OPEN_CASE)
         if not report_ids:
             raise InvalidInput(
@@ -100,13 +107,19 @@ class CaseService:
         case_keys = crypto.generate_key_pair()
         with self._db.transaction() as session:
             handler = _handler(session, handler_id or principal.user_id)
+            locked = {
+                report_id: session.get(Report, report_id, with_for_update=True, populate_existing=True)
+                for report_id in sorted(set(report_ids))
+            }
             reports = []
             for report_id in dict.fromkeys(report_ids):
-                report = session.get(Report, report_id)
+                report = locked[report_id]
                 if report is None:
                     raise NotFound("One of the chosen reports does not exist.")
                 if report.case_id is not None:
-                    raise Conflict(f"Report {report.reference} is already part of a case.")
+                    raise changes.ChangedMeanwhile(
+                        report_versions.put_into_case(session, report, now, versions)
+                    )
                 report_key = keyring.report_private_key(
                     session, report, principal.user_id, principal.private_key
                 )
@@ -150,8 +163,15 @@ class CaseService:
                     "handler": str(handler.id),
                 },
             )
+            session.flush()
             return CaseSummary(
-                case.id, case.reference, case.opened_at, case.stage, handler.display_name, len(reports)
+                case.id,
+                case.reference,
+                case.opened_at,
+                case.stage,
+                handler.display_name,
+                len(reports),
+                case.version,
             )
 
     def handler_screen(self, principal: StaffPrincipal, case_id: uuid.UUID) -> Sequence[Screened]:
@@ -170,14 +190,16 @@ class CaseService:
         case_id: uuid.UUID,
         handler_id: uuid.UUID,
         override_reasons: str | None = None,
-    ) -> None:
-        """A handler without a conflict of interest, or a conflicted one on a decision maker's override."""
+        expected_version: int | None = None,
+    ) -> int:
+        """A handler without a conflict of interest, or a conflicted one on a decision maker's override.
+
+        Locks the case first, as every step does; with `expected_version` an assignment chosen on a
+        case that has changed since is refused with what changed. Returns the case's new version."""
         access.require(principal.roles, access.Action.ASSIGN_HANDLER)
         now = self._clock()
         with self._db.transaction() as session:
-            case = session.get(Case, case_id)
-            if case is None:
-                raise NotFound("There is no such case.")
+            case = versions.lock_case(session, case_id, expected_version, now=now)
             handler = _handler(session, handler_id)
             if case.handler_id == handler.id:
                 raise Conflict(f"{handler.display_name} is already the handler of {case.reference}.")
@@ -196,6 +218,8 @@ class CaseService:
                 case.id,
                 {"handler": str(handler.id)},
             )
+            session.flush()
+            return case.version
 
     def my_cases(self, principal: StaffPrincipal) -> list[CaseSummary]:
         """Cases whose key this person holds, newest first."""
@@ -215,7 +239,15 @@ class CaseService:
                 .order_by(Case.opened_at.desc())
             ).all()
             return [
-                CaseSummary(case.id, case.reference, case.opened_at, case.stage, handler_name, count or 0)
+                CaseSummary(
+                    case.id,
+                    case.reference,
+                    case.opened_at,
+                    case.stage,
+                    handler_name,
+                    count or 0,
+                    case.version,
+                )
                 for case, handler_name, count in rows
             ]
 
@@ -245,6 +277,7 @@ class CaseService:
                 handler_name=names.get(case.handler_id) if case.handler_id else None,
                 reports=reports,
                 workflow=workflow,
+                version=case.version,
             )
 
 
@@ -264,6 +297,8 @@ def _public_key(session: Session, user_id: uuid.UUID) -> bytes:
 def _event(
     session: Session, case: Case, kind: str, principal: StaffPrincipal, now: datetime, data: dict[str, Any]
 ) -> None:
+    versions.hold(session, case)
+    versions.touch(case)
     last = session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id)) or 0
     session.add(
         CaseEvent(case_id=case.id, seq=last + 1, at=now, kind=kind, actor_id=principal.user_id, data=data)

@@ -11,6 +11,7 @@ from typing import Any
 from upstander.cases import forms
 from upstander.cases.engine.clocks import Deadline
 from upstander.cases.engine.state import CaseState
+from upstander.cases.engine.vocabulary import EVENT_TITLES
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.packs import Policy
 from upstander.cases.representation import sealing as disclosure_store
@@ -113,51 +114,6 @@ def progress_report_draft(
         "Why the investigation is not yet finished, and when it is expected to be: ",
     ]
     return "\n".join(lines)
-
-
-EVENT_TITLES = {
-    "case_opened": "Case opened",
-    "handler_assigned": "Case handler assigned",
-    "report_linked": "Another report added to the case",
-    "report_acknowledged": "Report acknowledged",
-    "allegation_added": "Allegation added",
-    "severity_assessed": "Severity assessed",
-    "overseer_referral_required": "Referral to the overseer required",
-    "overseer_referral_made": "Referred to the overseer",
-    "investigation_mode_decided": "Overseer decided how it is investigated",
-    "investigator_assigned": "Investigator appointed",
-    "regulation_17_notice_served": "Regulation 17 notice served on the officer",
-    "evidence_logged": "Evidence logged",
-    "interim_report_submitted": "Interim report",
-    "progress_report_sent": "Progress report sent to the policing body and the overseer",
-    "investigation_report_submitted": "Investigation report submitted",
-    "case_to_answer_decided": "Case to answer decided",
-    "reflective_practice_started": "Referred to reflective practice",
-    "referred_to_proceedings": "Referred to misconduct proceedings",
-    "referral_notice_served": "Notice of the proceedings served on the officer",
-    "subject_response_recorded": "The officer's response recorded",
-    "proceedings_scheduled": "Proceedings arranged",
-    "finding_recorded": "Finding on an allegation",
-    "outcome_recorded": "Outcome decided",
-    "barred_list_entry_required": "The officer goes on the barred list",
-    "barred_list_entry_withdrawn": "Barred list entry withdrawn",
-    "appeal_lodged": "Appeal lodged",
-    "appeal_decided": "Appeal decided",
-    "closure_proposed": "Closure proposed",
-    "closure_confirmed": "Closure confirmed by a second decision maker",
-    "reporter_told": "The reporter was told the outcome",
-    "closure_rejected": "Closure proposal rejected",
-    "withdrawal_requested": "The reporter asked to withdraw",
-    "review_requested": "The reporter asked the overseer for a review",
-    "closure_upheld": "The overseer upheld the closure",
-    "case_reopened": "The overseer reopened the case",
-    "employment_changed": "The officer's employment changed",
-    "advisory_list_entry_required": "The officer goes on the advisory list",
-    "reporter_feedback_given": "Feedback given to the reporter",
-    "reinvestigation_directed": "The overseer directed a re-investigation",
-    "review_directed": "The overseer directed a review",
-    "direction_answered": "The overseer's direction answered",
-}
 
 
 TEXT_LABELS = {

@@ -25,7 +25,7 @@ from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor as AuditActor
 from upstander.audit.service import AuditLog
-from upstander.cases import appointment, forms
+from upstander.cases import appointment, forms, versions
 from upstander.cases.appointment import ConflictScreen
 from upstander.cases.consequences import CONSEQUENCES, Effects, subject_ids
 from upstander.cases.engine import rules
@@ -34,11 +34,12 @@ from upstander.cases.engine.clocks import deadlines, local_date
 from upstander.cases.engine.context import Actor
 from upstander.cases.engine.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
 from upstander.cases.models import Case, CaseEvent
+from upstander.cases.policy.packs import Policy
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.representation import sealing as disclosure_store
 from upstander.cases.views import StepView, WorkflowView, deadline_view, event_view, progress_report_draft
 from upstander.db import Database, utcnow
-from upstander.errors import NotFound
+from upstander.errors import NotFound, TransitionRefused
 from upstander.events import Events
 from upstander.reports import keys as keyring
 from upstander.reports.events import ReportAcknowledged, ReporterAnswered
@@ -145,7 +146,9 @@ class WorkflowService:
             )
 
     def acknowledge_case(self, session: Session, case: Case, principal: StaffPrincipal, at: datetime) -> None:
-        """A report acknowledged after its case was opened acknowledges the case, if it still waits."""
+        """A report acknowledged after its case was opened acknowledges the case, if it still waits.
+
+        The caller has locked the case (`versions.lock_case`) before anything else it writes."""
         policy = self.policies.get(case.policy_pack, case.policy_version)
         state = replay(policy, engine_events(stored_events(session, case), None))
         actor = actor_for(principal)
@@ -156,7 +159,9 @@ class WorkflowService:
             case.stage = decision.state.status
 
     def record_feedback(self, session: Session, case: Case, principal: StaffPrincipal, summary: str) -> None:
-        """A reply to the reporter is the feedback the reporter clock asks for, when the case allows it."""
+        """A reply to the reporter is the feedback the reporter clock asks for, when the case allows it.
+
+        The caller has locked the case (`versions.lock_case`) before anything else it writes."""
         policy = self.policies.get(case.policy_pack, case.policy_version)
         state = replay(policy, engine_events(stored_events(session, case), None))
         actor = actor_for(principal)
@@ -168,18 +173,34 @@ class WorkflowService:
     # --- use cases ----------------------------------------------------------------------------
 
     def act(
-        self, principal: StaffPrincipal, case_id: uuid.UUID, kind: str, raw: Mapping[str, Sequence[str]]
+        self,
+        principal: StaffPrincipal,
+        case_id: uuid.UUID,
+        kind: str,
+        raw: Mapping[str, Sequence[str]],
+        expected_version: int | None = None,
     ) -> CaseState:
-        """Take one step; a refusal says why in words a handler understands, and nothing is stored."""
+        """Take one step; a refusal says why in words a handler understands, and nothing is stored.
+
+        The case is locked first, so two steps at once are taken one after the other, each on the
+        case as the other left it. With `expected_version` (the version the person saw) a step on
+        a case that has changed since is refused with what changed and who changed it."""
         now = self._clock()
         with self._db.transaction() as session:
-            case = _case(session, case_id)
+            case = versions.lock_case(session, case_id, expected_version, now=now)
             case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
             policy = self.policies.get(case.policy_pack, case.policy_version)
-            state = replay(policy, engine_events(stored_events(session, case), case_key))
-            decision = rules.decide(
-                policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
-            )
+            events = engine_events(stored_events(session, case), case_key)
+            state = replay(policy, events)
+            try:
+                decision = rules.decide(
+                    policy, state, forms.build_action(kind, raw, state), actor_for(principal), now
+                )
+            except TransitionRefused as refusal:
+                why = _colleague_first(session, policy, case, events, kind, principal, now)
+                if why is None:
+                    raise
+                raise TransitionRefused(f"{refusal.detail} {why}", code=refusal.code) from refusal
             override = (raw.get("override_reasons") or [""])[0]
             appointment.screen_step(
                 self.conflicts, session, self._audit, case, decision.events, principal, override, now
@@ -197,7 +218,7 @@ class WorkflowService:
             report = session.get_one(Report, report_id)
             if report.case_id is None:
                 raise NotFound("Your report is not part of a case yet.")
-            case = session.get_one(Case, report.case_id)
+            case = versions.lock_case(session, report.case_id, now=now)
             policy = self.policies.get(case.policy_pack, case.policy_version)
             state = replay(policy, engine_events(stored_events(session, case), None))
             actor = Actor(report.reference, frozenset({"reporter"}))
@@ -283,6 +304,8 @@ class WorkflowService:
         user_id: uuid.UUID | None,
         reporter: str | None = None,
     ) -> None:
+        # Use cases lock the case first; this keeps the sequence safe for any that did not.
+        versions.hold(session, case)
         last = session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id)) or 0
         for offset, event in enumerate(events, start=1):
             texts = {
@@ -314,6 +337,8 @@ class WorkflowService:
                 case.id,
                 {"seq": last + offset, "to_status": event.fields.get("to_status")},
             )
+        if events:
+            versions.touch(case)
         session.flush()
 
     def _consequences(
@@ -341,8 +366,24 @@ class WorkflowService:
                 handler(effects, event)
 
 
-def _case(session: Session, case_id: uuid.UUID) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound("There is no such case.")
-    return case
+def _colleague_first(
+    session: Session,
+    policy: Policy,
+    case: Case,
+    events: Sequence[Event],
+    kind: str,
+    principal: StaffPrincipal,
+    now: datetime,
+) -> str | None:
+    """When a step is refused only because a colleague's step moments ago came first (the step
+    was open before it), a sentence naming the colleague and their step; None otherwise."""
+    if not events or events[-1].actor_id in {None, str(principal.user_id)}:
+        return None
+    last = events[-1]
+    before = len(events)
+    # One step's events share their actor and time; the first event (the opening) always stays.
+    while before > 1 and events[before - 1].actor_id == last.actor_id and events[before - 1].at == last.at:
+        before -= 1
+    if rules.why_not(policy, replay(policy, events[:before]), kind, actor_for(principal), now) is not None:
+        return None
+    return versions.colleague_just_acted(session, case, principal.user_id, now)

@@ -52,8 +52,8 @@ def import_records(
     from upstander.errors import DomainError
     from upstander.imports.mapping import MappingError, find_mapping, load_mapping
     from upstander.imports.service import import_source
+    from upstander.key_fingerprints import open_server_keys
     from upstander.store import schema
-    from upstander.store.keyfiles import audit_signing_seed
 
     settings = load_settings()
     try:
@@ -63,8 +63,8 @@ def import_records(
         console.print(f"[bold red]{error}[/]")
         raise typer.Exit(code=2) from error
     schema.upgrade(settings.resolved_database_url)
-    audit = AuditLog(audit_signing_seed(settings), settings.audit_checkpoint_every)
     database = Database.from_url(settings.resolved_database_url)
+    audit = AuditLog(open_server_keys(settings, database).audit_seed, settings.audit_checkpoint_every)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Table, func, select, update
+from sqlalchemy import JSON, Table, TypeDecorator, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -124,12 +124,24 @@ class Run:
             return
         columns = list(rows[0])
         json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
+        # COPY bypasses the column types: a sealed column must be sealed here, or it is stored plain.
+        dialect = session.get_bind().dialect
+        decorated = {
+            column.name: column.type for column in table.columns if isinstance(column.type, TypeDecorator)
+        }
         names = ", ".join(f'"{name}"' for name in columns)
         raw = session.connection().connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([_stored(row[name], name in json_columns) for name in columns])
+                copy.write_row(
+                    [
+                        decorated[name].process_bind_param(row[name], dialect)
+                        if name in decorated
+                        else _stored(row[name], name in json_columns)
+                        for name in columns
+                    ]
+                )
 
     def _duplicate(
         self, table: TableMapping, rule: FieldRule | None, key: str, line: int, report: FileReport

@@ -17,7 +17,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander.accounts.models import enum_column
-from upstander.db import Base, utcnow
+from upstander.db import Base, SealedText, utcnow
 
 
 class LinkStatus(StrEnum):
@@ -40,7 +40,7 @@ class SubjectLink(Base):
     status: Mapped[LinkStatus] = mapped_column(enum_column(LinkStatus))
     method: Mapped[str] = mapped_column(String(40))
     score: Mapped[float] = mapped_column(Float, default=1.0)
-    reasons: Mapped[str] = mapped_column(Text, default="")
+    reasons: Mapped[str] = mapped_column(SealedText, default="")
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -81,6 +81,6 @@ class InterventionFlag(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[FlagStatus] = mapped_column(enum_column(FlagStatus), index=True)
     decision: Mapped[FlagDecision | None] = mapped_column(enum_column(FlagDecision))
-    reasons: Mapped[str | None] = mapped_column(Text)
+    reasons: Mapped[str | None] = mapped_column(SealedText)
     responded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     responded_at: Mapped[datetime | None]

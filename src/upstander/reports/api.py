@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
+from upstander import changes
 from upstander.errors import InvalidInput
 from upstander.reports import schemas
 from upstander.reports.handling import ReportView
 from upstander.reports.reporter_pages import file_response
 from upstander.reports.rules import Clock
-from upstander.web.deps import ApiReporter, ApiStaff, ServicesDep, bearer_token
+from upstander.web.deps import ApiReporter, ApiStaff, IfMatch, ServicesDep, bearer_token
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -145,17 +146,31 @@ def inbox(staff: ApiStaff, services: ServicesDep, include_in_case: bool = False)
 
 
 @router.get("/reports/{report_id}", response_model=schemas.ReportOut)
-def read_report(report_id: uuid.UUID, staff: ApiStaff, services: ServicesDep) -> Any:
-    """Decrypt a report for an authorised reader. Every read is recorded in the audit log."""
-    return _report(services.handling.open_report(staff, report_id))
+def read_report(report_id: uuid.UUID, staff: ApiStaff, services: ServicesDep, response: Response) -> Any:
+    """Decrypt a report for an authorised reader. Every read is recorded in the audit log.
+
+    The ETag is the report's `version`; send it back as If-Match to act only on what you read."""
+    view = services.handling.open_report(staff, report_id)
+    response.headers["etag"] = changes.etag(view.version)
+    return _report(view)
 
 
 @router.post("/reports/{report_id}/acknowledge", status_code=204)
 def acknowledge(
-    report_id: uuid.UUID, body: schemas.AcknowledgeIn, staff: ApiStaff, services: ServicesDep
+    report_id: uuid.UUID,
+    body: schemas.AcknowledgeIn,
+    staff: ApiStaff,
+    services: ServicesDep,
+    if_match: IfMatch,
 ) -> Response:
-    services.handling.acknowledge(staff, report_id, body.message)
-    return Response(status_code=204)
+    """Acknowledge a report once. A report someone else acknowledged first is 409 naming who did.
+
+    With If-Match (the ETag of the report as you read it), a report changed since is refused with
+    412 Precondition Failed (RFC 9110) saying what changed; without it, it works as it always has.
+    The answer's ETag is the report's new version."""
+    with changes.if_match(if_match):
+        version = services.handling.acknowledge(staff, report_id, body.message, if_match)
+    return Response(status_code=204, headers={"etag": changes.etag(version)})
 
 
 @router.post("/reports/{report_id}/replies", status_code=201, response_model=schemas.CreatedOut)

@@ -15,16 +15,16 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import access, crypto
+from upstander import access, changes, crypto
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.db import Database, utcnow
-from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.errors import InvalidInput, NotFound
 from upstander.events import Events
 from upstander.org.linking import Described, SubjectCard, Suggestion
 from upstander.reports import keys as keyring
-from upstander.reports import rules, sealing
+from upstander.reports import rules, sealing, versions
 from upstander.reports.attachments import FileCleaner
 from upstander.reports.events import ReportAcknowledged, ReporterAnswered
 from upstander.reports.messages import HANDLERS_NAME, _attachments, _messages, add_message
@@ -104,6 +104,7 @@ class ReportView:
     attachments: list[sealing.AttachmentInfo]
     case_id: uuid.UUID | None
     case_reference: str | None
+    version: int
 
 
 def report_clocks(report: Report, now: datetime) -> tuple[rules.Clock, rules.Clock]:
@@ -140,6 +141,7 @@ class HandlingService:
         audit: AuditLog,
         events: Events,
         case_references: CaseReferences,
+        case_locks: versions.CaseLocks,
         subject_cards: SubjectCards,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -147,6 +149,7 @@ class HandlingService:
         self._files = files
         self._events = events
         self._case_references = case_references
+        self._case_locks = case_locks
         self._subject_cards = subject_cards
         self._limits = limits
         self._audit = audit
@@ -270,22 +273,37 @@ class HandlingService:
                 case_reference=self._case_references(session, {report.case_id}).get(report.case_id)
                 if report.case_id
                 else None,
+                version=report.version,
             )
             self._audit.record(session, principal.actor, "report.read", "report", report.id)
             return view
 
-    def acknowledge(self, principal: StaffPrincipal, report_id: uuid.UUID, message: str = "") -> None:
-        """Directive 2019/1937 art. 9(1)(b): acknowledge within seven days, with a message the reporter reads."""
+    def acknowledge(
+        self,
+        principal: StaffPrincipal,
+        report_id: uuid.UUID,
+        message: str = "",
+        expected_version: int | None = None,
+    ) -> int:
+        """Directive 2019/1937 art. 9(1)(b): acknowledge within seven days, with a message the reporter reads.
+
+        A report is acknowledged once, ever: the report row is locked (its case's first, when it has
+        one) before it is checked, so of two handlers acknowledging at once the second is told who
+        did it and the reporter gets one acknowledgement. With `expected_version` (the version the
+        handler saw) a report that changed since is refused. Returns the report's new version."""
         access.require(principal.roles, access.Action.ACKNOWLEDGE_REPORT)
         text = message.strip() or DEFAULT_ACKNOWLEDGEMENT
         rules.validate_message(text, (), self._limits)
         now = self._clock()
         with self._db.transaction() as session:
             report, _key = self._report_and_key(session, principal, report_id)
+            versions.lock_report(session, report, now, self._case_locks)
             if report.acknowledged_at is not None:
-                raise Conflict(
-                    f"Report {report.reference} was already acknowledged on {report.acknowledged_at:%d %b %Y}."
+                who = versions.name_of(session, report.acknowledged_by_id)
+                raise changes.ChangedMeanwhile(
+                    changes.already_acknowledged(report.reference, who, report.acknowledged_at, now)
                 )
+            versions.require_seen(session, report, expected_version, now, self._case_locks)
             report.acknowledged_at = now
             report.acknowledged_by_id = principal.user_id
             report.last_feedback_at = now
@@ -296,6 +314,8 @@ class HandlingService:
             )
             self._audit.record(session, principal.actor, "report.acknowledged", "report", report.id)
             self._events.publish(session, ReportAcknowledged(report, principal, now))
+            session.flush()
+            return report.version
 
     def reply(
         self,
@@ -310,6 +330,7 @@ class HandlingService:
         now = self._clock()
         with self._db.transaction() as session:
             report, _key = self._report_and_key(session, principal, report_id)
+            versions.lock_report(session, report, now, self._case_locks)
             message_id = None
             if text.strip():
                 message_id = add_message(

@@ -7,6 +7,7 @@ the page shows.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,5 +84,10 @@ class IdentityService:
                 "identity.disclosed",
                 "report",
                 report.id,
-                {"reasons": reasons.strip()},
+                # Free text: sealed to the report's key, so its readers can read why, not the log's.
+                {
+                    "reasons_sealed": base64.b64encode(
+                        crypto.seal(report.public_key, reasons.strip().encode())
+                    ).decode()
+                },
             )

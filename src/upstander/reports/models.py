@@ -83,6 +83,11 @@ class Report(Base):
 
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     case_sealed_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Moves on with every change to the row: SQLAlchemy's version counter makes each UPDATE
+    # `... WHERE version = <the one read>`, and the API and forms check it against what was seen.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class ReportSubject(Base):

@@ -242,6 +242,7 @@ class ReportOut(BaseModel):
     attachments: list[AttachmentOut]
     case_id: uuid.UUID | None
     case_reference: str | None
+    version: int
 
 
 class CreatedOut(BaseModel):

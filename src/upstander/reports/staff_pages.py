@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from upstander import access
+from upstander import access, changes
 from upstander.accounts.service import StaffPrincipal
-from upstander.errors import InvalidInput, PayloadTooLarge, ServiceUnavailable
+from upstander.errors import Conflict, InvalidInput, PayloadTooLarge, ServiceUnavailable
 from upstander.reports import forms
 from upstander.reports.reporter_pages import file_response, form_page, submit_form
 from upstander.services import Services
@@ -86,20 +86,26 @@ async def _step(
     text: str,
     done: str,
     do: Callable[[], object],
+    kept_in: str | None = None,
 ) -> Response:
-    """Run one handler step; a refusal shows the report again with the reason and the text typed."""
+    """Run one handler step; a refusal shows the report again with the reason and the text typed.
+
+    When someone else got there first (a conflict), the form the text came from may no longer be
+    on the page (an acknowledged report has no acknowledgement form): `kept_in` names the form
+    that keeps it instead."""
     try:
         # In a worker thread: cleaning files decodes images and waits for a cleaning slot, which
         # must not hold up every other request on the event loop.
         await run_in_threadpool(do)
-    except (InvalidInput, PayloadTooLarge, ServiceUnavailable) as error:
+    except (InvalidInput, PayloadTooLarge, ServiceUnavailable, Conflict) as error:
+        kept = kept_in if isinstance(error, Conflict) and kept_in else draft_key
         response = report_page(
             request,
             staff,
             services,
             report_id,
             error=error.detail,
-            draft={draft_key: text},
+            draft={kept: text},
             status_code=error.status,
         )
         if error.retry_after_seconds is not None:
@@ -113,6 +119,7 @@ async def acknowledge(
     request: Request, report_id: uuid.UUID, staff: PageStaff, services: ServicesDep
 ) -> Response:
     message = await _text(request, "message")
+    seen = changes.version_from_form(await _text(request, "version"))
     return await _step(
         request,
         report_id,
@@ -121,7 +128,8 @@ async def acknowledge(
         draft_key="acknowledge",
         text=message,
         done="acknowledged",
-        do=lambda: services.handling.acknowledge(staff, report_id, message),
+        do=lambda: services.handling.acknowledge(staff, report_id, message, seen),
+        kept_in="reply" if message.strip() else None,
     )
 
 

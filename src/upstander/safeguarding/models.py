@@ -15,12 +15,12 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander.accounts.models import enum_column
 from upstander.cases.engine.vocabulary import RestrictionKind
-from upstander.db import Base, utcnow
+from upstander.db import Base, SealedText, utcnow
 
 
 class PostingSource(StrEnum):
@@ -45,12 +45,12 @@ class SeparationOrder(Base):
     separate_shifts: Mapped[bool]
     made_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     made_at: Mapped[datetime] = mapped_column(default=utcnow)
-    reasons: Mapped[str] = mapped_column(Text)
-    end_condition: Mapped[str] = mapped_column(String(200))
+    reasons: Mapped[str] = mapped_column(SealedText)
+    end_condition: Mapped[str] = mapped_column(SealedText)
     ends_on: Mapped[date | None]
     ended_at: Mapped[datetime | None]
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    end_reason: Mapped[str | None] = mapped_column(Text)
+    end_reason: Mapped[str | None] = mapped_column(SealedText)
 
     @property
     def reference(self) -> str:
@@ -90,7 +90,7 @@ class PostingChange(Base):
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     source: Mapped[PostingSource] = mapped_column(enum_column(PostingSource, length=16))
     override: Mapped[bool] = mapped_column(default=False, index=True)
-    override_reasons: Mapped[str | None] = mapped_column(Text)
+    override_reasons: Mapped[str | None] = mapped_column(SealedText)
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     overridden_order_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -114,16 +114,16 @@ class Restriction(Base):
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # The matter's category (the report vocabulary: "sexual_misconduct", "corruption", ...).
     category: Mapped[str] = mapped_column(String(40))
-    reasons: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(SealedText)
     # For a suspension: why redeployment or restricted duties were not enough.
-    redeployment_considered: Mapped[str | None] = mapped_column(Text)
+    redeployment_considered: Mapped[str | None] = mapped_column(SealedText)
     starts_on: Mapped[date]
     review_due: Mapped[date]
     imposed_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     imposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_on: Mapped[date | None]
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    end_reason: Mapped[str | None] = mapped_column(Text)
+    end_reason: Mapped[str | None] = mapped_column(SealedText)
 
 
 class RestrictionReview(Base):
@@ -136,7 +136,7 @@ class RestrictionReview(Base):
     reviewed_on: Mapped[date]
     reviewed_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(String(24))
-    reasons: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(SealedText)
     next_review_due: Mapped[date | None]
 
 
@@ -151,7 +151,7 @@ class RelationshipDeclaration(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
     relationship: Mapped[str] = mapped_column(String(40))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(SealedText, default="")
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
     withdrawn_at: Mapped[datetime | None]
@@ -169,7 +169,7 @@ class AssignmentOverride(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     role: Mapped[str] = mapped_column(String(40))
     conflicts: Mapped[list[str]] = mapped_column(JSON, default=list)
-    reasons: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(SealedText)
     decided_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime]
 
@@ -194,7 +194,7 @@ class HrEvent(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
     kind: Mapped[HrEventKind] = mapped_column(enum_column(HrEventKind, length=32))
     occurred_on: Mapped[date]
-    details: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(SealedText)
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
 

@@ -29,6 +29,7 @@ from upstander.safeguarding import rules, views
 from upstander.safeguarding.detriment import DetrimentWatcher
 from upstander.safeguarding.models import HrEventKind, Posting, PostingChange, PostingSource, SeparationOrder
 from upstander.safeguarding.placements import LEFT, OrgIndex, Unit, orders_in_force, placements, rule_order
+from upstander.safeguarding.register.rules import ends_with_case
 from upstander.safeguarding.results import OrderView, OverrideView, PostingCheck, PostingResult, RosterReport
 from upstander.safeguarding.roster import parse_roster
 from upstander.safeguarding.roster_import import apply_roster
@@ -120,7 +121,8 @@ class SafeguardingService:
                     "people": sorted([first.staff_number, second.staff_number]),
                     "separations": sorted(s.value for s in new.separations),
                     "case_reference": case.reference if case else None,
-                    "end_condition": new.end_condition,
+                    # The condition is free text, sealed on the order; the log says only what it means.
+                    "ends_with_case": ends_with_case(new.end_condition),
                     "ends_on": new.ends_on,
                     "together_today": len(together.get(order.id, ())),
                 },

@@ -10,11 +10,22 @@ from upstander import crypto
 from upstander.config import Settings
 
 
-def load_or_create_key_file(path: Path) -> bytes:
-    if path.exists():
+def read_key_file(path: Path) -> bytes | None:
+    """The key a file holds, or None if there is no such file."""
+    if not path.exists():
+        return None
+    try:
         key = bytes.fromhex(path.read_text().strip())
-        if len(key) != crypto.KEY_BYTES:
-            raise ValueError(f"{path} does not hold a 32-byte key in hex")
+    except ValueError:
+        key = b""
+    if len(key) != crypto.KEY_BYTES:
+        raise ValueError(f"{path} does not hold a 32-byte key in hex")
+    return key
+
+
+def load_or_create_key_file(path: Path) -> bytes:
+    key = read_key_file(path)
+    if key is not None:
         return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = crypto.random_bytes(crypto.KEY_BYTES)
@@ -36,6 +47,7 @@ class ServerSecrets:
     totp: bytes
     idempotency: bytes
     detriment: bytes
+    free_text: bytes
 
     @classmethod
     def from_master(cls, master: bytes) -> ServerSecrets:
@@ -44,16 +56,22 @@ class ServerSecrets:
             totp=crypto.subkey(master, "upstander totp at rest"),
             idempotency=crypto.subkey(master, "upstander idempotency"),
             detriment=crypto.subkey(master, "upstander detriment watch"),
+            free_text=crypto.subkey(master, "upstander free text at rest"),
         )
 
     @classmethod
     def load(cls, settings: Settings) -> ServerSecrets:
+        return cls.from_master(cls.master_key(settings))
+
+    @staticmethod
+    def master_key(settings: Settings) -> bytes:
+        """The one server secret: from UPSTANDER_SECRET_KEY if set, else the key file (made if absent)."""
         if settings.secret_key is not None:
             value = settings.secret_key.get_secret_value().encode()
             if len(value) < crypto.KEY_BYTES:
                 raise ValueError("UPSTANDER_SECRET_KEY must be at least 32 characters")
-            return cls.from_master(crypto.subkey(value, "upstander master"))
-        return cls.from_master(load_or_create_key_file(settings.server_secret_file))
+            return crypto.subkey(value, "upstander master")
+        return load_or_create_key_file(settings.server_secret_file)
 
 
 def audit_signing_seed(settings: Settings) -> bytes:

@@ -4,6 +4,7 @@ from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User
 from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from upstander.cases.models import Allegation, Case, CaseEvent, Complainant, Complaint
 from upstander.db import Base
+from upstander.key_fingerprints import KeyFingerprint
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
 from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry
@@ -42,6 +43,7 @@ __all__ = [
     "IdempotencyRecord",
     "Installation",
     "InterventionFlag",
+    "KeyFingerprint",
     "Message",
     "Note",
     "OrgKey",

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Header, Request, Response
 
-from upstander import crypto
+from upstander import changes, crypto
 from upstander.accounts.service import StaffPrincipal
 from upstander.accounts.sessions import ReporterPrincipal, id_hash_of
 from upstander.errors import NotSignedIn
@@ -100,6 +100,14 @@ ApiStaff = Annotated[StaffPrincipal, Depends(api_staff)]
 ApiReporter = Annotated[ReporterPrincipal, Depends(api_reporter)]
 PageStaff = Annotated[StaffPrincipal, Depends(page_staff)]
 PageReporter = Annotated[ReporterPrincipal, Depends(page_reporter)]
+
+
+def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """The version an API client last saw (its If-Match); None when it sent none, as before."""
+    return changes.version_from_if_match(if_match)
+
+
+IfMatch = Annotated[int | None, Depends(if_match_version)]
 
 
 def csrf_binding(request: Request) -> str | None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 from upstander.errors import DatabaseUnavailable, DomainError, InvalidInput, NotSignedIn
 
@@ -38,7 +41,12 @@ def is_api(path: str) -> bool:
     return path.startswith("/api/")
 
 
-def problem_response(error: DomainError, instance: str, extra: dict[str, Any] | None = None) -> JSONResponse:
+def problem_response(
+    error: DomainError,
+    instance: str,
+    extra: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + error.code.replace(":", "/"),
         "title": error.title,
@@ -51,17 +59,30 @@ def problem_response(error: DomainError, instance: str, extra: dict[str, Any] | 
         body["errors"] = [{"field": field, "detail": detail} for field, detail in error.fields.items()]
     if extra:
         body.update(extra)
-    headers = {}
+    sent = dict(headers or {})
     if error.retry_after_seconds is not None:
-        headers["retry-after"] = str(error.retry_after_seconds)
+        sent["retry-after"] = str(error.retry_after_seconds)
     if isinstance(error, NotSignedIn):
-        headers["www-authenticate"] = "Bearer"
-    return JSONResponse(
-        body, status_code=error.status, media_type="application/problem+json", headers=headers
-    )
+        sent["www-authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=error.status, media_type="application/problem+json", headers=sent)
 
 
-def page_response(request: Request, error: DomainError) -> Response:
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (RFC 9110 §15.5.6 wants them all in `Allow`).
+
+    Starlette names only the methods of the first route whose path matched, but a path such as
+    `/api/v1/auth/token` is served by one route per method.
+    """
+    scope = {**request.scope, "type": "http"}
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        route_methods = route.methods
+        if route_methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= set(route_methods)
+    return ", ".join(sorted(methods))
+
+
+def page_response(request: Request, error: DomainError, headers: Mapping[str, str] | None = None) -> Response:
     if isinstance(error, NotSignedIn):
         if request.url.path.startswith("/staff"):
             return RedirectResponse(f"/staff/sign-in?ended=1&next={quote(request.url.path)}", status_code=303)
@@ -82,6 +103,7 @@ def page_response(request: Request, error: DomainError) -> Response:
     )
     if error.retry_after_seconds is not None:
         response.headers["retry-after"] = str(error.retry_after_seconds)
+    response.headers.update(headers or {})
     return response
 
 
@@ -189,9 +211,13 @@ def install(app: FastAPI) -> None:
         domain = DomainError(detail, code=f"http_{error.status_code}")
         domain.status = error.status_code
         domain.title = title
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["allow"] = allowed_methods(request)
+            headers.pop("Allow", None)
         if is_api(request.url.path):
-            return problem_response(domain, request.url.path)
-        return page_response(request, domain)
+            return problem_response(domain, request.url.path, headers=headers)
+        return page_response(request, domain, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> Response:

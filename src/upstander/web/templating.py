@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,13 +25,21 @@ LOCAL_ZONE = ZoneInfo("Europe/London")
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
+    if not isinstance(value, datetime):
+        raise TypeError(
+            f"the datetime filter needs a moment, not {type(value).__name__}; use the date filter"
+        )
     return value.astimezone(LOCAL_ZONE).strftime("%-d %b %Y, %H:%M")
 
 
-def format_date(value: datetime | None) -> str:
+def format_date(value: date | datetime | None) -> str:
+    """A calendar day: a moment is first put in local time, a day (a review due, an order's end)
+    is already one."""
     if value is None:
         return ""
-    return value.astimezone(LOCAL_ZONE).strftime("%-d %b %Y")
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_ZONE)
+    return value.strftime("%-d %b %Y")
 
 
 def format_size(size: int) -> str:

@@ -1,4 +1,4 @@
-"""Sign-in rules: password policy, lock-out, session lifetime and TOTP replay."""
+"""Sign-in rules: password policy, sign-in budgets, session lifetime and TOTP replay."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from hypothesis import strategies as st
 from upstander.accounts.rules import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
-    after_failed_sign_in,
+    SignInBudget,
+    SignInLimits,
+    budget_key,
     check_new_password,
-    is_locked,
     session_is_live,
     totp_counter_is_fresh,
 )
 from upstander.errors import InvalidInput
 
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
-LOCKOUT = timedelta(minutes=15)
 
 # --- password policy ------------------------------------------------------------------------
 
@@ -69,39 +69,21 @@ def test_shortness_is_reported_before_containing_the_username() -> None:
     assert "at least 12" in refused.value.detail
 
 
-# --- lock-out -------------------------------------------------------------------------------
+# --- sign-in budgets -------------------------------------------------------------------------
 
 
-def test_a_failure_below_the_allowance_is_counted_without_locking() -> None:
-    assert after_failed_sign_in(0, NOW, failures_allowed=5, lockout=LOCKOUT) == (1, None)
+def test_the_budgets_are_five_an_hour_five_an_hour_and_ten_a_day() -> None:
+    limits = SignInLimits()
+    assert limits.of(SignInBudget.WITHOUT_CODE) == (5, 3600)
+    assert limits.of(SignInBudget.WRONG_PASSWORD_WITH_CODE) == (5, 3600)
+    assert limits.of(SignInBudget.WRONG_CODE) == (10, 86_400)
 
 
-def test_the_last_allowed_failure_locks_until_now_plus_lockout_and_resets_the_count() -> None:
-    assert after_failed_sign_in(4, NOW, failures_allowed=5, lockout=LOCKOUT) == (0, NOW + LOCKOUT)
-
-
-@settings(max_examples=100)
-@given(allowed=st.integers(min_value=1, max_value=30), minutes=st.integers(min_value=1, max_value=120))
-def test_the_account_locks_exactly_at_the_nth_consecutive_failure(allowed: int, minutes: int) -> None:
-    lockout = timedelta(minutes=minutes)
-    failures = 0
-    for attempt in range(1, allowed + 1):
-        failures, locked_until = after_failed_sign_in(failures, NOW, allowed, lockout)
-        if attempt < allowed:
-            assert locked_until is None
-            assert failures == attempt
-        else:
-            assert locked_until == NOW + lockout
-            assert failures == 0
-
-
-def test_is_locked_until_the_lock_expires() -> None:
-    until = NOW + LOCKOUT
-    assert not is_locked(None, NOW)
-    assert is_locked(until, NOW)
-    assert is_locked(until, until - timedelta(microseconds=1))
-    assert not is_locked(until, until)
-    assert not is_locked(until, until + timedelta(seconds=1))
+def test_each_budget_of_each_username_has_its_own_key_of_bounded_length() -> None:
+    keys = {budget_key(budget, name) for budget in SignInBudget for name in ("anna", "ben")}
+    assert len(keys) == 6
+    assert len(budget_key(SignInBudget.WITHOUT_CODE, "x" * 10_000)) <= 200, "fits the key column"
+    assert "anna" not in budget_key(SignInBudget.WITHOUT_CODE, "anna")
 
 
 # --- sessions -------------------------------------------------------------------------------

@@ -23,16 +23,17 @@ from upstander import access, crypto
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
-from upstander.cases import forms
+from upstander.cases import forms, versions
 from upstander.cases.appointment import users_in_role
 from upstander.cases.engine import rules
 from upstander.cases.engine.clocks import local_date
 from upstander.cases.engine.context import Actor
 from upstander.cases.engine.state import replay
+from upstander.cases.engine.vocabulary import EVENT_TITLES
 from upstander.cases.models import Case, DisclosedCopy, RepresentativeConsent
 from upstander.cases.parties import PartyRole, case_people
 from upstander.cases.representation.sealing import active_representatives, share_disclosed
-from upstander.cases.views import EVENT_TITLES, StepView
+from upstander.cases.views import StepView
 from upstander.cases.workflow import WorkflowService, engine_events, stored_events
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
@@ -269,6 +270,7 @@ class RepresentationService:
                     "A representative can record the officer's response or lodge an appeal, nothing else.",
                     fields={"kind": "not a representative's step"},
                 )
+            case = versions.lock_case(session, case.id, now=now)
             policy = self._workflow.policies.get(case.policy_pack, case.policy_version)
             state = replay(policy, engine_events(stored_events(session, case), None))
             decision = rules.decide(
