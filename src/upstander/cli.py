@@ -19,13 +19,13 @@ from upstander.config import Settings, load_settings
 from upstander.equality import cli as equality_cli
 from upstander.errors import DatabaseUnavailable
 from upstander.imports import cli as imports_cli
-from upstander.key_fingerprints import KeysDoNotMatchDatabase
 from upstander.org import cli as org_cli
 from upstander.patterns import cli as patterns_cli
 from upstander.patterns.escrow import keyd_cli as escrow_keyd_cli
 from upstander.safeguarding import cli as safeguarding_cli
 from upstander.safeguarding.register import cli as register_cli
 from upstander.store import schema
+from upstander.store.key_fingerprints import KeysDoNotMatchDatabase
 
 
 class RefusingGroup(TyperGroup):
@@ -164,7 +164,7 @@ def check_server_keys_once_the_database_answers(
 def _check_server_keys(settings: Settings) -> None:
     """Create the keys of a fresh database; refuse (exit 2, see RefusingGroup) keys another was made with."""
     from upstander.db import Database
-    from upstander.key_fingerprints import open_server_keys
+    from upstander.store.key_fingerprints import open_server_keys
 
     database = Database.from_url(settings.resolved_database_url)
     try:

@@ -20,7 +20,6 @@ from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
 from upstander.events import Events
-from upstander.key_fingerprints import open_server_keys
 from upstander.org.lists import VettingService
 from upstander.patterns.escrow.client import key_service_from_settings
 from upstander.patterns.escrow.service import EscrowService
@@ -39,6 +38,7 @@ from upstander.safeguarding.detriment import DetrimentService, DetrimentWatcher
 from upstander.safeguarding.oversight import OversightService
 from upstander.safeguarding.register.service import RegisterService
 from upstander.safeguarding.service import SafeguardingService
+from upstander.store.key_fingerprints import open_server_keys
 from upstander.store.keyfiles import ServerSecrets
 from upstander.web.relationships import Relationships
 

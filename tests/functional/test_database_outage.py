@@ -35,11 +35,11 @@ from upstander.app import create_app
 from upstander.cli import app as cli
 from upstander.cli import check_server_keys_once_the_database_answers
 from upstander.config import Settings
-from upstander.key_fingerprints import KeysDoNotMatchDatabase
 from upstander.org.models import Person
 from upstander.reports.models import Report
 from upstander.safeguarding.models import RelationshipDeclaration
 from upstander.services import Services, build_services
+from upstander.store.key_fingerprints import KeysDoNotMatchDatabase
 
 SUBMISSIONS = 200
 SPACING_SECONDS = 0.02  # a burst of 50 submissions a second for 4 seconds

@@ -17,8 +17,8 @@ from upstander.audit.service import Actor
 from upstander.cli import app as cli
 from upstander.config import Settings
 from upstander.db import Database
-from upstander.key_fingerprints import KeyFingerprint, KeysDoNotMatchDatabase
 from upstander.services import build_services
+from upstander.store.key_fingerprints import KeyFingerprint, KeysDoNotMatchDatabase
 
 # Commands that open the database; `serve` is checked before uvicorn starts, like `init`.
 COMMANDS = [["init"], ["audit", "verify"], ["audit", "checkpoint"], ["restrictions", "due"]]

@@ -10,8 +10,8 @@ from psycopg import errors as pg
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 
-from upstander import changes
 from upstander.db import LostRace, lost_race_as_domain_error
+from upstander.store import changes
 
 NOW = datetime(2026, 3, 4, 15, 30, tzinfo=UTC)
 

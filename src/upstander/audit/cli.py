@@ -8,7 +8,7 @@ from rich.console import Console
 from upstander.audit import service
 from upstander.config import load_settings
 from upstander.db import Database
-from upstander.key_fingerprints import open_server_keys
+from upstander.store.key_fingerprints import open_server_keys
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 console = Console()

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from upstander import changes
+from upstander.store import changes
 from upstander.web.deps import ApiStaff, IfMatch, ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])

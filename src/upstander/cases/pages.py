@@ -8,12 +8,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from upstander import access, changes
+from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.db import LostRace
 from upstander.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from upstander.reports.staff_pages import report_page
 from upstander.services import Services
+from upstander.store import changes
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from upstander import access, changes, crypto
+from upstander import access, crypto
 from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
@@ -26,6 +26,7 @@ from upstander.reports import keys as keyring
 from upstander.reports import rules as report_rules
 from upstander.reports import versions as report_versions
 from upstander.reports.models import CaseKeyGrant, Report, ReportStatus, ReportSubject
+from upstander.store import changes
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from upstander import changes
 from upstander.accounts.models import User
 from upstander.cases.engine.vocabulary import EVENT_TITLES
 from upstander.cases.models import Case, CaseEvent
 from upstander.errors import NotFound
 from upstander.reports.versions import CaseOpening
+from upstander.store import changes
 
 
 def lock_case(

@@ -52,8 +52,8 @@ def import_records(
     from upstander.errors import DomainError
     from upstander.imports.mapping import MappingError, find_mapping, load_mapping
     from upstander.imports.service import import_source
-    from upstander.key_fingerprints import open_server_keys
     from upstander.store import schema
+    from upstander.store.key_fingerprints import open_server_keys
 
     settings = load_settings()
     try:

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
-from upstander import changes
 from upstander.errors import InvalidInput
 from upstander.reports import schemas
 from upstander.reports.handling import ReportView
 from upstander.reports.reporter_pages import file_response
 from upstander.reports.rules import Clock
+from upstander.store import changes
 from upstander.web.deps import ApiReporter, ApiStaff, IfMatch, ServicesDep, bearer_token
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])

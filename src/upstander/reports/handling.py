@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import access, changes, crypto
+from upstander import access, crypto
 from upstander.accounts.models import User
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
@@ -37,6 +37,7 @@ from upstander.reports.models import (
     ReportKeyGrant,
     ReportStatus,
 )
+from upstander.store import changes
 
 DEFAULT_ACKNOWLEDGEMENT = (
     "Thank you for your report. We have read it and it is being dealt with by the professional "

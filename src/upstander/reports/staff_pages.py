@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from upstander import access, changes
+from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import Conflict, InvalidInput, PayloadTooLarge, ServiceUnavailable
 from upstander.reports import forms
 from upstander.reports.reporter_pages import file_response, form_page, submit_form
 from upstander.services import Services
+from upstander.store import changes
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
 

@@ -14,9 +14,9 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from upstander import changes
 from upstander.accounts.models import User
 from upstander.reports.models import Message, MessageAuthor, Report
+from upstander.store import changes
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User
 from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from upstander.cases.models import Allegation, Case, CaseEvent, Complainant, Complaint
 from upstander.db import Base
-from upstander.key_fingerprints import KeyFingerprint
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
 from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry
@@ -21,6 +20,7 @@ from upstander.reports.models import (
     ReportSubject,
 )
 from upstander.safeguarding.models import Posting, PostingChange, SeparationOrder
+from upstander.store.key_fingerprints import KeyFingerprint
 
 metadata = Base.metadata
 

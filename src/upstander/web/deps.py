@@ -11,11 +11,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
 
-from upstander import changes, crypto
+from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
 from upstander.accounts.sessions import ReporterPrincipal, id_hash_of
 from upstander.errors import NotSignedIn
 from upstander.services import Services
+from upstander.store import changes
 from upstander.web import security
 
 
