@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 
 from upstander.errors import InvalidInput
 from upstander.reports import schemas
-from upstander.reports.handling import ReportView
 from upstander.reports.reporter_pages import file_response
 from upstander.reports.rules import Clock
+from upstander.reports.views import ReportView
 from upstander.store import changes
 from upstander.web.deps import ApiReporter, ApiStaff, IfMatch, ServicesDep, bearer_token
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,7 +21,7 @@ from upstander.audit.service import AuditLog
 from upstander.db import Database, utcnow
 from upstander.errors import InvalidInput, NotFound
 from upstander.events import Events
-from upstander.org.linking import Described, SubjectCard, Suggestion
+from upstander.org.linking import Described, SubjectCard
 from upstander.reports import keys as keyring
 from upstander.reports import rules, sealing, versions
 from upstander.reports.attachments import FileCleaner
@@ -30,93 +29,19 @@ from upstander.reports.events import ReportAcknowledged, ReporterAnswered
 from upstander.reports.messages import HANDLERS_NAME, _attachments, _messages, add_message
 from upstander.reports.models import (
     Attachment,
-    Channel,
     MessageAuthor,
     Note,
     Report,
     ReportKeyGrant,
     ReportStatus,
 )
+from upstander.reports.views import InboxItem, NoteView, ReportView, SubjectView, report_clocks
 from upstander.store import changes
 
 DEFAULT_ACKNOWLEDGEMENT = (
     "Thank you for your report. We have read it and it is being dealt with by the professional "
     "standards team. We will keep you informed through this page; you can add information at any time."
 )
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    report_id: uuid.UUID
-    reference: str
-    category: str
-    channel: Channel
-    anonymous: bool
-    received_at: datetime
-    status: ReportStatus
-    acknowledgement: rules.Clock
-    feedback: rules.Clock
-    case_reference: str | None
-    can_open: bool
-
-
-@dataclass(frozen=True)
-class SubjectView:
-    name: str
-    staff_number: str
-    unit: str
-    person_id: uuid.UUID | None
-    linked_record: str | None
-    allegation_id: uuid.UUID | None
-    link_status: str | None
-    suggestions: list[Suggestion]
-
-
-@dataclass(frozen=True)
-class NoteView:
-    id: uuid.UUID
-    author_name: str
-    written_at: datetime
-    text: str
-
-
-@dataclass(frozen=True)
-class ReportView:
-    id: uuid.UUID
-    reference: str
-    category: str
-    category_value: str
-    channel: Channel
-    relation: str
-    anonymous: bool
-    identity_held: bool
-    disclosed_identity: dict[str, Any] | None
-    received_at: datetime
-    status: ReportStatus
-    acknowledged_at: datetime | None
-    acknowledgement: rules.Clock
-    feedback: rules.Clock
-    what_happened: str
-    when: str
-    where: str
-    subjects: list[SubjectView]
-    messages: list[sealing.MessageView]
-    notes: list[NoteView]
-    attachments: list[sealing.AttachmentInfo]
-    case_id: uuid.UUID | None
-    case_reference: str | None
-    version: int
-
-
-def report_clocks(report: Report, now: datetime) -> tuple[rules.Clock, rules.Clock]:
-    """The two reporter clocks of a report: acknowledgement, then feedback (Directive 2019/1937, art. 9)."""
-    acknowledgement = rules.clock(
-        rules.acknowledgement_due(report.received_at), now, done=report.acknowledged_at is not None
-    )
-    feedback = rules.clock(
-        rules.feedback_due(report.received_at, report.acknowledged_at, report.last_feedback_at), now
-    )
-    return acknowledgement, feedback
 
 
 class CaseReferences(Protocol):
