@@ -12,9 +12,19 @@ from common import staff as staff_module
 from common.clock import FakeClock
 from common.pages import csrf
 from common.staff import PASSWORD, Staff
+from upstander import ratelimit
 from upstander.accounts.models import Role
 
 WRONG = "not the password at all"
+DAY_SECONDS = 86_400
+
+
+@pytest.fixture(autouse=True)
+def windows_begin_with_the_test(clock: FakeClock) -> None:
+    """Budgets count in fixed windows (each hour, each UTC day). Each test starts a minute into
+    the next UTC day, computed from its own start, so no window ends part-way through it
+    whatever the date."""
+    clock.advance(seconds=ratelimit.seconds_left(clock(), DAY_SECONDS) + 60)
 
 
 def token_attempt(client: TestClient, username: str, password: str, code: str) -> Any:
