@@ -226,6 +226,7 @@ NOT_FREE_TEXT: dict[str, str] = {
 
 
 def text_columns() -> dict[str, Any]:
+    import upstander.store.tables  # noqa: F401  (every table registered)
 
     return {
         f"{table.name}.{column.name}": column

@@ -12,7 +12,7 @@ from common import staff as staff_module
 from common.clock import FakeClock
 from common.pages import csrf
 from common.staff import PASSWORD, Staff
-from upstander import ratelimit
+from upstander.accounts import ratelimit
 from upstander.accounts.models import Role
 
 WRONG = "not the password at all"
