@@ -67,7 +67,7 @@ test: install browser lint imports typecheck
 # Every test that reads or moves the clock, again with the machine's clock faked to awkward dates:
 # month ends, Christmas Eve, a leap day, both clock-change Sundays (just before the change), New
 # Year's Eve, some late in the evening when the UTC date and the London date differ. The clock
-# fixture starts at that faked "now" (UPSTANDER_TEST_CLOCK_START=now), not at its named date.
+# fixture starts at that same moment (UPSTANDER_TEST_CLOCK_START), not at its named date.
 CLOCK_DATES := "2027-01-29 09:00:00" "2027-04-30 23:30:00" "2027-08-31 23:30:00" "2026-12-24 16:00:00" \
 	"2028-02-29 12:00:00" "2027-03-28 00:30:00" "2027-10-31 00:30:00" "2026-12-31 23:30:00"
 
@@ -78,7 +78,7 @@ test-dates: install browser faketime
 		| sed -n 's/::.*//p' | sort -u); \
 	for day in $(CLOCK_DATES); do \
 		echo "== the clock tests at $$day UTC"; \
-		TZ=UTC UPSTANDER_TEST_CLOCK_START=now faketime -m "$$day" \
+		TZ=UTC UPSTANDER_TEST_CLOCK_START="$$day" faketime -m "$$day" \
 			$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider $(CLOCK_TESTS) $$files \
 			|| exit 1; \
 	done

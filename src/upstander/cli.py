@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from upstander import services as services_module
 from upstander.accounts import cli as accounts_cli
 from upstander.audit import cli as audit_cli
 from upstander.cases import cli as cases_cli
@@ -48,10 +49,13 @@ class RefusingGroup(TyperGroup):
             raise typer.Exit(code=1) from unavailable
 
 
+# Each domain's commands are handed the composition root as their context object
+# (`ctx.obj.build_services`), so no domain imports the root that sits above it.
 app = typer.Typer(
     cls=RefusingGroup,
     help="Upstander: secure misconduct reporting and case handling.",
     no_args_is_help=True,
+    context_settings={"obj": services_module},
 )
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(accounts_cli.app, name="users")
@@ -86,11 +90,10 @@ def demo(
 ) -> None:
     """Seed a fictional force (about 300 people, a user for every role, some reports and cases)."""
     from upstander.demo import seed as demo_data
-    from upstander.services import build_services
 
     settings = load_settings()
     schema.upgrade(settings.resolved_database_url)
-    services = build_services(settings)
+    services = services_module.build_services(settings)
     try:
         seeded = demo_data.seed(services, only_if_empty=if_empty, console=console)
         demo_data.print_sign_ins(services, console, seeded=seeded)
@@ -101,9 +104,7 @@ def demo(
 @app.command("demo-code")
 def demo_code(username: str = typer.Argument(..., help="A demo account, e.g. handler")) -> None:
     """Print the current sign-in code of a demo account (demo accounts only)."""
-    from upstander.services import build_services
-
-    services = build_services(load_settings())
+    services = services_module.build_services(load_settings())
     try:
         console.print(services.accounts.current_totp_code(username))
     finally:

@@ -2,9 +2,9 @@
 
 A test that does not name its own start begins at `NAMED_START`, so the suite gives the same
 answers on every day of the year. `.ci/run` also runs the tests that use the clock with the
-machine's clock faked (libfaketime) to awkward dates; with `UPSTANDER_TEST_CLOCK_START=now` the
-clock then starts at that faked "now" instead, which proves that each test computes what it
-expects from its own start rather than from a calendar it happens to assume.
+machine's clock faked (libfaketime) to awkward dates, naming the same moment here in
+`UPSTANDER_TEST_CLOCK_START` (ISO 8601, UTC), so the clock starts there instead: that proves each
+test computes what it expects from its own start rather than from a calendar it assumes.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ NAMED_START = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
 
 def default_start() -> datetime:
-    if os.environ.get("UPSTANDER_TEST_CLOCK_START") == "now":
-        return datetime.now(UTC)
-    return NAMED_START
+    named = os.environ.get("UPSTANDER_TEST_CLOCK_START")
+    if not named:
+        return NAMED_START
+    start = datetime.fromisoformat(named)
+    return start if start.tzinfo else start.replace(tzinfo=UTC)
 
 
 class FakeClock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 
@@ -10,12 +12,16 @@ from upstander.audit.service import Actor
 from upstander.config import load_settings
 from upstander.errors import DomainError
 
+if TYPE_CHECKING:
+    from upstander.services import Services
+
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 console = Console()
 
 
 @app.command()
 def create(
+    ctx: typer.Context,
     username: str = typer.Argument(..., help="Sign-in name"),
     display_name: str = typer.Option(..., "--name", help="Name shown to colleagues"),
     roles: list[Role] = typer.Option(..., "--role", help="A role; repeat for several"),  # noqa: B008
@@ -24,9 +30,7 @@ def create(
     ),
 ) -> None:
     """Create a user with a fresh key pair; prints the TOTP secret and the recovery key once."""
-    from upstander.services import build_services
-
-    services = build_services(load_settings())
+    services: Services = ctx.obj.build_services(load_settings())
     try:
         created = services.accounts.create_user(
             username=username,

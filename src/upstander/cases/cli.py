@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from upstander.config import load_settings
 
+if TYPE_CHECKING:
+    from upstander.services import Services
+
 app = typer.Typer(help="Cases and their clocks.", no_args_is_help=True)
 console = Console()
 
 
 @app.command()
-def due() -> None:
+def due(ctx: typer.Context) -> None:
     """List overdue and due-this-week duties on every case; exit 1 when anything is overdue.
 
     Only dates and stages are read (no case content), so it can run unattended, for example
     daily from cron, and its exit status can raise an alert.
     """
-    from upstander.services import build_services
-
-    services = build_services(load_settings())
+    services: Services = ctx.obj.build_services(load_settings())
     try:
         board = services.dashboard.everything()
     finally:

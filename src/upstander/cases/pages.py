@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -13,10 +14,12 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.db import LostRace
 from upstander.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from upstander.reports.staff_pages import report_page
-from upstander.services import Services
 from upstander.store import changes
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(include_in_schema=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -12,8 +13,10 @@ from upstander.equality.forms import Filters
 from upstander.equality.service import StatisticsFilters
 from upstander.equality.suppression import PublishedValue
 from upstander.equality.tables import StageLine, StageTable
-from upstander.services import Services
 from upstander.web.deps import ServicesDep, bearer_token
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,6 +14,9 @@ from rich.text import Text
 
 from upstander.equality.service import StatisticsFilters
 from upstander.equality.tables import StageTable
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 console = Console()
 
@@ -79,6 +83,7 @@ def _json(table: StageTable, filters: StatisticsFilters) -> str:
 
 
 def stats(
+    ctx: typer.Context,
     start: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD (default: the earliest record)"),
     end: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (default: the latest record)"),
     unit: str = typer.Option(None, "--unit", help="A unit's code; the units below it are included"),
@@ -96,12 +101,11 @@ def stats(
     from upstander.config import load_settings
     from upstander.equality.forms import filters_from
     from upstander.errors import DomainError
-    from upstander.services import build_services
 
     if output not in set(OutputFormat):
         console.print("[red]--format is one of: table, csv, json.[/]")
         raise typer.Exit(2)
-    services = build_services(load_settings())
+    services: Services = ctx.obj.build_services(load_settings())
     try:
         filters = filters_from(
             start, end, unit, category, "complainants" if complainants else "subjects", by, reference

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -25,9 +25,11 @@ from upstander.equality.report import Breakdown, PublicSummary, report_csv
 from upstander.equality.service import BY_NAMES, characteristic_named
 from upstander.equality.stages import ASSESSED, CASE_TO_ANSWER, INVESTIGATED, PROVEN, REFERRED, REPORTED
 from upstander.errors import NotFound
-from upstander.services import Services
 from upstander.web.deps import PageStaff, ServicesDep
 from upstander.web.pages import render
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(include_in_schema=False)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,10 +15,14 @@ from upstander.errors import DomainError
 from upstander.org.vetting import Purpose, VettingQuery
 from upstander.org.vetting_verdict import VettingResult
 
+if TYPE_CHECKING:
+    from upstander.services import Services
+
 console = Console()
 
 
 def vet(
+    ctx: typer.Context,
     purpose: Annotated[Purpose, typer.Option("--purpose", help="hiring, or a transfer from another force")],
     staff_number: Annotated[
         str | None, typer.Option("--staff-number", help="Staff (collar, warrant) number")
@@ -35,8 +39,6 @@ def vet(
 
     Exit status: 0 no record found; 2 barred; 1 anything else to look at (the advisory list, open or past cases, or a possible match to confirm, or a query that could not be run). A command line that cannot be read (a missing --purpose, an unknown option) also exits 2, as every command does, so read the output before trusting a 2. Every check is recorded in the audit log.
     """
-    from upstander.services import build_services
-
     query = VettingQuery(
         purpose=purpose,
         staff_number=staff_number,
@@ -44,7 +46,7 @@ def vet(
         family_name=family_name,
         date_of_birth=_date(date_of_birth),
     )
-    services = build_services(load_settings())
+    services: Services = ctx.obj.build_services(load_settings())
     try:
         result = services.vetting.check_as(Actor.system("cli"), query)
     except DomainError as error:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from upstander.patterns.figures import Figures
+    from upstander.services import Services
 
 app = typer.Typer(
     help="Patterns across complaints: how accusations are spread over officers.", no_args_is_help=True
@@ -105,7 +106,7 @@ def show(result: Figures) -> None:
 
 
 @app.command()
-def scan() -> None:
+def scan(ctx: typer.Context) -> None:
     """Evaluate the early-intervention rules for everyone with an allegation; raise or grow flags.
 
     Safe to run again: an open flag is never duplicated, and an answered one is raised again only
@@ -113,9 +114,8 @@ def scan() -> None:
     """
     from upstander.config import load_settings
     from upstander.errors import DomainError
-    from upstander.services import build_services
 
-    services = build_services(load_settings())
+    services: Services = ctx.obj.build_services(load_settings())
     try:
         result = services.intervention.scan()
     except DomainError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -12,9 +13,11 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.errors import DomainError, InvalidInput
 from upstander.patterns.flag_views import DECISION_LABELS
 from upstander.patterns.models import FlagStatus
-from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(include_in_schema=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -26,10 +26,12 @@ from upstander.reports import file_kinds, forms
 from upstander.reports.models import Channel
 from upstander.reports.rules import CATEGORY_LABELS
 from upstander.reports.service import SubmissionResult
-from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageReporter, ServicesDep, cookies, visitor_id
 from upstander.web.errors import note_unavailable
 from upstander.web.pages import redirect, render
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(include_in_schema=False)
 CATEGORIES = [(category.value, label) for category, label in CATEGORY_LABELS.items()]

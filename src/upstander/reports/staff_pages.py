@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,10 +15,12 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.errors import Conflict, InvalidInput, PayloadTooLarge, ServiceUnavailable
 from upstander.reports import forms
 from upstander.reports.reporter_pages import file_response, form_page, submit_form
-from upstander.services import Services
 from upstander.store import changes
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(include_in_schema=False)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from upstander.config import load_settings
 from upstander.errors import DomainError
 from upstander.safeguarding.results import RosterReport
 
+if TYPE_CHECKING:
+    from upstander.services import Services
+
 app = typer.Typer(
     help="Postings: where people work, checked against separation orders.", no_args_is_help=True
 )
@@ -21,6 +24,7 @@ app = typer.Typer(
 
 @app.command("import")
 def import_roster(
+    ctx: typer.Context,
     roster: Annotated[
         Path, typer.Argument(help="CSV with a header row: staff_number, unit_code, shift", show_default=False)
     ],
@@ -31,9 +35,7 @@ def import_roster(
 
     Exit status: 0 no conflicts and every row used; 1 conflicts, or rows that could not be used; 2 the file could not be imported at all (nothing was recorded). The import is recorded in the audit log.
     """
-    from upstander.services import build_services
-
-    services = build_services(load_settings())
+    services: Services = ctx.obj.build_services(load_settings())
     try:
         report = services.safeguarding.import_roster(roster, Actor.system("cli"))
     except DomainError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -11,9 +12,11 @@ from fastapi.responses import Response
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import DomainError, InvalidInput
-from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(include_in_schema=False)
 

@@ -7,7 +7,7 @@ cookies can never be replayed against the API by another site.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Request, Response
 
@@ -15,9 +15,11 @@ from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
 from upstander.accounts.sessions import ReporterPrincipal, id_hash_of
 from upstander.errors import NotSignedIn
-from upstander.services import Services
 from upstander.store import changes
 from upstander.web import security
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 
 def get_services(request: Request) -> Services:
@@ -25,7 +27,12 @@ def get_services(request: Request) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+# The composition root hands every route its services at request time; a page or API module
+# knows their shape only for type checking, so no domain imports the root that sits above it.
+if TYPE_CHECKING:
+    ServicesDep = Annotated[Services, Depends(get_services)]
+else:
+    ServicesDep = Annotated[object, Depends(get_services)]
 
 
 class Cookies:

@@ -10,15 +10,18 @@ may not do is refused the same way whatever they send.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import NotAllowed, NotFound
-from upstander.services import Services
 from upstander.web.deps import api_staff, get_services, page_staff
 from upstander.web.errors import is_api
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 
 def access_gate(request: Request) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -13,9 +14,11 @@ from upstander.patterns.escrow import rules as escrow_rules
 from upstander.patterns.escrow.filing import EscrowFiling
 from upstander.reports.models import Category, ReporterRelation
 from upstander.reports.rules import CATEGORY_LABELS
-from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(include_in_schema=False)
 

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from upstander.config import load_settings
 
+if TYPE_CHECKING:
+    from upstander.services import Services
+
 app = typer.Typer(help="The register of suspensions and restricted duties.", no_args_is_help=True)
 
 
 @app.command()
-def due() -> None:
+def due(ctx: typer.Context) -> None:
     """List entries whose review is overdue or due within a week; exit 1 when any is overdue.
 
     Only references, staff numbers, the measure and dates are shown (no reasons), so it can run
     unattended, for example daily from cron, and its exit status can raise an alert.
     """
-    from upstander.services import build_services
-
-    services = build_services(load_settings())
+    services: Services = ctx.obj.build_services(load_settings())
     try:
         listed = services.register.due()
     finally:

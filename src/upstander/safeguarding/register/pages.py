@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -16,9 +17,11 @@ from upstander.errors import DomainError, InvalidInput
 from upstander.safeguarding.detriment import KIND_LABELS as HR_KIND_LABELS
 from upstander.safeguarding.register.rules import ReviewOutcome
 from upstander.safeguarding.register.service import CATEGORIES
-from upstander.services import Services
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 router = APIRouter(include_in_schema=False)
 
