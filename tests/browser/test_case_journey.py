@@ -68,6 +68,8 @@ class Desk:
         self.clock.advance(seconds=30)
         page.get_by_label("Code from your authenticator app").fill(user.code(self.clock))
         page.get_by_role("button", name="Sign in").click()
+        # The page asked for, loaded: until then the sign-in page may still be the one in view.
+        expect(page).to_have_url(f"{self.base}{path}")
         expect(page.get_by_role("heading", name="Staff sign-in")).to_have_count(0)
 
     # --- the case page ---------------------------------------------------------------------------
@@ -79,6 +81,11 @@ class Desk:
     @property
     def timeline(self) -> Locator:
         return self.page.locator("#timeline > li")
+
+    def entries(self) -> int:
+        """How many entries the timeline holds, once the case page shows it (it always opens with one)."""
+        expect(self.timeline.first).to_be_visible()
+        return self.timeline.count()
 
     def step(self, kind: str) -> Locator:
         return self.page.locator(f"#step-{kind}")
@@ -109,7 +116,7 @@ class Desk:
         event: str,
     ) -> None:
         """A step that is done: the page says so, the status is `status` and the timeline grew by `event`."""
-        before = self.timeline.count()
+        before = self.entries()
         self.attempt(kind, button, fields)
         # The new entry exists only on the page that came back, so it is looked for first.
         expect(self.timeline.nth(before)).to_contain_text(event)
@@ -402,7 +409,7 @@ def test_a_refused_step_says_why_on_the_page_and_keeps_what_was_typed(
     # Picking the wrong kind of closure is refused with the reason; everything typed is still there.
     reasons = "A single remark, withdrawn and apologised for; not misconduct."
     told = "The remark, as you describe it, is not misconduct under the standards."
-    before = decider.timeline.count()
+    before = decider.entries()
     decider.attempt(
         "propose_closure",
         "Propose closing the case",
@@ -435,7 +442,7 @@ def test_a_refused_step_says_why_on_the_page_and_keeps_what_was_typed(
     # The proposer is not offered the confirmation at all; sent anyway (a stale tab, a resent form),
     # the server refuses it with the reason, on the case page, and nothing changes.
     expect(decider.step("confirm_closure")).to_have_count(0)
-    before = decider.timeline.count()
+    before = decider.entries()
     answer = _post_step(decider, case, "confirm_closure", {"note": "Agreed, close it."})
     assert answer.status == 409, answer.status
     page.set_content(answer.text())  # the page the server answered with, as the browser would show it

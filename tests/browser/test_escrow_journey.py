@@ -26,6 +26,7 @@ def sign_in(page: Page, base: str, staff: Staff, clock: FakeClock, username: str
     clock.advance(seconds=30)
     page.get_by_label("Code from your authenticator app").fill(user.code(clock))
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/staff/sign-in" not in url)
 
 
 def file_report(page: Page, base: str, name: str, unit: str, text: str) -> None:

@@ -34,6 +34,7 @@ def sign_in(
     clock.advance(seconds=30)
     page.get_by_label("Code from your authenticator app").fill(user.code(clock))
     page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base}{path}")
 
 
 def test_a_welfare_officer_makes_an_order_and_sees_who_is_together_today(
