@@ -71,17 +71,8 @@ test: install browser lint imports typecheck
 CLOCK_DATES := "2027-01-29 09:00:00" "2027-04-30 23:30:00" "2027-08-31 23:30:00" "2026-12-24 16:00:00" \
 	"2028-02-29 12:00:00" "2027-03-28 00:30:00" "2027-10-31 00:30:00" "2026-12-31 23:30:00"
 
-CLOCK_TESTS := -m clock -k "not postgresql"
-
 test-dates: install browser faketime
-	@files=$$($(BIN)/python -m pytest --collect-only -q -p no:cacheprovider $(CLOCK_TESTS) \
-		| sed -n 's/::.*//p' | sort -u); \
-	for day in $(CLOCK_DATES); do \
-		echo "== the clock tests at $$day UTC"; \
-		TZ=UTC UPSTANDER_TEST_CLOCK_START="$$day" faketime -m "$$day" \
-			$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider $(CLOCK_TESTS) $$files \
-			|| exit 1; \
-	done
+	tests/at_dates.sh $(BIN)/python $(CLOCK_DATES)
 
 bench: install
 	$(BIN)/python bench/intake.py
