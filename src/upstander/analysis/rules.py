@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 Record = Mapping[str, object]
 Predicate = Callable[[Record], bool]
@@ -54,17 +55,17 @@ def where(attribute: str, values: Iterable[object]) -> Predicate:
     return lambda record: record.get(attribute) in wanted
 
 
-def between(attribute: str, start: object | None, end: object | None) -> Predicate:
+def between(attribute: str, start: Any, end: Any) -> Predicate:
     """Keeps records whose ``attribute`` lies from ``start`` to ``end``, both included; a record with
     no value is left out once either end is given."""
 
     def keep(record: Record) -> bool:
-        value = record.get(attribute)
+        value: Any = record.get(attribute)
         if start is None and end is None:
             return True
         if value is None:
             return False
-        return (start is None or start <= value) and (end is None or value <= end)  # type: ignore[operator]
+        return (start is None or start <= value) and (end is None or value <= end)
 
     return keep
 
@@ -92,7 +93,7 @@ def rate(
 
 def counts_per(records: Iterable[Record], attribute: str) -> Counter[Hashable]:
     """How many records each value of ``attribute`` has (records with none are left out)."""
-    return Counter(value for record in records if (value := record.get(attribute)) is not None)  # type: ignore[misc]
+    return Counter(value for record in records if (value := record.get(attribute)) is not None)
 
 
 def distribution(counts: Mapping[Hashable, int]) -> dict[int, int]:
