@@ -72,6 +72,23 @@ class RowValues:
         return not self.problems
 
 
+def differences(first: RowValues, repeat: RowValues) -> list[str]:
+    """The fields (and unit) in which a repeated row says something other than its first row."""
+    names = [
+        name
+        for name in dict.fromkeys([*first.fields, *repeat.fields])
+        if first.fields.get(name) != repeat.fields.get(name)
+    ]
+    names += [
+        f"described.{name}"
+        for name in dict.fromkeys([*first.described, *repeat.described])
+        if first.described.get(name) != repeat.described.get(name)
+    ]
+    if first.unit_code != repeat.unit_code:
+        names.append("unit")
+    return names
+
+
 def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 

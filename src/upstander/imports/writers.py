@@ -29,7 +29,7 @@ from upstander.imports.records import (
     person_row,
 )
 from upstander.imports.report import FileReport
-from upstander.imports.rows import Problem, RowValues
+from upstander.imports.rows import Problem, RowValues, differences
 from upstander.imports.targets import (
     Duplicates,
     FieldRule,
@@ -164,7 +164,7 @@ class Run:
         """A row repeating an earlier row's key: merged when it says the same, refused when it differs
         (the first row does not silently win), naming the first row's line and what differs."""
         first_line, earlier = first
-        differing = _differences(earlier, values)
+        differing = differences(earlier, values)
         key = values.key or f"{values.complaint}/{values.person or ''}"
         if differing and table.duplicates is Duplicates.FIRST:
             problem = Problem(
@@ -449,23 +449,6 @@ def _allegation_key(table: TableMapping) -> str:
     if table.person is not None:
         parts.append(table.person.subject)
     return " and ".join(parts)
-
-
-def _differences(first: RowValues, repeat: RowValues) -> list[str]:
-    """The fields (and unit) in which a repeated row says something other than its first row."""
-    names = [
-        name
-        for name in dict.fromkeys([*first.fields, *repeat.fields])
-        if first.fields.get(name) != repeat.fields.get(name)
-    ]
-    names += [
-        f"described.{name}"
-        for name in dict.fromkeys([*first.described, *repeat.described])
-        if first.described.get(name) != repeat.described.get(name)
-    ]
-    if first.unit_code != repeat.unit_code:
-        names.append("unit")
-    return names
 
 
 def _stored(value: object, is_json: bool) -> object:
