@@ -66,6 +66,8 @@ def test_analyse_counts_rates_and_the_spread_over_people(
 
     [complaints] = analyse("--unit", "complaint", "--range", "received_month=2015-01..2015-12")
     assert complaints["count"] == 2
+    [with_accused] = analyse("--unit", "complaint", "--only", "with_accused=yes", "--only", "category=search")
+    assert with_accused["count"] == 2  # the complaints with a search accusation: A/100 and C/103
     assert analyse("--only", "filed_by=staff") == []
 
     code, output = run(

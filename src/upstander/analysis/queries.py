@@ -77,8 +77,14 @@ def _predicates(
     return chosen
 
 
+# Attributes only a complaint has: they choose complaints, not the allegations counted in them.
+COMPLAINT_ONLY = frozenset({"accusations", "with_accused"})
+
+
 def kept_allegations(query: Query, allegations: Sequence[Record]) -> list[Record]:
-    predicates = _predicates(query.only, query.ranges)
+    only = {name: values for name, values in query.only.items() if name not in COMPLAINT_ONLY}
+    ranges = {name: bounds for name, bounds in query.ranges.items() if name not in COMPLAINT_ONLY}
+    predicates = _predicates(only, ranges)
     if query.known_person or query.unit is Unit.PERSON:
         predicates.append(lambda record: record.get("person") is not None)
     return rules.kept(allegations, predicates)
