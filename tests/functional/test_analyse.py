@@ -70,6 +70,17 @@ def test_analyse_counts_rates_and_the_spread_over_people(
     assert with_accused["count"] == 2  # the complaints with a search accusation: A/100 and C/103
     assert analyse("--only", "filed_by=staff") == []
 
+    for wrong, says in (
+        (["--unit", "officer"], "'officer' is not a valid Unit"),
+        (["--top", "0"], "must be a fraction above 0"),
+        (["--top", "a tenth"], "Invalid literal for Fraction"),
+        (["--range", "incident_month=2008"], "is not ATTRIBUTE=FIRST..LAST"),
+        (["--only", "finding"], "is not ATTRIBUTE=VALUE"),
+    ):
+        code, output = run(monkeypatch, data_dir, database_url, "analyse", "--source", SOURCE, *wrong)
+        assert code == 2, output
+        assert says in " ".join(output.split()), output
+
     code, output = run(
         monkeypatch,
         data_dir,

@@ -111,8 +111,10 @@ def analyse(
             many=many,
             top=Fraction(top),
         )
-    except ValueError as error:
+    except (ValueError, ZeroDivisionError) as error:
         raise typer.BadParameter(str(error)) from None
+    if not 0 < query.top <= 1:
+        raise typer.BadParameter("must be a fraction above 0 and at most 1, e.g. 1/10", param_hint="--top")
     result = _run(source, query)
     _show(result, places, output, query.group_by or "group")
 
