@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from upstander import services as services_module
 from upstander.accounts import cli as accounts_cli
+from upstander.analysis import cli as analysis_cli
 from upstander.audit import cli as audit_cli
 from upstander.cases import cli as cases_cli
 from upstander.config import Settings, load_settings
@@ -65,6 +66,8 @@ app.command("stats")(equality_cli.stats)
 app.add_typer(safeguarding_cli.app, name="postings")
 app.command("import")(imports_cli.import_records)
 app.add_typer(patterns_cli.app, name="patterns")
+app.command("analyse")(analysis_cli.analyse)
+app.add_typer(analysis_cli.figures_app, name="figures")
 app.command("escrow-keyd")(escrow_keyd_cli.escrow_keyd)
 app.add_typer(register_cli.app, name="restrictions")
 console = Console()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def import_records(
         mapping_path = find_mapping(mapping)
         folder = data_dir or settings.shared_data_dir / (load_mapping(mapping_path).folder or "")
     except MappingError as error:
-        console.print(f"[bold red]{error}[/]")
+        console.print(f"[bold red]{escape(str(error))}[/]")
         raise typer.Exit(code=2) from error
     schema.upgrade(settings.resolved_database_url)
     database = Database.from_url(settings.resolved_database_url)
@@ -90,7 +91,7 @@ def import_records(
                 progress=progress,
             )
     except (MappingError, DomainError) as error:
-        console.print(f"[bold red]{error}[/]")
+        console.print(f"[bold red]{escape(str(error))}[/]")
         raise typer.Exit(code=2) from error
     finally:
         database.dispose()
@@ -148,17 +149,20 @@ def show(report: ImportReport) -> None:
 
 def _show_file(file: FileReport) -> None:
     for what, count in file.notes.items():
-        console.print(f"{file.file}: {what}: {count:,}")
+        console.print(f"{file.file}: {what}: {count:,}", markup=False)
     for reason, tally in file.skipped.items():
-        console.print(f"{file.file}: {tally.rows:,} rows skipped, as the mapping says: {reason}")
+        console.print(
+            f"{file.file}: {tally.rows:,} rows skipped, as the mapping says: {reason}", markup=False
+        )
         _show_lines(tally, SHOWN_SKIPPED_LINES)
     for reason, tally in file.refused.items():
-        console.print(f"[bold red]{file.file}: {tally.rows:,} rows refused: {reason}[/]")
+        console.print(f"[bold red]{escape(f'{file.file}: {tally.rows:,} rows refused: {reason}')}[/]")
         _show_lines(tally, len(tally.lines))
 
 
 def _show_lines(tally: ReasonTally, shown: int) -> None:
     for line, message in tally.lines[:shown]:
-        console.print(f"  line {line}: {message}", highlight=False)
+        # Cells are the source's text: markup in them ("[/x]") is shown as written, never read.
+        console.print(f"  line {line}: {message}", highlight=False, markup=False)
     if tally.rows > shown:
         console.print(f"  … and {tally.rows - shown:,} more", highlight=False)

@@ -23,6 +23,15 @@ another column holds one of the listed values, spaces around it aside); the ``co
 source uses → what is stored; any other value is a problem); ``present`` (what is stored whenever
 the cell has a value); ``template`` (``"CPD-{}"``);
 ``default`` (when there is no value); ``required`` (no value, or an empty text, is a problem).
+
+Instead of one column, a key may be a list of rules, read as texts and joined with "/" (a key made
+of several columns: ``key = ["district", "case_no"]``); a date may be built from parts,
+``date_from = { year = "YEAR", month = "MONTH", day = "DAY" }`` (each a whole number, written
+``2008`` or ``2008.0``; without ``day`` the date is the 1st of the month, so "a month" reads as
+its first day). With ``each_row = true``, allegations keep every row: for a file with one row per
+accusation and no id for it, an accusation is known by its complaint, its person and its position
+among the rows of that pair (``<complaint>/<person>#<n>``), so a re-run of the same file skips
+the rows already there.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from typing import TypeVar
 
 from upstander.imports.targets import (
     CONVERTERS,
+    DATE_PART_FIELD,
     DESCRIBED_FIELD,
     IMPORT_ORDER,
     KEY_FIELD,
@@ -220,7 +230,12 @@ def _table(reader: _Reader, target: Target) -> TableMapping:
         duplicates=_choice(reader, "duplicates", Duplicates, Duplicates.FIRST),
         missing_complaint=_choice(reader, "missing_complaint", MissingComplaint, MissingComplaint.REFUSE),
         dates_from_complaint=_flag(reader, "dates_from_complaint"),
+        each_row=_flag(reader, "each_row"),
     )
+    if table.each_row and target is not Target.ALLEGATIONS:
+        raise reader.error("only allegations can keep each row", "each_row")
+    if table.each_row and table.key is not None:
+        raise reader.error("is not needed when the rows have a key", "each_row")
     reader.done()
     return table
 
@@ -261,9 +276,12 @@ def _flag(reader: _Reader, key: str) -> bool:
 def _rule(
     raw: object, where: str, target: TargetField, parent: _Reader, *, required: bool = False
 ) -> FieldRule:
+    if isinstance(raw, list):
+        return _composite(raw, where, target, parent, required=required)
     if isinstance(raw, str):
         raw = {"column": raw}
     reader = _Reader(raw, where, parent.file)
+    date_parts = _date_parts(reader, target)
     first = tuple(
         _rule(item, f"{where}.first[{index}]", target, reader)
         for index, item in enumerate(_list(reader, "first"))
@@ -282,11 +300,12 @@ def _rule(
         template=_template(reader),
         default=_output(reader, "default", target),
         required=_flag(reader, "required") or required or target.required,
+        date_parts=date_parts,
     )
     reader.done()
-    sources = sum((rule.column is not None, rule.value is not None, bool(rule.first)))
+    sources = sum((rule.column is not None, rule.value is not None, bool(rule.first), bool(date_parts)))
     if sources != 1:
-        raise reader.error("needs exactly one of column, value or first")
+        raise reader.error("needs exactly one of column, value, first or date_from")
     if rule.column and target.type in {FieldType.DATE, FieldType.INT} and rule.values is None:
         wanted = {"date"} if target.type is FieldType.DATE else {"int", "int_from_float"}
         if not wanted & set(rule.convert):
@@ -294,6 +313,40 @@ def _rule(
                 f"a {target.type} needs the converter {' or '.join(sorted(wanted))}", "convert"
             )
     return rule
+
+
+def _composite(
+    raw: list[object], where: str, target: TargetField, parent: _Reader, *, required: bool
+) -> FieldRule:
+    if target.type is not FieldType.TEXT or len(raw) < 2:
+        raise parent.error(
+            "a list of columns makes a key of two or more columns, and only a key", where.rsplit(".", 1)[-1]
+        )
+    parts = tuple(
+        _rule(item, f"{where}[{index}]", KEY_FIELD, parent, required=required)
+        for index, item in enumerate(raw)
+    )
+    return FieldRule(name=where, target=target, parts=parts, required=required or target.required)
+
+
+def _date_parts(reader: _Reader, target: TargetField) -> tuple[FieldRule, ...]:
+    sub = reader.sub("date_from")
+    if sub is None:
+        return ()
+    if target.type is not FieldType.DATE:
+        raise reader.error("only a date is built from parts", "date_from")
+    parts = []
+    for name in ("year", "month", "day"):
+        raw = sub.get(name)
+        if raw is None:
+            if name != "day":
+                raise sub.error("is missing", name)
+            continue
+        if isinstance(raw, str):
+            raw = {"column": raw, "convert": ["int_from_float"]}
+        parts.append(_rule(raw, f"{sub.where}.{name}", DATE_PART_FIELD, sub))
+    sub.done()
+    return tuple(parts)
 
 
 def _list(reader: _Reader, key: str) -> list[object]:

@@ -20,6 +20,8 @@ Row = Mapping[str | None, object]
 
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 _SHOWN_CHARS = 60
+# A map may list hundreds of codes: a refused line names a few, not all (the mapping has them).
+SHOWN_KNOWN_VALUES = 10
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Problem:
     subject: str
     complaint: str
     value: str | None = None
+    # Said after the value and left out of the reason (e.g. which earlier line a row contradicts).
+    detail: str | None = None
 
     @property
     def reason(self) -> str:
@@ -37,10 +41,11 @@ class Problem:
 
     @property
     def message(self) -> str:
+        detail = f" ({self.detail})" if self.detail else ""
         if self.value is None:
-            return self.reason
+            return self.reason + detail
         shown = self.value if len(self.value) <= _SHOWN_CHARS else self.value[:_SHOWN_CHARS] + "…"
-        return f"{self.subject} {shown!r} {self.complaint}"
+        return f"{self.subject} {shown!r} {self.complaint}{detail}"
 
 
 class ProblemFound(Exception):
@@ -65,6 +70,23 @@ class RowValues:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def differences(first: RowValues, repeat: RowValues) -> list[str]:
+    """The fields (and unit) in which a repeated row says something other than its first row."""
+    names = [
+        name
+        for name in dict.fromkeys([*first.fields, *repeat.fields])
+        if first.fields.get(name) != repeat.fields.get(name)
+    ]
+    names += [
+        f"described.{name}"
+        for name in dict.fromkeys([*first.described, *repeat.described])
+        if first.described.get(name) != repeat.described.get(name)
+    ]
+    if first.unit_code != repeat.unit_code:
+        names.append("unit")
+    return names
 
 
 def _strip(value: object) -> object:
@@ -149,6 +171,10 @@ def compile_rule(rule: FieldRule) -> Reader:
     """
     fit = _fitter(rule)
     default, required, subject = rule.default, rule.required, rule.subject
+    if rule.parts:
+        return _compile_parts(rule, fit)
+    if rule.date_parts:
+        return _compile_date(rule, fit)
     if rule.first:
         alternatives = tuple(compile_rule(alternative) for alternative in rule.first)
 
@@ -181,12 +207,51 @@ def compile_rule(rule: FieldRule) -> Reader:
     return read
 
 
+def _compile_parts(rule: FieldRule, fit: Callable[[object, str | None], object]) -> Reader:
+    """A key of several columns: every part is needed, joined with "/"."""
+    parts = tuple(compile_rule(part) for part in rule.parts)
+    subject = rule.subject
+
+    def read(row: Row) -> object:
+        values = [read_part(row) for read_part in parts]
+        if any(value is None or not str(value).strip() for value in values):
+            if rule.required:
+                raise ProblemFound(Problem(subject, "has an empty part"))
+            return None
+        return fit("/".join(str(value) for value in values), None)
+
+    return read
+
+
+def _compile_date(rule: FieldRule, fit: Callable[[object, str | None], object]) -> Reader:
+    """A date from a year, a month and perhaps a day: all empty is no date, some empty a problem."""
+    parts = tuple(compile_rule(part) for part in rule.date_parts)
+    subject, default = rule.subject, rule.default
+
+    def read(row: Row) -> object:
+        values = [read_part(row) for read_part in parts]
+        if all(value is None for value in values):
+            if default is None and rule.required:
+                raise ProblemFound(Problem(subject, "is empty"))
+            return default
+        shown = "-".join("" if value is None else str(value) for value in values)
+        if any(value is None for value in values):
+            raise ProblemFound(Problem(subject, "give only part of a date", shown))
+        year, month, *day = (int(str(value)) for value in values)
+        try:
+            return fit(date(year, month, day[0] if day else 1), shown)
+        except ValueError:
+            raise ProblemFound(Problem(subject, "give no date there is", shown)) from None
+
+    return read
+
+
 def _converter(rule: FieldRule) -> Callable[[str, Row], object]:
     """``only_when``, the ``convert`` chain, ``none_for``, ``map``, ``present`` and ``template``."""
     steps = tuple(CONVERT[name] for name in rule.convert)
     condition, none_for, values = rule.only_when, rule.none_for, rule.values
     present, template, subject = rule.present, rule.template, rule.subject
-    known = ", ".join(sorted(values)) if values is not None else ""
+    known = _known_values(values) if values is not None else ""
 
     def convert(raw: str, row: Row) -> object:
         if condition is not None:
@@ -214,6 +279,13 @@ def _converter(rule: FieldRule) -> Callable[[str, Row], object]:
         return value if template is None else template.format(value)
 
     return convert
+
+
+def _known_values(values: Mapping[str, object]) -> str:
+    names = sorted(values)
+    shown = ", ".join(names[:SHOWN_KNOWN_VALUES])
+    more = len(names) - SHOWN_KNOWN_VALUES
+    return shown if more <= 0 else f"{shown} and {more:,} more: see its map"
 
 
 def _fitter(rule: FieldRule) -> Callable[[object, str | None], object]:

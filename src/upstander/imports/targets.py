@@ -72,6 +72,7 @@ class TargetField:
 
 _TEXT = {n: TargetField(FieldType.TEXT, n) for n in (40, 80, 120, 200)}
 _DATE = TargetField(FieldType.DATE)
+DATE_PART_FIELD = TargetField(FieldType.INT, bounds=(1, 9999))
 KEY_FIELD = TargetField(FieldType.TEXT, 80)
 DESCRIBED_FIELD = TargetField(FieldType.ANY)
 EMPLOYMENT_STATUSES = ("serving", "suspended", "resigned", "retired", "dismissed")
@@ -149,17 +150,24 @@ class FieldRule:
     template: str | None = None
     default: object = None
     required: bool = False
+    # A key made of several columns: each part read as a text, joined with "/".
+    parts: tuple[FieldRule, ...] = ()
+    # A date built from a year, a month and (optionally) a day column; with no day, the 1st.
+    date_parts: tuple[FieldRule, ...] = ()
 
     @property
     def columns(self) -> frozenset[str]:
         own = {self.column} if self.column else set()
         if self.only_when:
             own.add(self.only_when.column)
-        return frozenset(own).union(*(rule.columns for rule in self.first))
+        nested = (*self.first, *self.parts, *self.date_parts)
+        return frozenset(own).union(*(rule.columns for rule in nested))
 
     @property
     def subject(self) -> str:
-        """What a problem with this value is called: the source column, else the field."""
+        """What a problem with this value is called: the source column(s), else the field."""
+        if self.parts or self.date_parts:
+            return " and ".join(part.subject for part in (*self.parts, *self.date_parts))
         return self.column or self.name.rsplit(".", 1)[-1]
 
 
@@ -186,6 +194,9 @@ class TableMapping:
     duplicates: Duplicates = Duplicates.FIRST
     missing_complaint: MissingComplaint = MissingComplaint.REFUSE
     dates_from_complaint: bool = False
+    # Accusations only: each row is one accusation even when rows repeat a complaint and person
+    # (a file with one row per accusation and no id for it); see `imports/mapping.py`.
+    each_row: bool = False
 
     @property
     def rules(self) -> tuple[FieldRule, ...]:

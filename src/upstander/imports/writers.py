@@ -29,7 +29,7 @@ from upstander.imports.records import (
     person_row,
 )
 from upstander.imports.report import FileReport
-from upstander.imports.rows import Problem, RowValues
+from upstander.imports.rows import Problem, RowValues, differences
 from upstander.imports.targets import (
     Duplicates,
     FieldRule,
@@ -64,10 +64,13 @@ class Run:
         self.now = utcnow()
         self.insert = postgresql.insert if database.is_postgresql else sqlite.insert
         self.people: dict[str, uuid.UUID] = {}
+        # The first row of each key this run read, so that a repeat saying otherwise is caught.
+        self.people_first: dict[str, tuple[int, RowValues]] = {}
+        self.allegations_first: dict[str, tuple[int, RowValues]] = {}
+        self.allegations_per_pair: dict[str, int] = {}
         self.unit_ids: dict[str, uuid.UUID] = {}
         self.complaints: dict[str, ComplaintRef] = {}
         self.flagged: set[str] = set()
-        self.allegation_refs: set[str] = set()
         self.complainants_before: dict[uuid.UUID, int] = {}
         self.complainants_seen: dict[str, int] = {}
         self.nothing_yet = False
@@ -143,13 +146,36 @@ class Run:
                     ]
                 )
 
-    def _duplicate(
-        self, table: TableMapping, rule: FieldRule | None, key: str, line: int, report: FileReport
-    ) -> None:
+    def _duplicate(self, table: TableMapping, subject: str, key: str, line: int, report: FileReport) -> None:
         if table.duplicates is Duplicates.FIRST:
             report.merged += 1
         else:
-            report.refuse(line, [Problem(rule.subject if rule else "key", "appears more than once", key)])
+            report.refuse(line, [Problem(subject, "appears more than once", key)])
+
+    def _repeat(
+        self,
+        table: TableMapping,
+        subject: str,
+        first: tuple[int, RowValues],
+        line: int,
+        values: RowValues,
+        report: FileReport,
+    ) -> None:
+        """A row repeating an earlier row's key: merged when it says the same, refused when it differs
+        (the first row does not silently win), naming the first row's line and what differs."""
+        first_line, earlier = first
+        differing = differences(earlier, values)
+        key = values.key or f"{values.complaint}/{values.person or ''}"
+        if differing and table.duplicates is Duplicates.FIRST:
+            problem = Problem(
+                subject,
+                "appears again with other values than its first row",
+                key,
+                f"line {first_line}; differs in {', '.join(differing)}",
+            )
+            report.refuse(line, [problem])
+        else:
+            self._duplicate(table, subject, key, line, report)
 
     def _complaint_of(
         self, table: TableMapping, line: int, values: RowValues, report: FileReport
@@ -210,9 +236,11 @@ class Run:
         fresh: dict[str, RowValues] = {}
         for line, values in batch:
             key = values.key or ""
-            if key in self.people or key in fresh:
-                self._duplicate(table, table.key, key, line, report)
+            first = self.people_first.get(key)
+            if first is not None:
+                self._repeat(table, _subject(table.key, "key"), first, line, values, report)
             else:
+                self.people_first[key] = (line, values)
                 fresh[key] = values
         numbers = [str(values.fields["staff_number"]) for values in fresh.values()]
         existing = dict(
@@ -252,7 +280,7 @@ class Run:
                     line, [Problem(subject, "appears again with other dates than its first row", key)]
                 )
             else:
-                self._duplicate(table, table.key, key, line, report)
+                self._duplicate(table, _subject(table.key, "key"), key, line, report)
         statement = select(
             Complaint.source_ref,
             Complaint.id,
@@ -294,7 +322,9 @@ class Run:
             if ref is None:
                 continue
             if values.complaint in self.flagged:
-                self._duplicate(table, table.complaint, values.complaint or "", line, report)
+                self._duplicate(
+                    table, _subject(table.complaint, "complaint"), values.complaint or "", line, report
+                )
                 continue
             self.flagged.add(values.complaint or "")
             ids.append(ref.id)
@@ -307,6 +337,15 @@ class Run:
         report.already_there += len(already)
 
     # -- accusations ----------------------------------------------------------------------------
+
+    def _allegation_ref(self, table: TableMapping, values: RowValues) -> str:
+        source_ref = values.key or f"{values.complaint}/{values.person or ''}"
+        if not table.each_row:
+            return source_ref
+        # The n-th row of this complaint and person; the same file read again gives the same n.
+        position = self.allegations_per_pair.get(source_ref, 0) + 1
+        self.allegations_per_pair[source_ref] = position
+        return f"{source_ref}#{position}"
 
     def allegations_batch(
         self, session: Session, table: TableMapping, batch: Batch, report: FileReport
@@ -323,7 +362,7 @@ class Run:
                     line, [Problem(subject, f"is not in {self._file_of(Target.PEOPLE)}", values.person)]
                 )
                 continue
-            source_ref = values.key or f"{values.complaint}/{values.person or ''}"
+            source_ref = self._allegation_ref(table, values)
             if len(source_ref) > SOURCE_REF_CHARS:
                 report.refuse(
                     line,
@@ -335,10 +374,10 @@ class Run:
                         )
                     ],
                 )
-            elif source_ref in self.allegation_refs:
-                self._duplicate(table, table.key or table.complaint, source_ref, line, report)
+            elif (first := self.allegations_first.get(source_ref)) is not None:
+                self._repeat(table, _allegation_key(table), first, line, values, report)
             else:
-                self.allegation_refs.add(source_ref)
+                self.allegations_first[source_ref] = (line, values)
                 pending.append((values, ref, person_id, source_ref))
         complaint_ids = {ref.id for _, ref, _, _ in pending}
         known = select(Allegation.complaint_id, Allegation.source_ref).where(
@@ -396,6 +435,20 @@ class Run:
         if rows and not self.dry_run:
             self._bulk_insert(session, _table(Complainant), rows)
         report.imported += len(rows)
+
+
+def _subject(rule: FieldRule | None, otherwise: str) -> str:
+    return rule.subject if rule else otherwise
+
+
+def _allegation_key(table: TableMapping) -> str:
+    """What identifies an accusation: its own key column, else its complaint and person together."""
+    if table.key is not None:
+        return table.key.subject
+    parts = [_subject(table.complaint, "complaint")]
+    if table.person is not None:
+        parts.append(table.person.subject)
+    return " and ".join(parts)
 
 
 def _stored(value: object, is_json: bool) -> object:

@@ -136,7 +136,7 @@ def test_a_missing_file_is_a_mapping_error(tmp_path: Path) -> None:
         ),
         (
             lambda d: d["people"]["fields"]["given_name"].update(column="UID"),
-            "test.toml: people.fields.given_name: needs exactly one of column, value or first",
+            "test.toml: people.fields.given_name: needs exactly one of column, value, first or date_from",
         ),
         (
             lambda d: d["people"]["fields"]["employment_status"].update(default="sacked"),

@@ -1,0 +1,212 @@
+"""`upstander analyse` and `upstander figures check`: exact figures from imported records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from upstander.analysis.queries import Query, Value
+
+console = Console()
+figures_app = typer.Typer(help="Published figures, reproduced from the records.", no_args_is_help=True)
+
+
+class Output(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def _conditions(items: list[str], option: str) -> dict[str, list[object]]:
+    """``attribute=v1,v2`` → {attribute: [v1, v2]} (the same attribute twice adds values)."""
+    found: dict[str, list[object]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"{item!r} is not ATTRIBUTE=VALUE[,VALUE…]", param_hint=option)
+        found.setdefault(name.strip(), []).extend(value.strip() for value in values.split(","))
+    return found
+
+
+def _ranges(items: list[str]) -> dict[str, tuple[object, object]]:
+    """``attribute=first..last`` (either end may be empty)."""
+    found: dict[str, tuple[object, object]] = {}
+    for item in items:
+        name, sep, bounds = item.partition("=")
+        first, dots, last = bounds.partition("..")
+        if not sep or not dots:
+            raise typer.BadParameter(f"{item!r} is not ATTRIBUTE=FIRST..LAST", param_hint="--range")
+        found[name.strip()] = (first.strip() or None, last.strip() or None)
+    return found
+
+
+def analyse(
+    source: Annotated[
+        str, typer.Option("--source", help="The source the records came from, e.g. cpdp-chicago")
+    ],
+    unit: Annotated[
+        str, typer.Option("--unit", help="What is counted: allegation, complaint or person (accused)")
+    ] = "allegation",
+    only: Annotated[
+        list[str],
+        typer.Option(
+            "--only", help="Keep ATTRIBUTE=VALUE[,VALUE…] (repeatable), e.g. finding=SU,NS or filed_by=public"
+        ),
+    ] = [],  # noqa: B006
+    ranges: Annotated[
+        list[str],
+        typer.Option(
+            "--range", help="Keep ATTRIBUTE=FIRST..LAST, both included, e.g. incident_month=2008-01..2015-12"
+        ),
+    ] = [],  # noqa: B006
+    known_person: Annotated[
+        bool, typer.Option("--known-person", help="Only allegations naming a known person")
+    ] = False,
+    group_by: Annotated[
+        str | None,
+        typer.Option("--group-by", help="Split by an attribute, e.g. category or person_ethnicity"),
+    ] = None,
+    numerator: Annotated[
+        list[str], typer.Option("--rate-of", help="A rate: records with ATTRIBUTE=VALUE[,…] …")
+    ] = [],  # noqa: B006
+    denominator: Annotated[
+        list[str], typer.Option("--among", help="… among those with ATTRIBUTE=VALUE[,…] (default: all)")
+    ] = [],  # noqa: B006
+    many: Annotated[
+        int, typer.Option("--many", min=1, help="Person unit: the count for 'exactly' and 'at least'")
+    ] = 10,
+    top: Annotated[
+        str, typer.Option("--top", help="Person unit: the top fraction of people, e.g. 1/10 or 0.1")
+    ] = "1/10",
+    places: Annotated[
+        int, typer.Option("--places", min=0, max=12, help="Decimals shown (halves rounded away from zero)")
+    ] = 4,
+    output: Annotated[Output, typer.Option("--output", help="table, csv or json")] = Output.TABLE,
+) -> None:
+    """Count complaints, allegations or accused people of one source, filtered and grouped, with
+    shares, rates, and how allegations spread over people. Exact arithmetic; only the shown values
+    are rounded, to --places decimals, halves away from zero."""
+    from upstander.analysis.queries import Query, Unit
+
+    try:
+        query = Query(
+            unit=Unit(unit),
+            only=_conditions(only, "--only"),
+            ranges=_ranges(ranges),
+            known_person=known_person,
+            group_by=group_by,
+            numerator=_conditions(numerator, "--rate-of") if numerator else None,
+            denominator=_conditions(denominator, "--among"),
+            many=many,
+            top=Fraction(top),
+        )
+    except (ValueError, ZeroDivisionError) as error:
+        raise typer.BadParameter(str(error)) from None
+    if not 0 < query.top <= 1:
+        raise typer.BadParameter("must be a fraction above 0 and at most 1, e.g. 1/10", param_hint="--top")
+    result = _run(source, query)
+    _show(result, places, output, query.group_by or "group")
+
+
+def _run(source: str, query: Query) -> dict[object, dict[str, Value]]:
+    from upstander.analysis import service
+    from upstander.config import load_settings
+    from upstander.db import Database
+
+    database = Database.from_url(load_settings().resolved_database_url)
+    try:
+        with database.transaction() as session:
+            return service.run(session, source, query)
+    finally:
+        database.dispose()
+
+
+def _shown(value: Value, places: int) -> object:
+    from upstander.analysis.rules import rounded
+
+    if isinstance(value, dict):
+        return {str(count): people for count, people in value.items()}
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return str(rounded(value, places))
+    return int(value)
+
+
+def _show(result: dict[object, dict[str, Value]], places: int, output: Output, label: str) -> None:
+    rows = [
+        {label: str(name), **{key: _shown(v, places) for key, v in values.items()}}
+        for name, values in result.items()
+    ]
+    if output is Output.JSON:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    columns = list(dict.fromkeys(key for row in rows for key in row if key != "distribution"))
+    if output is Output.CSV:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    table = Table()
+    for column in columns:
+        table.add_column(column, justify="left" if column == label else "right")
+    for row in rows:
+        table.add_row(*(escape(str(row.get(column, ""))) for column in columns))
+    console.print(table)
+
+
+@figures_app.command("check")
+def check(
+    source: Annotated[
+        str, typer.Argument(help="The source whose published figures to reproduce, e.g. cpdp-chicago")
+    ],
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="A figures file of your own; default: the one shipped for SOURCE"),
+    ] = None,
+) -> None:
+    """Reproduce every published figure of a source from its imported records.
+
+    Exit status: 0 when every figure matches, 1 when any does not, 2 when the figures file cannot be used."""
+    from upstander.analysis import figures, service
+    from upstander.config import load_settings
+    from upstander.db import Database
+
+    try:
+        sheet = figures.load_figures(file or figures.figures_path(source))
+    except figures.FiguresError as error:
+        console.print(f"[bold red]{escape(str(error))}[/]")
+        raise typer.Exit(code=2) from error
+    database = Database.from_url(load_settings().resolved_database_url)
+    try:
+        with database.transaction() as session:
+            checked = service.check_figures(session, sheet)
+    finally:
+        database.dispose()
+    table = Table(title=f"{sheet.source}: {sheet.citation}")
+    for column in ("Figure", "Published", "Reproduced", ""):
+        table.add_column(column)
+    for item in checked:
+        table.add_row(
+            escape(item.figure.says or item.figure.name),
+            str(item.figure.value),
+            "—" if item.computed is None else str(item.computed),
+            "ok" if item.matches else "[bold red]MISMATCH[/]",
+        )
+    console.print(table)
+    wrong = [item for item in checked if not item.matches]
+    if wrong:
+        console.print(f"[bold red]{len(wrong)} of {len(checked)} figures do not match.[/]")
+        raise typer.Exit(code=1)
+    console.print(f"All {len(checked)} figures reproduced.")
