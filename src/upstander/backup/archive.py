@@ -21,7 +21,6 @@ import pyrage
 
 from upstander.backup.rules import SnapshotRefused
 
-
 # The private key a restore decrypts with, named here so no other module needs pyrage.
 BackupIdentity = pyrage.x25519.Identity
 
@@ -196,7 +195,8 @@ def _finish(pump: _Pump, reader: IO[bytes]) -> None:
     reader.close()
     try:
         pump.join()
-    except pyrage.DecryptError as error:
+    # pyrage reports a stream that ends before its last authenticated chunk as an OSError.
+    except (pyrage.DecryptError, OSError) as error:
         raise SnapshotRefused(
             "The snapshot cannot be decrypted with this private key: it was encrypted to another backup "
             "key, or it is damaged or cut short."

@@ -214,7 +214,9 @@ def _refuse_unless_empty(settings: Settings, url: str, backend: str) -> None:
         )
 
 
-def _read_snapshot(snapshot: Path, identity: archive.BackupIdentity, copy: Path) -> tuple[Manifest, dict[str, bytes]]:
+def _read_snapshot(
+    snapshot: Path, identity: archive.BackupIdentity, copy: Path
+) -> tuple[Manifest, dict[str, bytes]]:
     manifest: Manifest | None = None
     members: dict[str, bytes] = {}
     with archive.decrypted_tar(snapshot, identity) as entries:
