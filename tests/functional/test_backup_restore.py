@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from common.backup import empty_database, members_of, rewrite, target_settings
@@ -25,6 +26,7 @@ from upstander.backup.rules import MANIFEST, Manifest, SnapshotRefused
 from upstander.config import Settings
 from upstander.db import Database
 from upstander.services import Services, build_services
+from upstander.store import schema
 from upstander.store.key_fingerprints import AUDIT_SIGNING_KEY, key_fingerprint
 
 
@@ -311,3 +313,38 @@ def test_the_snapshot_holds_the_escrow_key_files_too(
             assert f"keys/{path.name}" in manifest.other_members
             assert members[f"keys/{path.name}"] == path.read_bytes()
     assert members["keys/server-secret.key"] == settings.server_secret_file.read_bytes()
+
+
+def test_a_server_secret_from_the_environment_is_never_in_the_snapshot_and_is_needed_to_restore(
+    backend: str, clock: FakeClock, backup_key: tuple[str, Path], tmp_path: Path, settings: Settings
+) -> None:
+    secret = "an environment secret of more than thirty-two characters"
+    public_key, private_key = backup_key
+    with empty_database(backend, tmp_path / "source") as source_url:
+        source = Settings(
+            data_dir=tmp_path / "source-data",
+            database_url=source_url,
+            secret_key=secret,
+            password_cost=settings.password_cost,
+            receipt_cost=settings.receipt_cost,
+        )
+        schema.upgrade(source_url)
+        build_services(source, clock=clock).database.dispose()  # records the keys' fingerprints
+        taken = service.take(source, tmp_path / "snapshot.age", public_key, clock)
+    members = members_of(taken.path, private_key)
+    assert Manifest.from_json(members[MANIFEST]).key_members["server secret"] == "environment"
+    assert not any(secret.encode() in data for data in members.values()), "not even inside the encryption"
+
+    with empty_database(backend, tmp_path / "target") as target_url:
+        without = target_settings(tmp_path / "restored", target_url, settings.password_cost)
+        with pytest.raises(SnapshotRefused, match="came from UPSTANDER_SECRET_KEY; set it to the same value"):
+            service.restore(without, taken.path, private_key, clock)
+        assert nothing_restored(without, backend)
+        wrong = without.model_copy(
+            update={"secret_key": SecretStr("another secret, also longer than thirty-two")}
+        )
+        with pytest.raises(SnapshotRefused, match="server secret in the snapshot do not match"):
+            service.restore(wrong, taken.path, private_key, clock)
+        assert nothing_restored(wrong, backend)
+        right = without.model_copy(update={"secret_key": SecretStr(secret)})
+        assert service.restore(right, taken.path, private_key, clock).audit.ok
