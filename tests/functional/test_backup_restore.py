@@ -5,6 +5,7 @@ empty place and only with keys that match; a refused restore leaves nothing behi
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -272,6 +273,30 @@ def test_a_snapshot_whose_keys_do_not_match_is_refused_and_nothing_is_restored(
         # The same empty target takes the genuine snapshot: the refusal left nothing in its way.
         restored = service.restore(target, snapshot, private_key, clock)
         assert restored.audit.ok
+
+
+def from_a_later_version(members: dict[str, bytes]) -> dict[str, bytes]:
+    manifest = json.loads(members[MANIFEST])
+    return {**members, MANIFEST: json.dumps({**manifest, "schema_revision": "9999"}).encode()}
+
+
+def test_a_snapshot_from_a_later_schema_is_refused_and_nothing_is_restored(
+    snapshot: Path,
+    backup_key: tuple[str, Path],
+    settings: Settings,
+    backend: str,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> None:
+    assert Manifest.from_json(members_of(snapshot, backup_key[1])[MANIFEST]).schema_revision in (
+        schema.known_revisions()
+    ), "a snapshot records the schema it was taken at"
+    later = rewrite(snapshot, backup_key[1], backup_key[0], tmp_path / "later.age", from_a_later_version)
+    with empty_database(backend, tmp_path) as target_url:
+        target = target_settings(tmp_path / "restored", target_url, settings.password_cost)
+        with pytest.raises(SnapshotRefused, match="schema revision 9999"):
+            service.restore(target, later, backup_key[1], clock)
+        assert nothing_restored(target, backend)
 
 
 def test_a_snapshot_for_another_backup_key_is_refused(

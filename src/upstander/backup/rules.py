@@ -100,13 +100,20 @@ def backend_of(url: str) -> str:
     raise SnapshotRefused(f"Backups are made of SQLite or PostgreSQL databases, not {url.split(':', 1)[0]}.")
 
 
-def check_restorable(manifest: Manifest, target_backend: str) -> None:
-    """A snapshot goes back into the kind of database it was taken from: an SQLite copy is not
-    a PostgreSQL dump, and translating one into the other is a migration, not a restore."""
+def check_restorable(manifest: Manifest, target_backend: str, known_revisions: frozenset[str]) -> None:
+    """A snapshot goes back into the kind of database it was taken from (an SQLite copy is not
+    a PostgreSQL dump: translating one into the other is a migration, not a restore), at a schema
+    revision this version knows, with every key its database recorded."""
     if manifest.backend != target_backend:
         raise SnapshotRefused(
             f"This snapshot is of a {manifest.backend} database; UPSTANDER_DATABASE_URL names a "
             f"{target_backend} one. Restore it into the kind of database it was taken from."
+        )
+    # A database from a later version would be run by code that does not know its tables.
+    if manifest.schema_revision is not None and manifest.schema_revision not in known_revisions:
+        raise SnapshotRefused(
+            f"This snapshot's database has schema revision {manifest.schema_revision}, which this version "
+            "of Upstander does not know: restore it with the version that took it, or a later one."
         )
     missing = [name for name in manifest.fingerprints if name not in manifest.key_members]
     if missing:

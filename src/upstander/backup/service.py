@@ -39,6 +39,7 @@ from upstander.backup.rules import (
 )
 from upstander.config import Settings
 from upstander.db import Database
+from upstander.store import schema
 from upstander.store.key_fingerprints import (
     AUDIT_SIGNING_KEY,
     SERVER_SECRET,
@@ -185,7 +186,7 @@ def restore(
     with tempfile.TemporaryDirectory(prefix=".upstander-restore-", dir=work_parent) as work:
         copy = Path(work) / "database"
         manifest, members = _read_snapshot(snapshot, identity, copy)
-        check_restorable(manifest, backend)
+        check_restorable(manifest, backend, schema.known_revisions())
         found = _fingerprints_of(manifest, members, settings)
         _refuse_mismatch(key_mismatches(manifest.fingerprints, found), "the snapshot's manifest records")
         if backend == SQLITE:

@@ -21,6 +21,7 @@ from upstander.backup.rules import (
 )
 
 names = st.sampled_from(["server secret", "audit signing key", "escrow key"])
+KNOWN = frozenset({"0011", "0012"})
 fingerprints = st.dictionaries(names, st.text("0123456789abcdef", min_size=64, max_size=64))
 
 
@@ -76,16 +77,16 @@ def test_a_manifest_that_is_not_ours_or_is_damaged_is_refused(raw: bytes) -> Non
 
 
 def test_a_snapshot_goes_back_into_the_kind_of_database_it_came_from() -> None:
-    check_restorable(manifest(), SQLITE)
+    check_restorable(manifest(), SQLITE, KNOWN)
     with pytest.raises(
         SnapshotRefused, match="is of a sqlite database; UPSTANDER_DATABASE_URL names a postgresql"
     ):
-        check_restorable(manifest(), POSTGRESQL)
+        check_restorable(manifest(), POSTGRESQL, KNOWN)
 
 
 def test_a_snapshot_without_a_key_its_database_recorded_is_refused() -> None:
     with pytest.raises(SnapshotRefused, match="lacks the audit signing key"):
-        check_restorable(manifest(key_members={"server secret": FROM_ENVIRONMENT}), SQLITE)
+        check_restorable(manifest(key_members={"server secret": FROM_ENVIRONMENT}), SQLITE, KNOWN)
 
 
 @pytest.mark.parametrize(
@@ -99,3 +100,11 @@ def test_the_kind_of_database_comes_from_its_url(url: str, backend: str) -> None
 def test_another_kind_of_database_is_refused() -> None:
     with pytest.raises(SnapshotRefused, match="not mysql"):
         backend_of("mysql://u@h/db")
+
+
+def test_a_database_from_a_later_schema_is_refused_and_an_earlier_one_is_not() -> None:
+    check_restorable(manifest(schema_revision="0011"), SQLITE, KNOWN)
+    with pytest.raises(
+        SnapshotRefused, match="schema revision 0099, which this version of Upstander does not know"
+    ):
+        check_restorable(manifest(schema_revision="0099"), SQLITE, KNOWN)
