@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 
 from common.backup import empty_database, members_of, rewrite, target_settings
 from common.clock import FakeClock
-from common.reports import report_json
+from common.reports import report_json, submission
 from common.staff import Staff
 from upstander.app import create_app
 from upstander.audit.models import AuditEntry
@@ -26,6 +28,7 @@ from upstander.backup import archive, databases, service
 from upstander.backup.rules import MANIFEST, Manifest, SnapshotRefused
 from upstander.config import Settings
 from upstander.db import Database
+from upstander.reports.models import Report
 from upstander.services import Services, build_services
 from upstander.store import schema
 from upstander.store.key_fingerprints import AUDIT_SIGNING_KEY, key_fingerprint
@@ -373,3 +376,49 @@ def test_a_server_secret_from_the_environment_is_never_in_the_snapshot_and_is_ne
         assert nothing_restored(wrong, backend)
         right = without.model_copy(update={"secret_key": SecretStr(secret)})
         assert service.restore(right, taken.path, private_key, clock).audit.ok
+
+
+def test_a_snapshot_taken_while_reports_arrive_is_one_consistent_moment(
+    services: Services,
+    staff: Staff,
+    settings: Settings,
+    backend: str,
+    clock: FakeClock,
+    backup_key: tuple[str, Path],
+    tmp_path: Path,
+) -> None:
+    staff.handler()
+    stop = threading.Event()
+    stored: list[uuid.UUID] = []
+
+    def keep_reporting() -> None:
+        while not stop.is_set() and len(stored) < 200:
+            stored.append(services.reports.submit(submission("It happened again.")).report_id)
+
+    writer = threading.Thread(target=keep_reporting)
+    writer.start()
+    try:
+        while len(stored) < 3 and writer.is_alive():  # the snapshot starts while reports arrive
+            time.sleep(0.01)
+        taken = service.take(settings, tmp_path / "snapshot.age", backup_key[0], clock)
+    finally:
+        stop.set()
+        writer.join()
+
+    with empty_database(backend, tmp_path) as target_url:
+        target = target_settings(tmp_path / "restored", target_url, settings.password_cost)
+        restored = service.restore(target, taken.path, backup_key[1], clock)
+        assert restored.audit.ok, restored.audit.describe()
+        database = Database.from_url(target_url)
+        try:
+            with database.transaction() as session:
+                reports = session.scalar(select(func.count()).select_from(Report)) or 0
+                recorded = session.scalar(
+                    select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "report.received")
+                )
+        finally:
+            database.dispose()
+        assert 3 <= reports <= len(stored)
+        assert recorded == reports, (
+            "every report in the snapshot has its audit entry, and no entry lacks its report"
+        )
