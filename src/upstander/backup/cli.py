@@ -39,7 +39,10 @@ def create_backup_key(
         archive.write_private_key(private_key_file, pair.private_key_text)
     except SnapshotRefused as refusal:
         raise _refused(refusal) from refusal
-    console.print(f"Private key written to [bold]{private_key_file}[/] (keep it offline, and a second copy).")
+    console.print(
+        f"Private key written to [bold]{private_key_file}[/] (keep it offline, and a second copy).",
+        soft_wrap=True,
+    )
     console.print("Public key (set it as UPSTANDER_BACKUP_PUBLIC_KEY on every server that takes backups):")
     console.print(pair.public_key, soft_wrap=True, highlight=False)
 
@@ -71,7 +74,8 @@ def backup(
         raise _refused(refusal) from refusal
     console.print(
         f"Snapshot of the {taken.manifest.backend} database written to [bold]{taken.path}[/] "
-        f"({taken.size_bytes} bytes, sha256 {taken.sha256})."
+        f"({taken.size_bytes} bytes, sha256 {taken.sha256}).",
+        soft_wrap=True,
     )
 
 
@@ -87,9 +91,10 @@ def restore(
         raise _refused(refusal) from refusal
     console.print(
         f"Restored the snapshot taken at {restored.manifest.taken_at.isoformat(timespec='seconds')} "
-        f"into {settings.data_dir.resolve()} and the database."
+        f"into {settings.data_dir.resolve()} and the database.",
+        soft_wrap=True,
     )
     if not restored.audit.ok:
         errors.print(f"[bold red]The restored audit log does not verify: {restored.audit.describe()}[/]")
         raise typer.Exit(code=1)
-    console.print(f"Audit log: {restored.audit.describe()}")
+    console.print(f"Audit log: {restored.audit.describe()}", soft_wrap=True)
