@@ -17,11 +17,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
 
 from upstander.backup.rules import SnapshotRefused
+from upstander.db import unavailable_reason
+from upstander.errors import DatabaseUnavailable
 
 # The message the restore's check raises inside PostgreSQL, so that its failure is told apart.
 KEYS_DO_NOT_MATCH = "upstander-restore-keys-do-not-match"
@@ -118,9 +121,17 @@ def _program(name: str) -> str:
     return found
 
 
+def _connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
+    """A direct connection; one that cannot be made ends the command in one line (exit 1)."""
+    try:
+        return psycopg.connect(libpq(url).uri, password=make_url(url).password)
+    except psycopg.OperationalError as error:
+        raise DatabaseUnavailable(unavailable_reason(error)) from error
+
+
 @contextmanager
 def _exported_snapshot(url: str) -> Iterator[tuple[str, Recorded]]:
-    with psycopg.connect(libpq(url).uri, password=make_url(url).password) as connection:
+    with _connect(url) as connection:
         connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         row = connection.execute("SELECT pg_export_snapshot()").fetchone()
         assert row is not None
@@ -156,7 +167,7 @@ def dump_postgresql(url: str, destination: Path) -> Recorded:
 
 
 def postgresql_is_empty(url: str) -> bool:
-    with psycopg.connect(libpq(url).uri, password=make_url(url).password) as connection:
+    with _connect(url) as connection:
         row = connection.execute(
             "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
