@@ -16,6 +16,7 @@ from upstander import services as services_module
 from upstander.accounts import cli as accounts_cli
 from upstander.analysis import cli as analysis_cli
 from upstander.audit import cli as audit_cli
+from upstander.backup import cli as backup_cli
 from upstander.cases import cli as cases_cli
 from upstander.config import Settings, load_settings
 from upstander.equality import cli as equality_cli
@@ -70,6 +71,9 @@ app.command("analyse")(analysis_cli.analyse)
 app.add_typer(analysis_cli.figures_app, name="figures")
 app.command("escrow-keyd")(escrow_keyd_cli.escrow_keyd)
 app.add_typer(register_cli.app, name="restrictions")
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
+app.add_typer(backup_cli.keys_app, name="backup-key")
 console = Console()
 
 
@@ -83,7 +87,7 @@ def init() -> None:
     _check_server_keys(settings)
     console.print(f"Database ready: [bold]{_safe_url(settings.resolved_database_url)}[/]")
     console.print(
-        f"Key files in: [bold]{settings.data_dir.resolve()}[/] (keep them out of backups of the database)"
+        f"Key files in: [bold]{settings.data_dir.resolve()}[/] (`upstander backup` keeps them with the database, encrypted)"
     )
 
 

@@ -151,6 +151,11 @@ class Settings(BaseSettings):
         default=120, ge=1, description="The key service's ceiling on evaluations, for all callers together"
     )
     escrow_max_threshold: int = Field(default=5, ge=2, le=5)
+    backup_public_key: str | None = Field(
+        default=None,
+        description="The operator's backup public key (age1…) that `upstander backup` encrypts to; "
+        "`upstander backup-key create` makes the pair",
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -25,3 +26,10 @@ def upgrade(url: str) -> None:
 def check(url: str) -> None:
     """Raise if the models and the migrations disagree (`alembic check`)."""
     command.check(alembic_config(url))
+
+
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this version's migrations know (a restored database may be at any of
+    them, and `upgrade` brings it to the head)."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(script.revision for script in scripts.walk_revisions())
