@@ -134,6 +134,10 @@ class AccountLifecycle:
                 0,
             )
 
+    def find_by_username(self, username: str) -> uuid.UUID | None:
+        with self._db.transaction() as session:
+            return session.scalar(select(User.id).where(User.username == username.strip().lower()))
+
     def disable(self, by: By, user_id: uuid.UUID, reason: str) -> int:
         """Disable an account and end every session and token it has, at once; its history stays.
 
