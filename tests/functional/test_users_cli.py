@@ -41,7 +41,7 @@ def test_disable_enable_and_roles_from_the_command_line(
     client: TestClient,
     staff: Staff,
     services: Services,
-    clock: FakeClock,  # type: ignore[no-untyped-def]
+    clock: FakeClock,
 ) -> None:
     handler = staff.handler()
     token = staff.api_token(client, handler)
@@ -78,7 +78,7 @@ def test_disable_enable_and_roles_from_the_command_line(
 def test_reset_password_with_the_recovery_key_from_the_command_line(
     users,
     services: Services,
-    clock: FakeClock,  # type: ignore[no-untyped-def]
+    clock: FakeClock,
 ) -> None:
     created = services.accounts.create_user(
         username="forgetful", display_name="F", password=PASSWORD, roles=[Role.STAFF], actor=Actor.system("t")
