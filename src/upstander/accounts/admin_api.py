@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from upstander.accounts.models import Role
 from upstander.accounts.trail import MAX_PAGE_SIZE, PAGE_SIZE, TrailFilter
+from upstander.errors import InvalidInput
 from upstander.web.deps import ApiStaff, ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -170,11 +171,20 @@ def trail_filter(
     account: Text = "",
     actor: Text = "",
     action: Text = "",
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[str, Query(max_length=10, description="A day, YYYY-MM-DD")] = "",
+    until: Annotated[str, Query(max_length=10, description="A day, YYYY-MM-DD")] = "",
 ) -> TrailFilter:
-    """The filters, shared by the page and the API: an empty one is no filter."""
-    return TrailFilter(case_id, report_id, account, actor, action, since, until)
+    """The filters, shared by the page and the API: an empty one (as a form sends) is no filter."""
+    return TrailFilter(case_id, report_id, account, actor, action, _day(since, "since"), _day(until, "until"))
+
+
+def _day(value: str, name: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as error:
+        raise InvalidInput(f"{value!r} is not a day (YYYY-MM-DD).", fields={name: "not a day"}) from error
 
 
 AuditFilter = Annotated[TrailFilter, Depends(trail_filter)]
