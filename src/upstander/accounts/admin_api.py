@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from upstander.accounts import rules
 from upstander.accounts.models import Role
 from upstander.accounts.trail import MAX_PAGE_SIZE, PAGE_SIZE, TrailFilter
 from upstander.errors import InvalidInput
@@ -23,17 +24,17 @@ class Strict(BaseModel):
 
 
 class ReasonIn(Strict):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=rules.MAX_REASON_LENGTH)
 
 
 class RolesIn(Strict):
     roles: list[Role] = Field(min_length=1, max_length=len(Role))
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=rules.MAX_REASON_LENGTH)
 
 
 class PasswordChangeIn(Strict):
     current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=rules.MAX_PASSWORD_LENGTH)
 
 
 class PasswordIn(Strict):
@@ -43,7 +44,7 @@ class PasswordIn(Strict):
 class RecoveryIn(Strict):
     username: str = Field(max_length=80)
     recovery_key: str = Field(max_length=200)
-    new_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=rules.MAX_PASSWORD_LENGTH)
 
 
 class UserOut(BaseModel):
