@@ -418,3 +418,37 @@ def test_one_s_own_account_page_changes_the_password_and_shows_a_new_recovery_ke
     assert shown.status_code == 200
     assert 'id="recovery-key"' in shown.text
     assert client.get("/staff/account").text.count('id="recovery-key"') == 0
+
+
+def test_the_forgotten_password_page_resets_with_the_recovery_key(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    created = services.accounts.create_user(
+        username="forgetful", display_name="F", password=PASSWORD, roles=[Role.STAFF], actor=Actor.system("t")
+    )
+    user = staff_helpers.TestUser(created.user_id, "forgetful", created.totp_secret, frozenset({Role.STAFF}))
+    assert "/staff/recover" in client.get("/staff/sign-in").text
+
+    def send(key: str, confirm: str = NEW_PASSWORD) -> tuple[int, str]:
+        form = {
+            "csrf_token": csrf(client.get("/staff/recover").text),
+            "username": "forgetful",
+            "recovery_key": key,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": confirm,
+        }
+        answer = client.post("/staff/recover", data=form)
+        return answer.status_code, answer.text
+
+    status, text = send(recovery_key_of(staff, user))
+    assert status == 401
+    assert "The username or recovery key is not right." in text
+    status, text = send(created.recovery_key, confirm="something else entirely")
+    assert status == 422
+    assert "not the same" in text
+    token_for(client, clock, user)  # nothing was lost
+    status, text = send(created.recovery_key)
+    assert status == 200
+    assert 'id="recovered"' in text
+    assert created.recovery_key not in text
+    token_for(client, clock, user, NEW_PASSWORD)
