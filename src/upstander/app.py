@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from upstander import __version__
+from upstander.accounts import admin_api, admin_pages
 from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
@@ -46,6 +47,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_docs.router,
     reporter_pages.router,
     accounts_pages.router,
+    admin_pages.router,
     staff_pages.router,
     cases_pages.router,
     statistics_pages.router,
@@ -53,6 +55,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     patterns_api.router,
     reports_api.router,
     accounts_api.router,
+    admin_api.router,
     cases_api.router,
     org_api.router,
     statistics_api.router,

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from upstander.accounts.lifecycle import AccountLifecycle
 from upstander.accounts.service import AccountService
+from upstander.accounts.trail import AuditTrail
 from upstander.audit.service import AuditLog
 from upstander.cases import versions as case_versions
 from upstander.cases.dashboard import DashboardService
@@ -51,6 +53,8 @@ class Services:
     secrets: ServerSecrets
     audit: AuditLog
     accounts: AccountService
+    lifecycle: AccountLifecycle
+    trail: AuditTrail
     reports: ReportService
     follow_up: ReporterFollowUp
     linking: LinkingService
@@ -109,6 +113,8 @@ def build_services(
         secrets=secrets,
         audit=audit,
         accounts=AccountService(database, settings, secrets, audit, clock),
+        lifecycle=AccountLifecycle(database, settings, audit, clock),
+        trail=AuditTrail(database, audit, clock),
         reports=reports,
         follow_up=reports.follow_up,
         linking=linking,

@@ -282,6 +282,8 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
         "restriction_id": restricted.json()["id"],
         "reference": restricted.json()["reference"],
         "flag_id": str(uuid.uuid4()),  # no flag is needed: a response sent empty is refused for what it lacks
+        # A real account: a lifecycle step sent empty is refused for its missing reason, changing nothing.
+        "user_id": str(users[Role.STAFF].user_id),
     }
     ids = {
         "tied": {**common, "case_id": walk.case_id, "report_id": walk.report_id,

@@ -67,17 +67,21 @@ def sign_out(request: Request, services: ServicesDep) -> Response:
     return response
 
 
+# Each role lands where its work is: the first row whose roles the person holds.
+LANDINGS: tuple[tuple[tuple[Role, ...], str], ...] = (
+    ((Role.HANDLER, Role.OVERSEER, Role.DECISION_MAKER), "/staff/inbox"),
+    ((Role.OPERATOR,), "/staff/phone-report"),
+    ((Role.CUSTODIAN,), "/staff/identities"),
+    ((Role.INVESTIGATOR,), "/staff/cases"),
+    ((Role.WELFARE,), "/staff/separation-orders"),
+    ((Role.ADMIN,), "/staff/users"),
+)
+
+
 @router.get("/staff")
 def staff_home(request: Request, staff: PageStaff) -> Response:
     """Each role lands where its work is."""
-    if staff.has(Role.HANDLER, Role.OVERSEER, Role.DECISION_MAKER):
-        return redirect("/staff/inbox")
-    if staff.has(Role.OPERATOR):
-        return redirect("/staff/phone-report")
-    if staff.has(Role.CUSTODIAN):
-        return redirect("/staff/identities")
-    if staff.has(Role.INVESTIGATOR):
-        return redirect("/staff/cases")
-    if staff.has(Role.WELFARE):
-        return redirect("/staff/separation-orders")
+    for roles, path in LANDINGS:
+        if staff.has(*roles):
+            return redirect(path)
     return render(request, "staff_home.html")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from upstander.errors import InvalidInput
+from upstander.errors import Conflict, InvalidInput
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -74,3 +75,64 @@ def session_is_live(
 def totp_counter_is_fresh(last_used_counter: int | None, counter: int) -> bool:
     """RFC 6238 §5.2: a code, once accepted, is never accepted again (no replay)."""
     return last_used_counter is None or counter > last_used_counter
+
+
+# --- The account lifecycle ---------------------------------------------------------------------
+
+MAX_REASON_LENGTH = 500
+# A forgotten-password reset costs a slow key derivation: a few tries per username per hour.
+RECOVERY_ATTEMPTS_PER_HOUR = 5
+
+
+def check_reason(reason: str) -> str:
+    """Disabling, re-enabling and changing roles are explained: the overseer reads why in the trail."""
+    cleaned = " ".join(reason.split())
+    if not cleaned:
+        raise InvalidInput("Give a reason: it is kept in the audit trail.", fields={"reason": "required"})
+    if len(cleaned) > MAX_REASON_LENGTH:
+        raise InvalidInput(f"A reason can have at most {MAX_REASON_LENGTH} characters.")
+    return cleaned
+
+
+def check_disable(actor_id: object, target_id: object, target_active: bool) -> None:
+    if actor_id == target_id:
+        raise InvalidInput("You cannot disable your own account; ask another administrator.")
+    if not target_active:
+        raise Conflict("This account is already disabled.", code="already_disabled")
+
+
+def check_enable(target_active: bool) -> None:
+    if target_active:
+        raise Conflict("This account is already active.", code="already_active")
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    granted: frozenset[str]
+    removed: frozenset[str]
+
+
+def check_role_change(
+    actor_id: object, target_id: object, current: frozenset[str], wanted: frozenset[str]
+) -> RoleChange:
+    """Nobody changes their own roles (an administrator must not grant themselves a reading role);
+    an account keeps at least one role; a change must change something."""
+    if actor_id == target_id:
+        raise InvalidInput("You cannot change your own roles; ask another administrator.")
+    if not wanted:
+        raise InvalidInput(
+            "An account needs at least one role; disable it instead.", fields={"roles": "required"}
+        )
+    if wanted == current:
+        raise InvalidInput("These are the roles the account already has.")
+    return RoleChange(granted=wanted - current, removed=current - wanted)
+
+
+def check_password_change(current_password: str, new_password: str, username: str) -> None:
+    if crypto_equal(current_password, new_password):
+        raise InvalidInput("The new password must differ from the current one.")
+    check_new_password(new_password, username)
+
+
+def crypto_equal(left: str, right: str) -> bool:
+    return hmac.compare_digest(left.encode(), right.encode())

@@ -128,6 +128,7 @@ class AccountService:
                 "user",
                 user.id,
                 {"username": username, "roles": sorted(r.value for r in user.roles)},
+                at=self._clock(),
             )
         return CreatedUser(user_id=user.id, totp_secret=totp_secret, recovery_key=recovery_key)
 
@@ -209,14 +210,14 @@ class AccountService:
                     lifetime=timedelta(hours=self._settings.staff_session_max_hours),
                     user_id=user.id,
                 )
-                self._audit.record(session, Actor.user(user.id), "sign_in", "user", user.id)
+                self._audit.record(session, Actor.user(user.id), "sign_in", "user", user.id, at=now)
             else:
                 if password_ok:
                     # Counted here, refused on the next attempt that carries a code.
                     allowed, window = self._limits.of(rules.SignInBudget.WRONG_CODE)
                     wrong_code_key = rules.budget_key(rules.SignInBudget.WRONG_CODE, username)
                     ratelimit.hit(session, wrong_code_key, allowed, window, now)
-                self._audit.record(session, Actor.user(user.id), "sign_in.failed", "user", user.id)
+                self._audit.record(session, Actor.user(user.id), "sign_in.failed", "user", user.id, at=now)
         if issued is None:
             raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused")
         return SignedIn(bearer=issued.bearer, expires_at=issued.expires_at)
@@ -270,7 +271,7 @@ class AccountService:
             row = session.get(WebSession, sessions.id_hash_of(bearer))
             sessions.revoke(session, bearer, now)
             if row is not None and row.user_id is not None:
-                self._audit.record(session, Actor.user(row.user_id), "sign_out", "user", row.user_id)
+                self._audit.record(session, Actor.user(row.user_id), "sign_out", "user", row.user_id, at=now)
 
     def revoke_all_sessions(self, user_id: uuid.UUID, actor: Actor) -> int:
         now = self._clock()
@@ -280,7 +281,7 @@ class AccountService:
                 .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
                 .values(revoked_at=now)
             )
-            self._audit.record(session, actor, "sessions.revoked", "user", user_id)
+            self._audit.record(session, actor, "sessions.revoked", "user", user_id, at=now)
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     def current_totp_code(self, username: str) -> str:

@@ -164,6 +164,15 @@ DOMAIN_ANSWERS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/v1/postings"): {404: "the person or unit named is not on the staff records"},
     ("POST", "/api/v1/postings/checks"): {404: "the person or unit named is not on the staff records"},
     ("POST", "/api/v1/hr/events"): {404: "the person named is not on the staff records"},
+    ("POST", "/api/v1/users/{user_id}/disable"): {409: "the account is already disabled"},
+    ("POST", "/api/v1/users/{user_id}/enable"): {409: "the account is already active"},
+    ("POST", "/api/v1/me/password"): {409: "the account changed meanwhile (another password change)"},
+    ("POST", "/api/v1/me/recovery-key"): {409: "the account changed meanwhile"},
+    ("POST", "/api/v1/auth/recovery"): {
+        401: "the username or recovery key is wrong",
+        409: "the account changed meanwhile",
+        429: "five recovery attempts an hour per username",
+    },
 }
 
 # The rules an operation's input must keep that the schema does not state; each is checked by the
@@ -172,6 +181,11 @@ REPORT_RULES = [
     "what happened is said, and each text field keeps to its length limit",
     "an identity, when given, names the reporter; an age is between 16 and 90",
     "attachments: at most the configured number, none empty, each of a declared type/subtype",
+]
+REASON_RULE = "the reason is not blank"
+TRAIL_RULES = [
+    "since and until, when given, are days (YYYY-MM-DD), since on or before until",
+    "case_id and report_id are ids; account and actor name existing accounts",
 ]
 IDEMPOTENCY_RULE = "the Idempotency-Key header, when sent, is 8 to 200 printable characters"
 RULES: dict[tuple[str, str], list[str]] = {
@@ -213,6 +227,19 @@ RULES: dict[tuple[str, str], list[str]] = {
     ("POST", "/api/v1/reports/{report_id}/detriment-watch"): [
         "the member of staff who reported is named by a staff number or a person id"
     ],
+    ("POST", "/api/v1/users/{user_id}/disable"): [REASON_RULE, "nobody disables their own account"],
+    ("POST", "/api/v1/users/{user_id}/enable"): [REASON_RULE],
+    ("POST", "/api/v1/users/{user_id}/roles"): [
+        REASON_RULE,
+        "nobody changes their own roles; the roles differ from the account's present ones",
+    ],
+    ("POST", "/api/v1/me/password"): [
+        "the current password is right; the new one differs from it and keeps the password policy"
+    ],
+    ("POST", "/api/v1/me/recovery-key"): ["the password is right"],
+    ("POST", "/api/v1/auth/recovery"): ["the new password keeps the password policy"],
+    ("GET", "/api/v1/audit"): [*TRAIL_RULES],
+    ("GET", "/api/v1/audit/export.csv"): [*TRAIL_RULES],
 }
 
 # A file is served as the type its bytes are (file_kinds), from the safe list, else as octet-stream.
