@@ -4,14 +4,17 @@ One run measures, on the same machine and in the same minute:
 
 1. ``POST /api/v1/reports`` on loopback with 1 and with 8 concurrent clients: submissions per
    second, p50 and p99 latency, and how many failed (any non-2xx answer or transport error);
-2. the bare receipt-key derivation the server does once per submission (Argon2id at the
-   configured receipt cost), on 1 and on 2 threads;
+2. the bare receipt-key derivation the server does once per submission (one keyed BLAKE2b), and
+   the older Argon2id one at the configured receipt cost, on 1 and on 2 threads;
 3. what the reference platform's design would allow here: two 128 MiB Argon2id derivations per
    submission, serialised behind one process-wide lock, driven by 8 threads.
 
 It prints the figures and their ratios and asserts nothing about time: a ratio against a
 baseline measured in the same run means something on any machine, a number of milliseconds
 does not. The exit status is non-zero only when the setup failed.
+
+With ``--before DIR`` (a checkout of another version) that version's HTTP figures are measured
+first, in the same run, and each level's before → after ratio printed.
 
     .venv/bin/python bench/intake.py [--requests N] [--database sqlite|postgresql] [--workers W]
 """
