@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import os
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -178,6 +180,33 @@ def read_alone(database: Database, batch: int) -> int:
             last = rows[-1][0]
 
 
+BEFORE_VERIFY = """
+import sys, time
+from upstander.audit import service
+from upstander.db import Database
+database = Database.from_url(sys.argv[1])
+best = float("inf")
+for _ in range(int(sys.argv[3])):
+    started = time.perf_counter()
+    verdict = service.verify(database, sys.argv[2])
+    best = min(best, time.perf_counter() - started)
+print(best if verdict.ok else "broken")
+"""
+
+
+def verify_by_another_version(source: Path, url: str, public_key: str, repeat: int) -> float:
+    """`verify` as another checkout's code does it, over the same database, in a child process."""
+    environment = {**os.environ, "PYTHONPATH": str(source / "src")}
+    result = subprocess.run(  # noqa: S603 - this interpreter and our own script
+        [sys.executable, "-c", BEFORE_VERIFY, url, public_key, str(repeat)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(result.stdout.strip())
+
+
 def peak_verify_memory(database: Database, public_key: str) -> int:
     """Python's peak allocation during one verify, in bytes: flat in the chain's length if streamed."""
     tracemalloc.start()
@@ -193,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int, default=200_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-admin-url", default=DEFAULT_POSTGRES_ADMIN_URL)
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of another version: its verify is timed on the same chain"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="upstander-bench-") as folder:
         try:
@@ -212,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
             read_seconds, _ = best_of(3, lambda: read_alone(database, service.VERIFY_BATCH))
             verify_seconds, verdict = best_of(3, lambda: service.verify(database, public_key))
             peak = peak_verify_memory(database, public_key)
+            before_seconds = (
+                verify_by_another_version(args.before, url, public_key, 3) if args.before else None
+            )
             database.dispose()
         finally:
             context.__exit__(None, None, None)
@@ -224,11 +259,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     for column in ("step", "seconds", "entries/s", "MB/s", "÷ hashing"):
         table.add_column(column, justify="right")
-    for label, seconds in (
+    steps = [
         ("SHA-256 of the canonical bytes, in memory", hash_seconds),
         ("read the rows alone (keyset batches)", read_seconds),
         ("audit verify", verify_seconds),
-    ):
+    ]
+    if before_seconds is not None:
+        steps.append((f"audit verify, code from {args.before}", before_seconds))
+    for label, seconds in steps:
         table.add_row(
             label,
             f"{seconds:.3f}",
@@ -256,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         database=args.database,
         read_alone_entries_per_second=round(args.entries / read_seconds, 1),
         peak_python_memory_mb=round(peak / 1e6, 2),
+        before_entries_per_second=round(args.entries / before_seconds, 1) if before_seconds else None,
     )
     return 0
 
