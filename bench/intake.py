@@ -407,15 +407,18 @@ def print_errors(loads: Sequence[LoadResult], log_file: Path) -> None:
 # --- the run ------------------------------------------------------------------------------------
 
 
-def measure_http(arguments: argparse.Namespace, source: Path | None = None) -> list[LoadResult]:
+def measure_http(
+    arguments: argparse.Namespace, source: Path | None = None, workers: int | None = None
+) -> list[LoadResult]:
+    workers = workers or arguments.workers
     data_dir = Path(tempfile.mkdtemp(prefix="upstander-bench-"))
     try:
         with contextlib.ExitStack() as stack:
             database_url = None
             if arguments.database == "postgresql":
                 database_url = stack.enter_context(temporary_postgres_database(arguments.postgres_admin_url))
-            deployment = stack.enter_context(running_app(data_dir, database_url, arguments.workers, source))
-            warm_up(deployment.base_url, submissions=2 * arguments.workers)
+            deployment = stack.enter_context(running_app(data_dir, database_url, workers, source))
+            warm_up(deployment.base_url, submissions=2 * workers)
             loads = [run_load(deployment.base_url, clients, arguments.requests) for clients in CLIENT_LEVELS]
             # Read the log now: the data directory it lives in is about to go.
             print_errors(loads, deployment.log_file)
@@ -435,6 +438,11 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--reference-submissions", type=int, default=8, help="submissions through the reference design"
     )
     parser.add_argument(
+        "--compare-workers",
+        type=int,
+        help="also measure with this many worker processes, in the same run, and print the ratio",
+    )
+    parser.add_argument(
         "--before",
         type=Path,
         help="a checkout of another version (its src/ is used): its HTTP figures are measured first, "
@@ -452,6 +460,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         before = measure_http(arguments, arguments.before) if arguments.before else []
         loads = measure_http(arguments)
+        compared = (
+            measure_http(arguments, workers=arguments.compare_workers) if arguments.compare_workers else []
+        )
     except SetupFailed as error:
         console.print(f"[bold red]Setup failed:[/] {error}", highlight=False)
         return 1
@@ -483,6 +494,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.print(
                 f"{new.clients} client{'s' if new.clients > 1 else ''}: {old.rate:.1f} → {new.rate:.1f} "
                 f"submissions/s ({new.rate / old.rate:.2f}×), errors {old.error_count} → {new.error_count}"
+            )
+    if compared:
+        console.print(
+            load_table(compared, f"HTTP submissions with {arguments.compare_workers} worker processes")
+        )
+        for ours, theirs in zip(loads, compared, strict=True):
+            console.print(
+                f"{ours.clients} client{'s' if ours.clients > 1 else ''}: {arguments.compare_workers} workers "
+                f"{theirs.rate:.1f}/s ÷ {arguments.workers} {ours.rate:.1f}/s = {theirs.rate / ours.rate:.2f}×"
+            )
+            ledger.record(
+                "intake",
+                f"submissions/s, {theirs.clients} clients, {arguments.database}, "
+                f"{arguments.compare_workers} workers",
+                round(theirs.rate, 2),
+                "submissions/s",
+                round(ours.rate, 2),
+                f"{arguments.workers} workers in the same run",
+                round(theirs.rate / ours.rate, 4),
+                errors=theirs.error_count,
+                p50_ms=round(percentile(theirs.latencies, 50) * 1000, 1),
+                p99_ms=round(percentile(theirs.latencies, 99) * 1000, 1),
             )
     for load in loads:
         old_rate = next((old.rate for old in before if old.clients == load.clients), None)
