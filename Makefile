@@ -74,9 +74,17 @@ CLOCK_DATES := "2027-01-29 09:00:00" "2027-04-30 23:30:00" "2027-08-31 23:30:00"
 test-dates: install browser faketime
 	tests/at_dates.sh $(BIN)/python $(CLOCK_DATES)
 
+# Every benchmark, each printing its figure, its baseline measured in the same run and the ratio,
+# and appending a JSON line per measure to bench/results/<bench>.jsonl. Not part of `make test`.
+# The national data sets are kept between runs; BENCH_ALLEGATIONS=2000000 is the issue's size.
+BENCH_ALLEGATIONS ?= 100000
 bench: install
+	$(BIN)/python bench/audit_verify.py
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/upload_memory.py
+	$(BIN)/python bench/postings.py
+	$(BIN)/python bench/stats.py --allegations $(BENCH_ALLEGATIONS)
+	$(BIN)/python bench/patterns.py --allegations $(BENCH_ALLEGATIONS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -4,14 +4,17 @@ One run measures, on the same machine and in the same minute:
 
 1. ``POST /api/v1/reports`` on loopback with 1 and with 8 concurrent clients: submissions per
    second, p50 and p99 latency, and how many failed (any non-2xx answer or transport error);
-2. the bare receipt-key derivation the server does once per submission (Argon2id at the
-   configured receipt cost), on 1 and on 2 threads;
+2. the bare receipt-key derivation the server does once per submission (one keyed BLAKE2b), and
+   the older Argon2id one at the configured receipt cost, on 1 and on 2 threads;
 3. what the reference platform's design would allow here: two 128 MiB Argon2id derivations per
    submission, serialised behind one process-wide lock, driven by 8 threads.
 
 It prints the figures and their ratios and asserts nothing about time: a ratio against a
 baseline measured in the same run means something on any machine, a number of milliseconds
 does not. The exit status is non-zero only when the setup failed.
+
+With ``--before DIR`` (a checkout of another version) that version's HTTP figures are measured
+first, in the same run, and each level's before → after ratio printed.
 
     .venv/bin/python bench/intake.py [--requests N] [--database sqlite|postgresql] [--workers W]
 """
@@ -44,6 +47,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import ledger
+
 from upstander import crypto
 from upstander.config import KdfCost, Settings
 
@@ -75,12 +82,15 @@ class Deployment:
     log_file: Path
 
 
-def upstander_executable() -> Path:
+def upstander_command(source: Path | None) -> list[str]:
+    """This checkout's entry point, or the CLI of another version's `src/` (for a before and after)."""
+    if source is not None:
+        return [sys.executable, "-m", "upstander.cli"]
     # The venv's own entry point, so the server runs exactly the code this interpreter imports.
     executable = Path(sys.executable).parent / "upstander"
     if not executable.exists():
         raise SetupFailed(f"{executable} not found: run this with the project's venv Python.")
-    return executable
+    return [str(executable)]
 
 
 def free_loopback_port() -> int:
@@ -110,8 +120,11 @@ def temporary_postgres_database(admin_url: str) -> Iterator[str]:
             )
 
 
-def app_environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
+def app_environment(data_dir: Path, database_url: str | None, source: Path | None) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if key != "UPSTANDER_DATABASE_URL"}
+    if source is not None:
+        # Ahead of the venv's editable install, so the other version's package is the one imported.
+        environment["PYTHONPATH"] = str(source / "src")
     environment["UPSTANDER_DATA_DIR"] = str(data_dir)
     if database_url is not None:
         environment["UPSTANDER_DATABASE_URL"] = database_url
@@ -124,7 +137,7 @@ def run_command(arguments: Sequence[str], environment: dict[str, str], log_file:
         with log_file.open("ab") as log:
             subprocess.run(arguments, check=True, env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     except subprocess.CalledProcessError as error:
-        raise SetupFailed(f"`{' '.join(arguments[1:])}` failed:\n{tail(log_file)}") from error
+        raise SetupFailed(f"`{' '.join(arguments)}` failed:\n{tail(log_file)}") from error
 
 
 def wait_until_ready(server: subprocess.Popen[bytes], base_url: str, log_file: Path) -> None:
@@ -150,17 +163,19 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_app(data_dir: Path, database_url: str | None, workers: int) -> Iterator[Deployment]:
+def running_app(
+    data_dir: Path, database_url: str | None, workers: int, source: Path | None = None
+) -> Iterator[Deployment]:
     """Initialise, seed and serve the app; the server is stopped however the block ends."""
-    executable = str(upstander_executable())
-    environment = app_environment(data_dir, database_url)
+    command = upstander_command(source)
+    environment = app_environment(data_dir, database_url, source)
     log_file = data_dir / "server.log"
     # The demo force supplies the handler and overseer every new report is sealed to.
-    run_command([executable, "init"], environment, log_file)
-    run_command([executable, "demo"], environment, log_file)
+    run_command([*command, "init"], environment, log_file)
+    run_command([*command, "demo"], environment, log_file)
     port = free_loopback_port()
     base_url = f"http://127.0.0.1:{port}"
-    serve = [executable, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    serve = [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     with log_file.open("ab") as log:
         server = subprocess.Popen(serve, env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     try:
@@ -283,15 +298,20 @@ def run_threads(threads: int, work: Callable[[], int]) -> Rate:
     return Rate(threads, operations, time.perf_counter() - started)
 
 
-def bare_receipt_derivations(threads: int, seconds: float, cost: KdfCost) -> Rate:
-    """Exactly the derivation a submission does, with nothing around it."""
+def bare_receipt_derivations(threads: int, seconds: float, cost: KdfCost | None) -> Rate:
+    """Exactly the derivation a submission does (keyed BLAKE2b), or with a cost the older Argon2id."""
     salt = crypto.random_bytes(crypto.SALT_BYTES)
     deadline = time.perf_counter() + seconds
+
+    def derive(receipt_key: str) -> crypto.ReceiptSecrets:
+        if cost is None:
+            return crypto.derive_receipt_secrets(receipt_key, salt)
+        return crypto.derive_argon2id_receipt_secrets(receipt_key, salt, cost)
 
     def derive_until_deadline() -> int:
         count = 0
         while time.perf_counter() < deadline:
-            crypto.derive_receipt_secrets(crypto.new_receipt_key(), salt, cost)
+            derive(crypto.new_receipt_key())
             count += 1
         return count
 
@@ -387,15 +407,18 @@ def print_errors(loads: Sequence[LoadResult], log_file: Path) -> None:
 # --- the run ------------------------------------------------------------------------------------
 
 
-def measure_http(arguments: argparse.Namespace) -> list[LoadResult]:
+def measure_http(
+    arguments: argparse.Namespace, source: Path | None = None, workers: int | None = None
+) -> list[LoadResult]:
+    workers = workers or arguments.workers
     data_dir = Path(tempfile.mkdtemp(prefix="upstander-bench-"))
     try:
         with contextlib.ExitStack() as stack:
             database_url = None
             if arguments.database == "postgresql":
                 database_url = stack.enter_context(temporary_postgres_database(arguments.postgres_admin_url))
-            deployment = stack.enter_context(running_app(data_dir, database_url, arguments.workers))
-            warm_up(deployment.base_url, submissions=2 * arguments.workers)
+            deployment = stack.enter_context(running_app(data_dir, database_url, workers, source))
+            warm_up(deployment.base_url, submissions=2 * workers)
             loads = [run_load(deployment.base_url, clients, arguments.requests) for clients in CLIENT_LEVELS]
             # Read the log now: the data directory it lives in is about to go.
             print_errors(loads, deployment.log_file)
@@ -414,6 +437,17 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--reference-submissions", type=int, default=8, help="submissions through the reference design"
     )
+    parser.add_argument(
+        "--compare-workers",
+        type=int,
+        help="also measure with this many worker processes, in the same run, and print the ratio",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of another version (its src/ is used): its HTTP figures are measured first, "
+        "in the same run, and each level's ratio printed",
+    )
     return parser.parse_args(argv)
 
 
@@ -424,17 +458,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The same setting the server reads, so both sides derive at the same cost.
     receipt_cost = Settings().receipt_cost
     try:
+        before = measure_http(arguments, arguments.before) if arguments.before else []
         loads = measure_http(arguments)
+        compared = (
+            measure_http(arguments, workers=arguments.compare_workers) if arguments.compare_workers else []
+        )
     except SetupFailed as error:
         console.print(f"[bold red]Setup failed:[/] {error}", highlight=False)
         return 1
     # Measured after the server has stopped, so nothing else competes for the cores.
-    kdf = [bare_receipt_derivations(threads, arguments.kdf_seconds, receipt_cost) for threads in KDF_THREADS]
+    kdf = [bare_receipt_derivations(threads, arguments.kdf_seconds, None) for threads in KDF_THREADS]
+    argon2id = [
+        bare_receipt_derivations(threads, arguments.kdf_seconds, receipt_cost) for threads in KDF_THREADS
+    ]
     reference = reference_design(arguments.reference_submissions)
 
     workers = f"{arguments.workers} worker process{'es' if arguments.workers > 1 else ''}"
     console.print(load_table(loads, f"HTTP submissions on loopback ({arguments.database}, {workers})"))
-    console.print(rate_table(kdf, f"Bare receipt derivation ({describe(receipt_cost)})", "derivations"))
+    console.print(rate_table(kdf, "Bare receipt derivation (keyed BLAKE2b)", "derivations"))
+    console.print(
+        rate_table(argon2id, f"The older receipt derivation ({describe(receipt_cost)})", "derivations")
+    )
     console.print(
         rate_table(
             [reference],
@@ -444,6 +488,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     )
     console.print(ratio_table(loads, kdf, reference))
+    if before:
+        console.print(load_table(before, f"Before: HTTP submissions, code from {arguments.before}"))
+        for old, new in zip(before, loads, strict=True):
+            console.print(
+                f"{new.clients} client{'s' if new.clients > 1 else ''}: {old.rate:.1f} → {new.rate:.1f} "
+                f"submissions/s ({new.rate / old.rate:.2f}×), errors {old.error_count} → {new.error_count}"
+            )
+    if compared:
+        console.print(
+            load_table(compared, f"HTTP submissions with {arguments.compare_workers} worker processes")
+        )
+        for ours, theirs in zip(loads, compared, strict=True):
+            console.print(
+                f"{ours.clients} client{'s' if ours.clients > 1 else ''}: {arguments.compare_workers} workers "
+                f"{theirs.rate:.1f}/s ÷ {arguments.workers} {ours.rate:.1f}/s = {theirs.rate / ours.rate:.2f}×"
+            )
+            ledger.record(
+                "intake",
+                f"submissions/s, {theirs.clients} clients, {arguments.database}, "
+                f"{arguments.compare_workers} workers",
+                round(theirs.rate, 2),
+                "submissions/s",
+                round(ours.rate, 2),
+                f"{arguments.workers} workers in the same run",
+                round(theirs.rate / ours.rate, 4),
+                errors=theirs.error_count,
+                p50_ms=round(percentile(theirs.latencies, 50) * 1000, 1),
+                p99_ms=round(percentile(theirs.latencies, 99) * 1000, 1),
+            )
+    for load in loads:
+        old_rate = next((old.rate for old in before if old.clients == load.clients), None)
+        bound = kdf_bound(kdf, load.clients)
+        ledger.record(
+            "intake",
+            f"submissions/s, {load.clients} clients, {arguments.database}, {arguments.workers} workers",
+            round(load.rate, 2),
+            "submissions/s",
+            round(old_rate if old_rate else bound.per_second, 2),
+            "the version given by --before" if old_rate else "bare keyed receipt derivations/s",
+            round(load.rate / (old_rate or bound.per_second), 4),
+            errors=load.error_count,
+            p50_ms=round(percentile(load.latencies, 50) * 1000, 1),
+            p99_ms=round(percentile(load.latencies, 99) * 1000, 1),
+        )
     console.print(
         f"Machine: {os.cpu_count()} CPUs; 1-minute load average {load_at_start:.2f} at the start, "
         f"{os.getloadavg()[0]:.2f} at the end"

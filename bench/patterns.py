@@ -40,6 +40,7 @@ from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import ledger
 import stats
 
 from upstander.accounts.models import Role
@@ -171,6 +172,18 @@ def main() -> int:
         table.add_row(name, shown, f"{value / figures[base]:.1f}×" if base else "")
     console.print(table)
     console.print(f"1-minute load average: {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    for name, base in ratios.items():
+        ledger.record(
+            "patterns",
+            f"{name}, {arguments.database}",
+            round(figures[name], 4),
+            name.rsplit(" ", 1)[-1],
+            round(figures[base], 4),
+            base,
+            round(figures[name] / figures[base], 3),
+            allegations=arguments.allegations,
+            database=arguments.database,
+        )
     return 0
 
 

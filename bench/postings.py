@@ -40,6 +40,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import ledger
+
 from upstander.accounts.models import Role
 from upstander.audit.service import Actor
 from upstander.config import KdfCost, Settings
@@ -227,6 +231,19 @@ def main(argv: list[str] | None = None) -> int:
             str(len(report_refs - expected)),
         )
     console.print(table)
+    for label, seconds in (("first import", first_seconds), ("import again", again_seconds)):
+        ledger.record(
+            "postings",
+            label,
+            round(seconds, 4),
+            "s",
+            round(read_seconds, 4),
+            "reading the roster CSV alone",
+            round(seconds / read_seconds, 2),
+            people=args.people,
+            orders=args.orders,
+            conflicts_missed=len(expected - {c.order_reference for c in first.conflicts}),
+        )
     console.print(
         f"First import: {first.postings_changed:,} postings recorded, {len(first.problems)} rows not used; "
         f"again: {again.postings_changed:,} changed, {again.postings_unchanged:,} unchanged."

@@ -45,6 +45,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import ledger
 import national
 
 from upstander.db import Database
@@ -214,6 +215,22 @@ def main() -> int:
         table.add_row(*row)
     console.print(table)
     console.print(f"1-minute load average: {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    for name, figures in results.items():
+        for measure_name, value in figures.items():
+            if measure_name.startswith(("allegations", "baseline")):
+                continue
+            base_name = "baseline (all years)" if "all years" in measure_name else "baseline (year)"
+            ledger.record(
+                "stats",
+                f"{measure_name}, {name}",
+                round(value, 4),
+                "s",
+                round(figures[base_name], 4),
+                base_name,
+                round(value / figures[base_name], 3),
+                allegations=arguments.allegations,
+                database=name,
+            )
     return 0
 
 

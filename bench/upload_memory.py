@@ -36,6 +36,10 @@ from typing import Any
 
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import ledger
+
 CASES: dict[str, tuple[str, int]] = {
     "small photo (1600×1200 JPEG)": ("photo.jpg", 1),
     "7740×7740 PNG": ("attack.png", 1),
@@ -197,6 +201,20 @@ def main() -> int:
     print()
     print("growth = peak resident memory minus the process's resident memory before cleaning;")
     print("Python peak = tracemalloc's peak, which leaves out Pillow's pixel buffers.")
+    for label, result in results.items():
+        if label == BASELINE:
+            continue
+        growth = result["peak"] - result["before"]
+        ledger.record(
+            "upload_memory",
+            label,
+            growth,
+            "bytes of resident memory growth",
+            baseline,
+            BASELINE,
+            round(growth / max(baseline, 1), 3),
+            outcomes=result["outcomes"],
+        )
     return 0
 
 

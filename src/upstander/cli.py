@@ -118,11 +118,23 @@ def demo_code(username: str = typer.Argument(..., help="A demo account, e.g. han
         services.database.dispose()
 
 
+# With more than one worker, uvicorn's supervisor pings each worker and kills one that does not
+# answer in time (5 s by default), starting a fresh one. A worker answers only once its new
+# interpreter has imported uvicorn, so on a busy host every worker was killed while still starting,
+# and the server never came up. A minute covers a loaded start and still replaces a hung worker.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
     port: int = typer.Option(8000, help="Port to listen on"),
     workers: int = typer.Option(1, help="Worker processes (PostgreSQL recommended for more than one)"),
+    worker_timeout: int = typer.Option(
+        WORKER_HEALTHCHECK_SECONDS,
+        min=1,
+        help="Seconds a worker process may take to answer the supervisor, starting up or serving",
+    ),
 ) -> None:
     """Serve the web app and the API. Nothing about clients (address, user agent) is logged."""
     import uvicorn
@@ -147,6 +159,7 @@ def serve(
         date_header=False,
         log_config=None,
         http=NoDelayH11Protocol,
+        timeout_worker_healthcheck=worker_timeout,
     )
 
 

@@ -27,8 +27,8 @@ class KdfCost(BaseModel):
 # Staff passwords guard long-lived private keys and may be weak: a strong setting (RFC 9106's
 # second recommendation, 64 MiB and 3 passes) is worth its cost at sign-in.
 STRONG_PASSWORD_COST = KdfCost(opslimit=3, memlimit_kib=64 * 1024)
-# A receipt key carries at least 128 random bits: nobody can guess one however cheap each guess
-# is, so a slow setting would buy nothing but lost submissions under load.
+# Only for receipts of reports received before keyed hashing (crypto.RECEIPT_ARGON2ID): a receipt
+# key carries 140 random bits, so new receipts need no slow derivation at all.
 RECEIPT_COST = KdfCost(opslimit=1, memlimit_kib=8 * 1024)
 
 

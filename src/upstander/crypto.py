@@ -175,23 +175,54 @@ def normalise_receipt_key(value: str) -> str | None:
     return "-".join(cleaned[i : i + RECEIPT_GROUP] for i in range(0, RECEIPT_SYMBOLS, RECEIPT_GROUP))
 
 
+# How a report's receipt hash and reporter key pair were derived from its receipt key. Reports
+# received before keyed hashing keep theirs: their reporter key pair cannot change without the
+# receipt key, which the server never keeps.
+RECEIPT_KEYED = "blake2b"
+RECEIPT_ARGON2ID = "argon2id"
+_RECEIPT_PERSON = b"upstander rcpt"
+
+
 @dataclass(frozen=True)
 class ReceiptSecrets:
     lookup_hash: str
     key_pair: KeyPair
+    scheme: str = RECEIPT_KEYED
 
 
-def derive_receipt_secrets(receipt_key: str, installation_salt: bytes, cost: KdfCost) -> ReceiptSecrets:
-    """One Argon2id derivation gives both the stored lookup hash and the reporter's key pair.
-
-    The salt is per installation, not per report, because the receipt is all the reporter brings:
-    the hash must be computable before we know which report it opens.
-    """
-    master = derive_key(receipt_key.encode(), installation_salt, cost)
+def _receipt_secrets(master: bytes, scheme: str) -> ReceiptSecrets:
     return ReceiptSecrets(
         lookup_hash=subkey(master, "upstander receipt lookup").hex(),
         key_pair=key_pair_from_seed(subkey(master, "upstander receipt key pair")),
+        scheme=scheme,
     )
+
+
+def derive_receipt_secrets(receipt_key: str, installation_salt: bytes) -> ReceiptSecrets:
+    """One keyed BLAKE2b gives both the stored lookup hash and the reporter's key pair.
+
+    A receipt key is 140 random bits: whoever holds the database and the salt must still search
+    2^140 keys, so a slow, memory-hard derivation would add nothing but a limit on how many reports
+    the server can take. The salt is per installation, not per report, because the receipt is all
+    the reporter brings: the hash must be computable before we know which report it opens.
+    """
+    master = bytes(
+        nacl.hash.blake2b(
+            receipt_key.encode(),
+            digest_size=KEY_BYTES,
+            key=installation_salt,
+            person=_RECEIPT_PERSON,
+            encoder=RawEncoder,
+        )
+    )
+    return _receipt_secrets(master, RECEIPT_KEYED)
+
+
+def derive_argon2id_receipt_secrets(
+    receipt_key: str, installation_salt: bytes, cost: KdfCost
+) -> ReceiptSecrets:
+    """The derivation of reports received before keyed hashing (Argon2id at the receipt cost)."""
+    return _receipt_secrets(derive_key(receipt_key.encode(), installation_salt, cost), RECEIPT_ARGON2ID)
 
 
 # --- signatures ------------------------------------------------------------------------------

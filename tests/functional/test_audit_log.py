@@ -165,3 +165,22 @@ def test_many_entries_in_one_transaction_lock_the_head_once_and_still_chain(serv
         seqs = list(session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)))
     assert seqs == list(range(1, 42))
     assert verify(services.database, services.audit.public_key).ok
+
+
+def test_verify_streams_in_batches_and_names_a_break_in_a_later_batch(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    """Batches of three rows cross the checkpoints (every 10 entries here) and each other."""
+    make_activity(client, staff)
+    whole = verify(services.database, services.audit.public_key)
+    in_threes = verify(services.database, services.audit.public_key, batch=3)
+    assert whole.ok
+    assert in_threes == whole
+    with services.database.engine.begin() as connection:
+        last = connection.execute(text("SELECT MAX(seq) FROM audit_entries")).scalar_one()
+        target = last - 1
+        connection.execute(update(AuditEntry).where(AuditEntry.seq == target).values(action="report.forged"))
+    broken = verify(services.database, services.audit.public_key, batch=3)
+    assert (broken.ok, broken.first_broken_seq) == (False, target)
+    assert broken.entries_checked == target - 1
+    assert broken.reason == "its content does not match its hash"

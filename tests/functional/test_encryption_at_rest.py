@@ -135,6 +135,7 @@ NOT_FREE_TEXT: dict[str, str] = {
         ],
         "keyed hashes, Argon2id hashes or fingerprints, never the secret",
     ),
+    "reports.receipt_scheme": "the name of the derivation a receipt hash was made with, from a fixed set",
     **dict.fromkeys(
         [
             "key_fingerprints.name",

@@ -219,3 +219,63 @@ def test_the_upgrade_seals_the_free_text_already_in_the_database(
         raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
         assert b"night shifts" not in raw
         assert b"after she reported" not in raw
+
+
+def test_reports_stored_before_keyed_receipts_keep_argon2id_and_still_open(
+    old_database_url: str, data_dir: Path
+) -> None:
+    """Migration 0014 marks every report already stored as Argon2id; their receipts still open."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from common.reports import submission
+    from upstander import crypto
+    from upstander.accounts.models import Role
+    from upstander.audit.service import Actor
+    from upstander.config import KdfCost, Settings
+    from upstander.reports.models import Report
+    from upstander.services import build_services
+
+    fast = KdfCost(opslimit=1, memlimit_kib=8)
+    settings = Settings(
+        data_dir=data_dir, database_url=old_database_url, password_cost=fast, receipt_cost=fast
+    )
+    schema.upgrade(old_database_url)
+    services = build_services(settings)
+    try:
+        services.accounts.create_user(
+            username="handler", display_name="H", password="a long enough password",
+            roles=[Role.HANDLER], actor=Actor.system("test"),
+        )  # fmt: skip
+        receipt_key = services.reports.submit(submission("Received under Argon2id")).receipt_key
+        older = services.reports.derive_argon2id_receipt(receipt_key)
+        keyed = services.reports.derive_receipt(receipt_key)
+        with services.database.transaction() as session:
+            # What the code before 0014 stored for this report.
+            report = session.scalars(select(Report)).one()
+            content = crypto.unseal(keyed.key_pair.private, report.sealed_content_for_reporter)
+            report.receipt_hash = older.lookup_hash
+            report.reporter_public_key = older.key_pair.public
+            report.sealed_content_for_reporter = crypto.seal(older.key_pair.public, content)
+            report.receipt_scheme = crypto.RECEIPT_ARGON2ID
+    finally:
+        services.database.dispose()
+    command.downgrade(schema.alembic_config(old_database_url), "0012")
+    schema.upgrade(old_database_url)
+    services = build_services(settings)
+    try:
+        with services.database.transaction() as session:
+            assert session.scalars(select(Report.receipt_scheme)).one() == crypto.RECEIPT_ARGON2ID
+        follow_up = services.reports.follow_up
+        reporter = follow_up.reporter_session(follow_up.reporter_sign_in(receipt_key).bearer)
+        assert follow_up.reporter_view(reporter).content["what_happened"] == "Received under Argon2id"
+        newer = services.reports.submit(submission("Received after")).receipt_key
+        with services.database.transaction() as session:
+            schemes = sorted(session.scalars(select(Report.receipt_scheme)))
+        assert schemes == [crypto.RECEIPT_ARGON2ID, crypto.RECEIPT_KEYED]
+        reporter = follow_up.reporter_session(follow_up.reporter_sign_in(newer).bearer)
+        assert follow_up.reporter_view(reporter).content["what_happened"] == "Received after"
+    finally:
+        services.database.dispose()
+    with pytest.raises(RuntimeError, match="cannot open them"):
+        command.downgrade(schema.alembic_config(old_database_url), "0012")

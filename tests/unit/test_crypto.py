@@ -221,15 +221,15 @@ def test_normalise_receipt_key_gives_none_or_a_canonical_receipt(value: str) -> 
 
 def test_derive_receipt_secrets_is_deterministic_for_the_same_receipt_and_salt() -> None:
     receipt = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345"
-    first = crypto.derive_receipt_secrets(receipt, SALT, CHEAP)
-    again = crypto.derive_receipt_secrets(receipt, SALT, CHEAP)
+    first = crypto.derive_receipt_secrets(receipt, SALT)
+    again = crypto.derive_receipt_secrets(receipt, SALT)
     assert first == again
     assert re.fullmatch(r"[0-9a-f]{64}", first.lookup_hash)
 
 
 def test_derive_receipt_secrets_differs_across_receipts() -> None:
-    first = crypto.derive_receipt_secrets("ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345", SALT, CHEAP)
-    other = crypto.derive_receipt_secrets("ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2346", SALT, CHEAP)
+    first = crypto.derive_receipt_secrets("ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345", SALT)
+    other = crypto.derive_receipt_secrets("ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2346", SALT)
     assert first.lookup_hash != other.lookup_hash
     assert first.key_pair.public != other.key_pair.public
     assert first.key_pair.private != other.key_pair.private
@@ -237,21 +237,21 @@ def test_derive_receipt_secrets_differs_across_receipts() -> None:
 
 def test_derive_receipt_secrets_differs_across_installation_salts() -> None:
     receipt = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345"
-    first = crypto.derive_receipt_secrets(receipt, SALT, CHEAP)
-    other = crypto.derive_receipt_secrets(receipt, OTHER_SALT, CHEAP)
+    first = crypto.derive_receipt_secrets(receipt, SALT)
+    other = crypto.derive_receipt_secrets(receipt, OTHER_SALT)
     assert first.lookup_hash != other.lookup_hash
     assert first.key_pair.private != other.key_pair.private
 
 
 def test_receipt_lookup_hash_is_not_the_reporter_key_pair() -> None:
-    secrets_ = crypto.derive_receipt_secrets("ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345", SALT, CHEAP)
+    secrets_ = crypto.derive_receipt_secrets("ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345", SALT)
     lookup = bytes.fromhex(secrets_.lookup_hash)
     assert lookup not in {secrets_.key_pair.private, secrets_.key_pair.public}
     assert crypto.key_pair_from_seed(lookup) != secrets_.key_pair
 
 
 def test_receipt_key_pair_opens_what_is_sealed_to_it() -> None:
-    pair = crypto.derive_receipt_secrets("ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345", SALT, CHEAP).key_pair
+    pair = crypto.derive_receipt_secrets("ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345", SALT).key_pair
     assert crypto.unseal(pair.private, crypto.seal(pair.public, b"reply")) == b"reply"
 
 
@@ -336,3 +336,13 @@ def test_mac_depends_on_key_and_message() -> None:
     assert crypto.mac(b"k", b"m") == crypto.mac(b"k", b"m")
     assert crypto.mac(b"k", b"m") != crypto.mac(b"K", b"m")
     assert crypto.mac(b"k", b"m") != crypto.mac(b"k", b"M")
+
+
+def test_the_keyed_and_the_argon2id_receipt_derivations_never_give_the_same_secrets() -> None:
+    receipt = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345"
+    keyed = crypto.derive_receipt_secrets(receipt, SALT)
+    older = crypto.derive_argon2id_receipt_secrets(receipt, SALT, CHEAP)
+    assert (keyed.scheme, older.scheme) == (crypto.RECEIPT_KEYED, crypto.RECEIPT_ARGON2ID)
+    assert keyed.lookup_hash != older.lookup_hash
+    assert keyed.key_pair != older.key_pair
+    assert older == crypto.derive_argon2id_receipt_secrets(receipt, SALT, CHEAP)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -143,40 +143,55 @@ def _signature_valid(public_key_hex: str, message: bytes, signature_hex: str) ->
         return False
 
 
-def _stored_entries(session: Session, batch: int = 5000) -> Iterator[rules.StoredEntry]:
-    last = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
-        ).all()
-        if not rows:
-            return
-        for row in rows:
-            yield rules.StoredEntry(
-                fields=rules.EntryFields(
-                    seq=row.seq,
-                    at=row.at,
-                    actor=row.actor,
-                    action=row.action,
-                    subject_type=row.subject_type,
-                    subject_id=row.subject_id,
-                    details=row.details,
-                    prev_hash=row.prev_hash,
-                ),
-                entry_hash=row.entry_hash,
-            )
-        last = rows[-1].seq
+VERIFY_BATCH = 10_000
+_CHAIN_COLUMNS = (
+    AuditEntry.seq,
+    AuditEntry.at,
+    AuditEntry.actor,
+    AuditEntry.action,
+    AuditEntry.subject_type,
+    AuditEntry.subject_id,
+    AuditEntry.details,
+    AuditEntry.prev_hash,
+    AuditEntry.entry_hash,
+)
 
 
-def verify(database: Database, trusted_public_key: str) -> rules.Verdict:
-    with database.transaction() as session:
-        checkpoints = {
-            row.seq: rules.StoredCheckpoint(row.seq, row.entry_hash, row.public_key, row.signature)
-            for row in session.scalars(select(AuditCheckpoint))
-        }
-        verdict = rules.verify_chain(
-            _stored_entries(session), checkpoints, trusted_public_key, _signature_valid
+def _checkpoints_between(session: Session, low: int, high: int) -> dict[int, rules.StoredCheckpoint]:
+    return {
+        seq: rules.StoredCheckpoint(seq, entry_hash, public_key, signature)
+        for seq, entry_hash, public_key, signature in session.execute(
+            select(
+                AuditCheckpoint.seq,
+                AuditCheckpoint.entry_hash,
+                AuditCheckpoint.public_key,
+                AuditCheckpoint.signature,
+            ).where(AuditCheckpoint.seq.between(low, high))
         )
+    }
+
+
+def verify(database: Database, trusted_public_key: str, batch: int = VERIFY_BATCH) -> rules.Verdict:
+    """Stream the chain in batches keyed on the sequence, so memory stays flat at any length.
+
+    Rows come back as plain tuples (no ORM objects, no identity map), each batch with the
+    checkpoints inside its range."""
+    walk = rules.ChainWalk(trusted_public_key, _signature_valid)
+    with database.transaction() as session:
+        last = 0
+        while True:
+            rows = session.execute(
+                select(*_CHAIN_COLUMNS).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+            ).all()
+            if not rows:
+                break
+            high = rows[-1][0]
+            broken = walk.feed(rows, _checkpoints_between(session, last + 1, high))
+            if broken is not None:
+                return broken
+            last = high
+        beyond = session.scalars(select(AuditCheckpoint.seq).where(AuditCheckpoint.seq >= walk.next_seq))
+        verdict = walk.finish(beyond)
         head = session.get(AuditHead, HEAD_ID)
         if verdict.ok and head is not None and head.last_seq != verdict.entries_checked:
             return rules.Verdict(

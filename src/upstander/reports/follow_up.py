@@ -62,6 +62,7 @@ class ReporterFollowUp:
         settings: Settings,
         audit: AuditLog,
         derive_receipt: Callable[[str], crypto.ReceiptSecrets],
+        derive_argon2id_receipt: Callable[[str], crypto.ReceiptSecrets],
         limits: rules.Limits,
         files: FileCleaner,
         clock: Callable[[], datetime] = utcnow,
@@ -70,6 +71,7 @@ class ReporterFollowUp:
         self._settings = settings
         self._audit = audit
         self.derive_receipt = derive_receipt
+        self._derive_argon2id_receipt = derive_argon2id_receipt
         self.limits = limits
         self.files = files
         self._clock = clock
@@ -92,14 +94,9 @@ class ReporterFollowUp:
                 retry_after_seconds=ratelimit.seconds_left(now, 60),
             )
         receipt_key = crypto.normalise_receipt_key(receipt_text)
-        receipt = self.derive_receipt(receipt_key) if receipt_key else None
+        report_id, receipt = self._find_report(receipt_key) if receipt_key else (None, None)
         with self._db.transaction() as session:
-            report = (
-                session.scalar(select(Report).where(Report.receipt_hash == receipt.lookup_hash))
-                if receipt
-                else None
-            )
-            if report is None or receipt is None:
+            if report_id is None or receipt is None:
                 within_budget = ratelimit.hit(
                     session, "receipt:failures:all", settings.receipt_failures_per_minute, 60, now
                 )
@@ -112,10 +109,10 @@ class ReporterFollowUp:
                     private_key=receipt.key_pair.private,
                     now=now,
                     lifetime=timedelta(minutes=settings.reporter_session_minutes),
-                    report_id=report.id,
+                    report_id=report_id,
                 )
                 self._audit.record(
-                    session, Actor.reporter(report.id), "reporter.signed_in", "report", report.id
+                    session, Actor.reporter(report_id), "reporter.signed_in", "report", report_id
                 )
         if issued is None:
             if not within_budget:
@@ -125,6 +122,31 @@ class ReporterFollowUp:
                 )
             raise NotSignedIn(WRONG_RECEIPT, code="wrong_receipt")
         return issued
+
+    def _find_report(self, receipt_key: str) -> tuple[uuid.UUID | None, crypto.ReceiptSecrets | None]:
+        """The id of the report a receipt key opens, and the secrets it derives, by keyed hash first.
+
+        Only when that finds nothing and reports from before keyed hashing remain is the slow
+        Argon2id derivation tried; a wrong key costs it then, and stays within the same budgets."""
+        receipt = self.derive_receipt(receipt_key)
+        with self._db.transaction() as session:
+            report_id = session.scalar(select(Report.id).where(Report.receipt_hash == receipt.lookup_hash))
+            if report_id is not None:
+                return report_id, receipt
+            older_remain = session.scalar(
+                select(Report.id).where(Report.receipt_scheme == crypto.RECEIPT_ARGON2ID).limit(1)
+            )
+        if older_remain is None:
+            return None, None
+        receipt = self._derive_argon2id_receipt(receipt_key)
+        with self._db.transaction() as session:
+            report_id = session.scalar(
+                select(Report.id).where(
+                    Report.receipt_hash == receipt.lookup_hash,
+                    Report.receipt_scheme == crypto.RECEIPT_ARGON2ID,
+                )
+            )
+        return (report_id, receipt) if report_id is not None else (None, None)
 
     def reporter_session(self, bearer: str) -> ReporterPrincipal:
         with self._db.transaction() as session:

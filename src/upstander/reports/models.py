@@ -74,6 +74,8 @@ class Report(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     reporter_public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # crypto.RECEIPT_KEYED or, for reports received before it, crypto.RECEIPT_ARGON2ID.
+    receipt_scheme: Mapped[str] = mapped_column(String(16), server_default="blake2b", index=True)
     sealed_content: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_content_for_reporter: Mapped[bytes] = mapped_column(LargeBinary)
     # A named reporter's identity, sealed to the custodian key: handlers see only that it is held.

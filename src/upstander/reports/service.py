@@ -88,7 +88,14 @@ class ReportService:
         # One per process: its gate bounds the image decodes and document cleans of every upload.
         self.files = FileCleaner.from_settings(settings)
         self.follow_up = ReporterFollowUp(
-            database, settings, audit, self.derive_receipt, self.limits, self.files, clock
+            database,
+            settings,
+            audit,
+            self.derive_receipt,
+            self.derive_argon2id_receipt,
+            self.limits,
+            self.files,
+            clock,
         )
 
     # --- installation ------------------------------------------------------------------------
@@ -109,7 +116,13 @@ class ReportService:
         return self._salt
 
     def derive_receipt(self, receipt_key: str) -> crypto.ReceiptSecrets:
-        return crypto.derive_receipt_secrets(receipt_key, self.receipt_salt(), self._settings.receipt_cost)
+        return crypto.derive_receipt_secrets(receipt_key, self.receipt_salt())
+
+    def derive_argon2id_receipt(self, receipt_key: str) -> crypto.ReceiptSecrets:
+        """For reports received before keyed hashing only; new reports never use it."""
+        return crypto.derive_argon2id_receipt_secrets(
+            receipt_key, self.receipt_salt(), self._settings.receipt_cost
+        )
 
     # --- intake ------------------------------------------------------------------------------
 
@@ -224,6 +237,7 @@ class ReportService:
                 public_key=prepared.report_keys.public,
                 reporter_public_key=prepared.receipt.key_pair.public,
                 receipt_hash=prepared.receipt.lookup_hash,
+                receipt_scheme=prepared.receipt.scheme,
                 sealed_content=prepared.sealed_content,
                 sealed_content_for_reporter=prepared.sealed_content_for_reporter,
                 sealed_identity=self._seal_identity(session, submission),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,10 +15,12 @@ from hypothesis import strategies as st
 
 from upstander.audit.rules import (
     GENESIS_HASH,
+    ChainWalk,
     EntryFields,
     StoredCheckpoint,
     StoredEntry,
     Verdict,
+    as_row,
     canonical,
     checkpoint_message,
     entry_hash,
@@ -336,3 +339,45 @@ def test_describe_a_real_verdict_of_a_tampered_chain() -> None:
     entries = build_chain([{}] * 3)
     entries[2] = with_fields(entries[2], actor="forged")
     assert verify(entries).describe() == "BROKEN at entry 3: its content does not match its hash"
+
+
+# --- streaming in batches -------------------------------------------------------------------
+
+
+def walk_in_batches(
+    entries: list[StoredEntry], checkpoints: Mapping[int, StoredCheckpoint], cuts: list[int]
+) -> Verdict:
+    """Feed the chain the way the service does: consecutive slices, each with its own checkpoints."""
+    walk = ChainWalk(TRUSTED_KEY, fake_signature_valid)
+    bounds = [0, *sorted(set(cuts)), len(entries)]
+    for start, end in itertools.pairwise(bounds):
+        batch = entries[start:end]
+        seqs = {entry.fields.seq for entry in batch}
+        inside = {seq: checkpoint for seq, checkpoint in checkpoints.items() if seq in seqs}
+        if walk.feed([as_row(entry) for entry in batch], inside) is not None:
+            break
+    return walk.finish(seq for seq in checkpoints if seq >= walk.next_seq)
+
+
+@settings(max_examples=100)
+@given(entries=chains, field=st.sampled_from(HASH_FIELDS), data=st.data())
+def test_a_chain_fed_in_any_batches_gets_the_verdict_of_the_whole_chain(
+    entries: list[StoredEntry], field: str, data: st.DataObject
+) -> None:
+    position = data.draw(st.integers(0, len(entries) - 1), label="position")
+    tampered = list(entries)
+    if data.draw(st.booleans(), label="tamper"):
+        tampered[position] = altered(entries[position], field, data)
+    cuts = data.draw(st.lists(st.integers(0, len(entries)), max_size=5), label="cuts")
+    checkpoints = checkpoints_every(entries, 3)
+    assert walk_in_batches(tampered, checkpoints, cuts) == verify(tampered, checkpoints)
+
+
+def test_a_walk_that_found_a_break_keeps_it_whatever_is_fed_next() -> None:
+    entries = build_chain([{}] * 4)
+    walk = ChainWalk(TRUSTED_KEY, fake_signature_valid)
+    first = walk.feed([as_row(entries[0]), as_row(entries[2])], {})
+    assert first is not None
+    assert first.first_broken_seq == 2
+    assert walk.feed([as_row(entries[3])], {}) == first
+    assert walk.finish([]) == first
