@@ -183,6 +183,11 @@ def check_what_was_imported(session: Session) -> None:
     assert (person.unit.parent.code, person.unit.parent.name) == ("CPD", "Chicago Police Department")
     leaver = session.scalars(select(Person).where(Person.staff_number == "CPD-107936")).one()
     assert (leaver.employment_status, leaver.left_on) == (EmploymentStatus.RESIGNED, date(1986, 2, 10))
+    on_the_roll = session.scalars(select(Person).where(Person.staff_number == "CPD-110087")).one()
+    assert (on_the_roll.employment_status, on_the_roll.left_on) == (
+        EmploymentStatus.SERVING,
+        date(2017, 5, 15),
+    )
     unnamed_unit = session.scalars(select(Person).where(Person.staff_number == "CPD-131895")).one()
     assert unnamed_unit.unit is not None
     assert unnamed_unit.unit.name == "CPD-U193"

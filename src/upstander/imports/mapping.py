@@ -1,5 +1,5 @@
 """A source's mapping: which CSV file feeds which table and how each column is read. Pure, no I/O
-beyond reading the TOML file itself.
+beyond reading the TOML file itself and the lookup files it names.
 
 A mapping has one table per target, imported in this order (each may refer to the ones before):
 
@@ -20,7 +20,9 @@ Each field is a rule, read in this order: the ``column`` (or a constant ``value`
 list of rules of which the first giving a value wins); ``only_when`` (the value counts only when
 another column holds one of the listed values, spaces around it aside); the ``convert`` chain (names in `CONVERTERS`);
 ``none_for`` (values that mean "nothing", e.g. a code for "no action taken"); ``map`` (each value the
-source uses → what is stored; any other value is a problem); ``present`` (what is stored whenever
+source uses → what is stored; any other value is a problem; or ``map_file = { file = "codes.csv",
+code = "CODE", value = "TEXT" }``, the same read from two columns of a CSV file beside the
+mapping); ``present`` (what is stored whenever
 the cell has a value); ``template`` (``"CPD-{}"``);
 ``default`` (when there is no value); ``required`` (no value, or an empty text, is a problem).
 
@@ -44,6 +46,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
+from upstander.imports.lookups import LookupFileError, read_lookup, typed_value
 from upstander.imports.targets import (
     CONVERTERS,
     DATE_PART_FIELD,
@@ -74,9 +77,10 @@ class MappingError(ValueError):
 class _Reader:
     """One TOML table with the keys read so far, so that a key nobody reads (a typo) is an error."""
 
-    def __init__(self, data: object, where: str, file: str) -> None:
+    def __init__(self, data: object, where: str, file: str, folder: Path = Path()) -> None:
         self.where = where
         self.file = file
+        self.folder = folder
         if not isinstance(data, dict):
             raise self.error("must be a table")
         self._data: dict[str, object] = data
@@ -112,7 +116,9 @@ class _Reader:
     def sub(self, key: str) -> _Reader | None:
         value = self.get(key)
         return (
-            None if value is None else _Reader(value, f"{self.where}.{key}" if self.where else key, self.file)
+            None
+            if value is None
+            else _Reader(value, f"{self.where}.{key}" if self.where else key, self.file, self.folder)
         )
 
     def items(self) -> list[tuple[str, object]]:
@@ -154,7 +160,7 @@ def load_mapping(path: Path) -> ImportMapping:
 
 def parse_mapping(data: Mapping[str, object], path: Path) -> ImportMapping:
     """Check an already parsed mapping (see `load_mapping`)."""
-    top = _Reader(dict(data), "", path.name)
+    top = _Reader(dict(data), "", path.name, path.parent)
     source = top.text("source", required=True) or ""
     if len(source) > 60:
         raise top.error("must be at most 60 characters", "source")
@@ -241,7 +247,7 @@ def _table(reader: _Reader, target: Target) -> TableMapping:
 
 
 def _rules(table: _Reader, key: str, schema: Mapping[str, TargetField]) -> dict[str, FieldRule]:
-    reader = table.sub(key) or _Reader({}, f"{table.where}.{key}", table.file)
+    reader = table.sub(key) or _Reader({}, f"{table.where}.{key}", table.file, table.folder)
     rules: dict[str, FieldRule] = {}
     for name, raw in reader.items():
         if name not in schema:
@@ -280,7 +286,7 @@ def _rule(
         return _composite(raw, where, target, parent, required=required)
     if isinstance(raw, str):
         raw = {"column": raw}
-    reader = _Reader(raw, where, parent.file)
+    reader = _Reader(raw, where, parent.file, parent.folder)
     date_parts = _date_parts(reader, target)
     first = tuple(
         _rule(item, f"{where}.first[{index}]", target, reader)
@@ -386,12 +392,34 @@ def _template(reader: _Reader) -> str | None:
 
 def _values(reader: _Reader, target: TargetField) -> Mapping[str, object] | None:
     sub = reader.sub("map")
+    lookup = reader.sub("map_file")
+    if lookup is not None:
+        if sub is not None:
+            raise reader.error("give map or map_file, not both", "map_file")
+        return _lookup(lookup, target)
     if sub is None:
         return None
     values = {name: _check_output(sub, name, value, target) for name, value in sub.items()}
     if not values:
         raise sub.error("must list at least one value")
     return MappingProxyType(values)
+
+
+def _lookup(reader: _Reader, target: TargetField) -> Mapping[str, object]:
+    file = reader.text("file", required=True) or ""
+    code = reader.text("code", required=True) or ""
+    value = reader.text("value", required=True) or ""
+    reader.done()
+    try:
+        table = read_lookup(reader.folder / file, code, value)
+    except LookupFileError as error:
+        raise reader.error(str(error), error.key) from error
+    return MappingProxyType(
+        {
+            name: _check_output(reader, f"value ({file} line {line})", typed_value(text, target.type), target)
+            for name, (text, line) in table.items()
+        }
+    )
 
 
 def _output(reader: _Reader, key: str, target: TargetField) -> object:

@@ -206,7 +206,7 @@ def test_an_officer_row_reads_into_a_person() -> None:
     ("status", "resigned", "employment", "left_on"),
     [
         ("1.0", "", "serving", None),
-        ("1.0", "2017-05-15", "serving", None),  # on the roll: an earlier resignation is not kept
+        ("1.0", "2017-05-15", "serving", date(2017, 5, 15)),  # on the roll: the source's date is kept
         ("0.0", "1986-02-10", "resigned", date(1986, 2, 10)),
         ("0.0", "", "resigned", None),
         ("", "2016-11-14", "resigned", date(2016, 11, 14)),
