@@ -208,6 +208,7 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     # Public pages and the reporter's own pages.
     ("GET", "/"): PUBLIC,
     ("GET", "/privacy"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/report"): PUBLIC,
     ("POST", "/report"): PUBLIC,

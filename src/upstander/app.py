@@ -35,7 +35,7 @@ from upstander.safeguarding.conflicts import pages as conflicts_pages
 from upstander.safeguarding.register import api as register_api
 from upstander.safeguarding.register import pages as register_pages
 from upstander.services import Services, build_services
-from upstander.web import api_docs, errors, openapi
+from upstander.web import api_docs, errors, icons, openapi
 from upstander.web.deps import Cookies
 from upstander.web.gate import access_gate
 from upstander.web.security import BodySizeLimit, SecurityHeaders
@@ -45,6 +45,7 @@ from upstander.web.templating import build_templates
 # Every route of these is in the access table (`access.ROUTES`), enforced by `web/gate.py`.
 ROUTERS: tuple[APIRouter, ...] = (
     api_docs.router,
+    icons.router,
     reporter_pages.router,
     accounts_pages.router,
     admin_pages.router,
