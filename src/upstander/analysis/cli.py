@@ -186,7 +186,7 @@ def check(
     try:
         sheet = figures.load_figures(file or figures.figures_path(source))
     except figures.FiguresError as error:
-        console.print(f"[bold red]{escape(str(error))}[/]")
+        console.print(f"[bold red]{escape(str(error))}[/]", soft_wrap=True)
         raise typer.Exit(code=2) from error
     database = Database.from_url(load_settings().resolved_database_url)
     try:
