@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
+from starlette.datastructures import URL
 
 from upstander.listing import rules
 
@@ -62,20 +63,30 @@ PAGE_HEADERS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _relative(url: URL) -> str:
+    return f"{url.path}?{url.query}" if url.query else url.path
+
+
 def next_page_url(request: Request, cursor: str) -> str:
     """This list's address with the same filters and sort, starting at `cursor`."""
-    return str(request.url.include_query_params(cursor=cursor))
+    return _relative(request.url.include_query_params(cursor=cursor))
+
+
+def first_page_url(request: Request) -> str:
+    return _relative(request.url.remove_query_params("cursor"))
 
 
 def set_page_headers(request: Request, response: Response, page: rules.Page[Any]) -> None:
     response.headers["x-total-count"] = str(page.total)
     if page.next_cursor:
         response.headers["x-next-cursor"] = page.next_cursor
-        response.headers["link"] = f'<{next_page_url(request, page.next_cursor)}>; rel="next"'
+        response.headers["link"] = (
+            f'<{request.url.include_query_params(cursor=page.next_cursor)}>; rel="next"'
+        )
 
 
 def sort_url(request: Request, current: rules.Sort, column: str) -> str:
     """A column heading's link: sort by it, or the other way when it is the sort already; back to page one."""
     descending = current.column == column and not current.descending
     token = ("-" if descending else "") + column
-    return str(request.url.remove_query_params("cursor").include_query_params(sort=token))
+    return _relative(request.url.remove_query_params("cursor").include_query_params(sort=token))

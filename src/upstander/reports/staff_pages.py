@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import Conflict, InvalidInput, PayloadTooLarge, ServiceUnavailable
-from upstander.listing.web import Paging, next_page_url, sort_url
+from upstander.listing.web import Paging, first_page_url, next_page_url, sort_url
 from upstander.reports import forms, rules
 from upstander.reports.models import Channel, ReportStatus
 from upstander.reports.reporter_pages import file_response, form_page, submit_form
@@ -60,7 +60,7 @@ def inbox(
             "wanted": wanted,
             "next_url": next_page_url(request, page.next_cursor) if page.next_cursor else None,
             "sort_url": lambda column: sort_url(request, page.sort, column),
-            "first_url": str(request.url.remove_query_params("cursor")),
+            "first_url": first_page_url(request),
             "categories": rules.CATEGORY_LABELS,
             "statuses": list(ReportStatus),
             "channels": list(Channel),
