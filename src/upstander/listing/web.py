@@ -35,7 +35,11 @@ def _page_params(
     ] = None,
     limit: Annotated[
         int | None,
-        Query(description=f"Rows a page, 1 to {rules.MAX_LIMIT}; {rules.DEFAULT_LIMIT} when not given."),
+        Query(
+            ge=1,
+            le=rules.MAX_LIMIT,
+            description=f"Rows a page, 1 to {rules.MAX_LIMIT}; {rules.DEFAULT_LIMIT} when not given.",
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(sort, cursor, limit)

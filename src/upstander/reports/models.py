@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander.accounts.models import enum_column
@@ -88,6 +88,8 @@ class Report(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    # The report lists page by (received_at, id): see migration 0013.
+    __table_args__ = (Index("ix_reports_received_at_id", "received_at", "id"),)
 
 
 class ReportSubject(Base):
