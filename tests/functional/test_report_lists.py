@@ -165,3 +165,37 @@ def test_the_inbox_page_filters_sorts_and_pages_with_plain_links(
     assert references[4] in searched.text
     assert references[0] not in searched.text
     assert client.get("/staff/inbox", params={"cursor": "garbage"}).status_code == 422
+
+
+def test_what_the_reporter_adds_is_unread_for_each_reader_until_they_open_the_report(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    staff.handler()
+    staff.overseer()
+    quiet = services.reports.submit(submission("Nothing more to add."))
+    added_to = services.reports.submit(submission("I will say more later."))
+    token = client.post("/api/v1/reporter/session", json={"receipt_key": added_to.receipt_key}).json()["token"]
+    clock.advance(minutes=5)
+    sent = client.post(
+        "/api/v1/reporter/messages",
+        headers={"authorization": f"Bearer {token}"},
+        json={"text": "It happened again last night."},
+    )
+    assert sent.status_code in {200, 201}, sent.text
+    handler, colleague = staff.api_headers(client, staff.handler()), staff.api_headers(client, staff.overseer())
+
+    def unread(headers: dict[str, str]) -> dict[str, bool]:
+        return {item["reference"]: item["unread"] for item in inbox(client, headers).json()}
+
+    assert unread(handler) == {quiet.reference: False, added_to.reference: True}
+    assert [item["reference"] for item in inbox(client, handler, unread=True).json()] == [added_to.reference]
+    assert client.get(f"/api/v1/reports/{added_to.report_id}", headers=handler).status_code == 200
+    assert unread(handler) == {quiet.reference: False, added_to.reference: False}
+    assert unread(colleague)[added_to.reference] is True  # read markers are each reader's own
+    clock.advance(minutes=5)
+    client.post(
+        "/api/v1/reporter/messages", headers={"authorization": f"Bearer {token}"}, json={"text": "And again."}
+    )
+    assert unread(handler)[added_to.reference] is True
+    sign_in(client, clock, staff.handler())
+    assert "new information" in client.get("/staff/inbox", params={"unread": 1}).text

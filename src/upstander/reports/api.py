@@ -147,6 +147,9 @@ def inbox(
     channel: Annotated[str | None, Query(description="online, phone, in_person or escrow.")] = None,
     who: Annotated[str | None, Query(description="`anonymous` or `named` reporters only.")] = None,
     due: Annotated[str | None, Query(description="Acknowledgement `overdue` or due `soon`.")] = None,
+    unread: Annotated[
+        bool, Query(description="Only reports the reporter added to since you last opened them.")
+    ] = False,
 ) -> Any:
     """One page of reports, overdue acknowledgements first (sort: due, reference, category, channel,
     received, status). The total and the next page are in the X-Total-Count, X-Next-Cursor and
@@ -159,6 +162,7 @@ def inbox(
         who=who,
         due=due,
         include_in_case=include_in_case,
+        unread=unread,
     )
     page = services.handling.inbox(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
     set_page_headers(request, response, page)

@@ -192,6 +192,7 @@ class HandlingService:
                 version=report.version,
             )
             self._audit.record(session, principal.actor, "report.read", "report", report.id)
+            lists.mark_read(session, report.id, principal.user_id, now)
             return view
 
     def acknowledge(

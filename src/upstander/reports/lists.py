@@ -18,7 +18,16 @@ from upstander.listing import query as listing
 from upstander.listing import rules as paging
 from upstander.org.models import Person
 from upstander.reports import rules
-from upstander.reports.models import CaseKeyGrant, Report, ReportKeyGrant, ReportSubject
+from upstander.reports.models import (
+    Attachment,
+    CaseKeyGrant,
+    Message,
+    MessageAuthor,
+    Report,
+    ReportKeyGrant,
+    ReportRead,
+    ReportSubject,
+)
 from upstander.reports.views import InboxItem, report_clocks
 
 
@@ -72,6 +81,35 @@ def filtered(wanted: rules.InboxFilter, now: datetime) -> list[ColumnElement[boo
     return conditions
 
 
+def mark_read(session: Session, report_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> None:
+    """This reader has seen everything the reporter added until now."""
+    marker = session.get(ReportRead, (report_id, user_id))
+    if marker is None:
+        session.add(ReportRead(report_id=report_id, user_id=user_id, read_at=now))
+    elif marker.read_at < now:
+        marker.read_at = now
+
+
+def unread_by(user_id: uuid.UUID) -> ColumnElement[bool]:
+    """Whether the reporter added information or answered after this reader last opened the report."""
+    last_read = (
+        select(ReportRead.read_at)
+        .where(ReportRead.report_id == Report.id, ReportRead.user_id == user_id)
+        .correlate(Report)
+        .scalar_subquery()
+    )
+    since = or_(last_read.is_(None), Message.sent_at > last_read)
+    attachment_since = or_(last_read.is_(None), Attachment.uploaded_at > last_read)
+    return or_(
+        exists().where(Message.report_id == Report.id, Message.author == MessageAuthor.REPORTER, since),
+        exists().where(
+            Attachment.report_id == Report.id,
+            Attachment.uploaded_by == MessageAuthor.REPORTER,
+            attachment_since,
+        ),
+    )
+
+
 def inbox_page(
     session: Session,
     user_id: uuid.UUID,
@@ -102,7 +140,8 @@ def inbox_page(
         Report.status,
         Report.case_id,
         can_open.label("can_open"),
-    ).where(*filtered(wanted, now))
+        unread_by(user_id).label("unread"),
+    ).where(*filtered(wanted, now), *([unread_by(user_id)] if wanted.unread else []))
     rows = listing.page(
         session, statement, sort_column(sort.column, now), sort, cursor, limit, lambda row: row
     )
@@ -123,6 +162,7 @@ def inbox_page(
                 feedback=feedback,
                 case_reference=references.get(row.case_id) if row.case_id else None,
                 can_open=bool(row.can_open),
+                unread=bool(row.unread),
             )
         )
     return paging.Page(items, rows.total, rows.next_cursor, sort, limit)

@@ -116,6 +116,18 @@ class ReportKeyGrant(Base):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReportRead(Base):
+    """When a reader last opened a report: what the reporter added after it is unread for them."""
+
+    __tablename__ = "report_reads"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    read_at: Mapped[datetime]
+
+
 class MessageAuthor(StrEnum):
     REPORTER = "reporter"
     STAFF = "staff"

@@ -316,6 +316,7 @@ class InboxFilter:
     anonymous: bool | None = None
     due: DueFilter | None = None
     include_in_case: bool = False
+    unread: bool = False
 
 
 def _choice(enum: type[StrEnum], name: str, text: str | None, errors: dict[str, str]) -> StrEnum | None:
@@ -337,6 +338,7 @@ def parse_inbox_filter(
     who: str | None = None,
     due: str | None = None,
     include_in_case: bool = False,
+    unread: bool = False,
 ) -> InboxFilter:
     """The filters as a page's form or an API query sends them; an unknown value is named back."""
     errors: dict[str, str] = {}
@@ -361,6 +363,7 @@ def parse_inbox_filter(
         anonymous=anonymous if isinstance(anonymous, bool) else None,
         due=DueFilter(parsed_due) if parsed_due else None,
         include_in_case=include_in_case,
+        unread=unread,
     )
 
 

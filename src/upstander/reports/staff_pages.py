@@ -40,6 +40,7 @@ def inbox(
     channel: str | None = None,
     who: str | None = None,
     due: str | None = None,
+    unread: int = 0,
 ) -> Response:
     wanted = rules.parse_inbox_filter(
         search=q,
@@ -49,6 +50,7 @@ def inbox(
         who=who,
         due=due,
         include_in_case=bool(all),
+        unread=bool(unread),
     )
     page = services.handling.inbox(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
     return render(

@@ -28,6 +28,8 @@ class InboxItem:
     feedback: rules.Clock
     case_reference: str | None
     can_open: bool
+    # The reporter added information or answered since this reader last opened it.
+    unread: bool = False
 
 
 @dataclass(frozen=True)
