@@ -144,3 +144,27 @@ def test_the_case_list_sends_as_many_statements_for_30_cases_as_for_3(
         page.append(statements.count)
     assert api[0] == api[1], api
     assert page[0] == page[1], page
+
+
+def test_a_case_is_unread_while_a_reporter_added_to_one_of_its_reports_since_it_was_opened(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    handler = staff.handler()
+    staff.overseer()
+    report = services.reports.submit(submission("More to come."))
+    case = services.cases.open_case(staff.principal(handler), [report.report_id])
+    quiet = open_cases(services, clock, staff, 1)[0]
+    token = client.post("/api/v1/reporter/session", json={"receipt_key": report.receipt_key}).json()["token"]
+    clock.advance(minutes=5)
+    client.post(
+        "/api/v1/reporter/messages",
+        headers={"authorization": f"Bearer {token}"},
+        json={"text": "Another thing."},
+    )
+    headers = staff.api_headers(client, handler)
+    assert {c["reference"]: c["unread"] for c in cases(client, headers).json()} == {
+        case.reference: True,
+        quiet: False,
+    }
+    services.handling.open_report(staff.principal(handler), report.report_id)
+    assert {c["reference"]: c["unread"] for c in cases(client, headers).json()}[case.reference] is False

@@ -174,7 +174,9 @@ def test_what_the_reporter_adds_is_unread_for_each_reader_until_they_open_the_re
     staff.overseer()
     quiet = services.reports.submit(submission("Nothing more to add."))
     added_to = services.reports.submit(submission("I will say more later."))
-    token = client.post("/api/v1/reporter/session", json={"receipt_key": added_to.receipt_key}).json()["token"]
+    token = client.post("/api/v1/reporter/session", json={"receipt_key": added_to.receipt_key}).json()[
+        "token"
+    ]
     clock.advance(minutes=5)
     sent = client.post(
         "/api/v1/reporter/messages",
@@ -182,7 +184,10 @@ def test_what_the_reporter_adds_is_unread_for_each_reader_until_they_open_the_re
         json={"text": "It happened again last night."},
     )
     assert sent.status_code in {200, 201}, sent.text
-    handler, colleague = staff.api_headers(client, staff.handler()), staff.api_headers(client, staff.overseer())
+    handler, colleague = (
+        staff.api_headers(client, staff.handler()),
+        staff.api_headers(client, staff.overseer()),
+    )
 
     def unread(headers: dict[str, str]) -> dict[str, bool]:
         return {item["reference"]: item["unread"] for item in inbox(client, headers).json()}

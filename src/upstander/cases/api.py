@@ -39,6 +39,7 @@ class CaseSummaryOut(BaseModel):
     handler_name: str | None
     report_count: int
     version: int
+    unread: bool = False
 
 
 @router.post("/cases", status_code=201, response_model=CaseSummaryOut)

@@ -18,6 +18,7 @@ from upstander.cases.models import Case
 from upstander.listing import query as listing
 from upstander.listing import rules as paging
 from upstander.org.models import Person
+from upstander.reports import lists as report_lists
 from upstander.reports.models import CaseKeyGrant, Report, ReportSubject
 
 
@@ -65,6 +66,7 @@ def case_page(
             Case.version,
             User.display_name.label("handler_name"),
             report_count.label("report_count"),
+            exists().where(Report.case_id == Case.id, report_lists.unread_by(user_id)).label("unread"),
         )
         .join(CaseKeyGrant, (CaseKeyGrant.case_id == Case.id) & (CaseKeyGrant.user_id == user_id))
         .outerjoin(User, User.id == Case.handler_id)

@@ -40,6 +40,8 @@ class CaseSummary:
     handler_name: str | None
     report_count: int
     version: int
+    # A reporter added to one of its reports since this reader last opened that report.
+    unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ class CaseService:
                     row.handler_name,
                     row.report_count or 0,
                     row.version,
+                    bool(row.unread),
                 ),
             )
 
