@@ -38,7 +38,7 @@ def test_anonymous_report_receipt_and_reply(
     assert len(receipt_key) == 34
     screenshot(page, "03-receipt")
 
-    [item] = services.handling.inbox(handler)
+    [item] = services.handling.inbox(handler).items
     services.handling.acknowledge(handler, item.report_id)
     services.handling.reply(
         handler, item.report_id, "Thank you. Is anyone else on that shift we could speak to?"
@@ -80,4 +80,4 @@ def test_a_blank_statement_is_stopped_before_sending_and_nothing_typed_is_lost(
     # The browser's own required-field check stops a blank statement before it is sent.
     assert page.url.endswith("/report")
     expect(page.locator("#subject-0-name")).to_have_value("Insp. Someone")
-    assert services.handling.inbox(staff.principal(staff.handler())) == []
+    assert services.handling.inbox(staff.principal(staff.handler())).items == []

@@ -50,7 +50,7 @@ def test_k_minus_one_reports_reveal_nothing_and_the_kth_opens_all_k(staff: Staff
 
     # k - 1 = 2 entries: no report exists, the handler has nothing to read, no key can be recovered.
     assert count(services, Report) == 0
-    assert services.handling.inbox(staff.principal(handler)) == []
+    assert services.handling.inbox(staff.principal(handler)).items == []
     assert escrow_rules.release(stored_entries(services)).data_keys == {}
     with services.database.transaction() as session:
         for row in session.scalars(select(EscrowedReport)):
@@ -63,7 +63,7 @@ def test_k_minus_one_reports_reveal_nothing_and_the_kth_opens_all_k(staff: Staff
     assert third.status is EscrowStatus.OPENED
 
     principal = staff.principal(handler)
-    items = services.handling.inbox(principal)
+    items = services.handling.inbox(principal).items
     assert len(items) == 3
     assert {item.channel for item in items} == {Channel.ESCROW}
     read = {services.handling.open_report(principal, item.report_id).what_happened for item in items}

@@ -107,7 +107,7 @@ def test_filing_through_a_real_key_service_process(
     )
     second = staff.services.escrow.file(staff.principal(member(staff, "b")), FILING)
     assert second.opened_reports == 2
-    items = services.handling.inbox(staff.principal(handler))
+    items = services.handling.inbox(staff.principal(handler)).items
     assert {
         services.handling.open_report(staff.principal(handler), i.report_id).what_happened for i in items
     } == {FILING.what_happened}

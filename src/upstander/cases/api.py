@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from upstander.cases import rules as case_rules
+from upstander.listing.web import PAGE_HEADERS, Paging, set_page_headers
 from upstander.store import changes
 from upstander.web.deps import ApiStaff, IfMatch, ServicesDep
 
@@ -37,6 +39,7 @@ class CaseSummaryOut(BaseModel):
     handler_name: str | None
     report_count: int
     version: int
+    unread: bool = False
 
 
 @router.post("/cases", status_code=201, response_model=CaseSummaryOut)
@@ -62,9 +65,26 @@ def dashboard(staff: ApiStaff, services: ServicesDep) -> dict[str, Any]:
     }
 
 
-@router.get("/cases", response_model=list[CaseSummaryOut])
-def my_cases(staff: ApiStaff, services: ServicesDep) -> Any:
-    return [dataclasses.asdict(case) for case in services.cases.my_cases(staff)]
+@router.get("/cases", response_model=list[CaseSummaryOut], responses=PAGE_HEADERS)
+def my_cases(
+    request: Request,
+    response: Response,
+    staff: ApiStaff,
+    services: ServicesDep,
+    paging: Paging,
+    q: Annotated[
+        str | None, Query(description="A case's reference, or a linked subject's staff number.")
+    ] = None,
+    stage: str | None = None,
+    category: Annotated[str | None, Query(description="Cases holding a report of this category.")] = None,
+    handler: Annotated[str | None, Query(description="`me`, or a handler's user id.")] = None,
+) -> Any:
+    """One page of the cases you hold, newest first (sort: opened, reference, stage, handler,
+    reports). The total and the next page are in the X-Total-Count, X-Next-Cursor and Link headers."""
+    wanted = case_rules.parse_case_filter(search=q, stage=stage, category=category, handler=handler)
+    page = services.cases.my_cases(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
+    set_page_headers(request, response, page)
+    return [dataclasses.asdict(case) for case in page.items]
 
 
 @router.get("/cases/{case_id}")

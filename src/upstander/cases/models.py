@@ -29,6 +29,8 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    # The case list pages by (opened_at, id): see migration 0013.
+    __table_args__ = (Index("ix_cases_opened_at_id", "opened_at", "id"),)
 
 
 class CaseEvent(Base):

@@ -11,8 +11,11 @@ from fastapi.responses import Response
 
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
+from upstander.cases import rules as case_rules
 from upstander.db import LostRace
 from upstander.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from upstander.listing.web import Paging, first_page_url, next_page_url, sort_url
+from upstander.reports.rules import CATEGORY_LABELS
 from upstander.reports.staff_pages import report_page
 from upstander.store import changes
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
@@ -39,8 +42,33 @@ def dashboard(request: Request, staff: PageStaff, services: ServicesDep) -> Resp
 
 
 @router.get("/staff/cases")
-def cases(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
-    return render(request, "cases.html", {"cases": services.cases.my_cases(staff)})
+def cases(
+    request: Request,
+    staff: PageStaff,
+    services: ServicesDep,
+    paging: Paging,
+    q: str | None = None,
+    stage: str | None = None,
+    category: str | None = None,
+    handler: str | None = None,
+) -> Response:
+    wanted = case_rules.parse_case_filter(search=q, stage=stage, category=category, handler=handler)
+    page = services.cases.my_cases(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
+    return render(
+        request,
+        "cases.html",
+        {
+            "cases": page.items,
+            "page": page,
+            "wanted": wanted,
+            "handler": handler or "",
+            "handlers": services.cases.handlers(),
+            "categories": CATEGORY_LABELS,
+            "next_url": next_page_url(request, page.next_cursor) if page.next_cursor else None,
+            "first_url": first_page_url(request),
+            "sort_url": lambda column: sort_url(request, page.sort, column),
+        },
+    )
 
 
 @router.post("/staff/cases", dependencies=[CsrfChecked])

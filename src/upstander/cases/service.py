@@ -15,17 +15,19 @@ from upstander import access, crypto
 from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
-from upstander.cases import appointment, versions
+from upstander.cases import appointment, lists, versions
+from upstander.cases import rules as case_rules
 from upstander.cases.appointment import Screened
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.views import WorkflowView
 from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.listing import rules as paging
 from upstander.reports import keys as keyring
 from upstander.reports import rules as report_rules
 from upstander.reports import versions as report_versions
-from upstander.reports.models import CaseKeyGrant, Report, ReportStatus, ReportSubject
+from upstander.reports.models import Report, ReportStatus, ReportSubject
 from upstander.store import changes
 
 
@@ -38,6 +40,8 @@ class CaseSummary:
     handler_name: str | None
     report_count: int
     version: int
+    # A reporter added to one of its reports since this reader last opened that report.
+    unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,35 +226,42 @@ class CaseService:
             session.flush()
             return case.version
 
-    def my_cases(self, principal: StaffPrincipal) -> list[CaseSummary]:
-        """Cases whose key this person holds, newest first."""
+    def my_cases(
+        self,
+        principal: StaffPrincipal,
+        wanted: case_rules.CaseFilter | None = None,
+        *,
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> paging.Page[CaseSummary]:
+        """One page of the cases whose key this person holds, newest first unless sorted otherwise;
+        searched by reference or a linked subject's staff number, filtered by stage, category, handler."""
         access.require(principal.roles, access.Action.READ_CASE)
+        default_column, default_descending = case_rules.CASE_DEFAULT_SORT
+        order = paging.parse_sort(
+            sort, case_rules.CASE_SORTS, paging.Sort(default_column, default_descending)
+        )
+        size = paging.parse_limit(limit)
         with self._db.transaction() as session:
-            report_counts = (
-                select(Report.case_id, func.count().label("n")).group_by(Report.case_id).subquery()
+            return lists.case_page(
+                session,
+                principal.user_id,
+                wanted or case_rules.CaseFilter(),
+                order,
+                cursor,
+                size,
+                lambda row: CaseSummary(
+                    row.id,
+                    row.reference,
+                    row.opened_at,
+                    row.stage,
+                    row.handler_name,
+                    row.report_count or 0,
+                    row.version,
+                    bool(row.unread),
+                ),
             )
-            rows = session.execute(
-                select(Case, User.display_name, report_counts.c.n)
-                .join(
-                    CaseKeyGrant,
-                    (CaseKeyGrant.case_id == Case.id) & (CaseKeyGrant.user_id == principal.user_id),
-                )
-                .outerjoin(User, User.id == Case.handler_id)
-                .outerjoin(report_counts, report_counts.c.case_id == Case.id)
-                .order_by(Case.opened_at.desc())
-            ).all()
-            return [
-                CaseSummary(
-                    case.id,
-                    case.reference,
-                    case.opened_at,
-                    case.stage,
-                    handler_name,
-                    count or 0,
-                    case.version,
-                )
-                for case, handler_name, count in rows
-            ]
 
     def view_case(self, principal: StaffPrincipal, case_id: uuid.UUID) -> CaseView:
         access.require(principal.roles, access.Action.READ_CASE)

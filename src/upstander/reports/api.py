@@ -6,11 +6,12 @@ import dataclasses
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from upstander.errors import InvalidInput
-from upstander.reports import schemas
+from upstander.listing.web import PAGE_HEADERS, Paging, set_page_headers
+from upstander.reports import rules, schemas
 from upstander.reports.reporter_pages import file_response
 from upstander.reports.rules import Clock
 from upstander.reports.views import ReportView
@@ -130,8 +131,41 @@ def reporter_attachment(attachment_id: uuid.UUID, reporter: ApiReporter, service
     return file_response(opened.data, opened.filename)
 
 
-@router.get("/inbox", response_model=list[schemas.InboxItemOut])
-def inbox(staff: ApiStaff, services: ServicesDep, include_in_case: bool = False) -> Any:
+@router.get("/inbox", response_model=list[schemas.InboxItemOut], responses=PAGE_HEADERS)
+def inbox(
+    request: Request,
+    response: Response,
+    staff: ApiStaff,
+    services: ServicesDep,
+    paging: Paging,
+    include_in_case: bool = False,
+    q: Annotated[
+        str | None, Query(description="A report's reference, or a linked subject's staff number.")
+    ] = None,
+    status: Annotated[str | None, Query(description="received, acknowledged, in_case or closed.")] = None,
+    category: str | None = None,
+    channel: Annotated[str | None, Query(description="online, phone, in_person or escrow.")] = None,
+    who: Annotated[str | None, Query(description="`anonymous` or `named` reporters only.")] = None,
+    due: Annotated[str | None, Query(description="Acknowledgement `overdue` or due `soon`.")] = None,
+    unread: Annotated[
+        bool, Query(description="Only reports the reporter added to since you last opened them.")
+    ] = False,
+) -> Any:
+    """One page of reports, overdue acknowledgements first (sort: due, reference, category, channel,
+    received, status). The total and the next page are in the X-Total-Count, X-Next-Cursor and
+    Link headers."""
+    wanted = rules.parse_inbox_filter(
+        search=q,
+        status=status,
+        category=category,
+        channel=channel,
+        who=who,
+        due=due,
+        include_in_case=include_in_case,
+        unread=unread,
+    )
+    page = services.handling.inbox(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
+    set_page_headers(request, response, page)
     return [
         {
             **dataclasses.asdict(item),
@@ -141,7 +175,7 @@ def inbox(staff: ApiStaff, services: ServicesDep, include_in_case: bool = False)
             "acknowledgement": _clock(item.acknowledgement),
             "feedback": _clock(item.feedback),
         }
-        for item in services.handling.inbox(staff, include_in_case=include_in_case)
+        for item in page.items
     ]
 
 

@@ -21,9 +21,10 @@ from upstander.audit.service import AuditLog
 from upstander.db import Database, utcnow
 from upstander.errors import InvalidInput, NotFound
 from upstander.events import Events
+from upstander.listing import rules as paging
 from upstander.org.linking import Described, SubjectCard
 from upstander.reports import keys as keyring
-from upstander.reports import rules, sealing, versions
+from upstander.reports import lists, rules, sealing, versions
 from upstander.reports.attachments import FileCleaner
 from upstander.reports.events import ReportAcknowledged, ReporterAnswered
 from upstander.reports.messages import HANDLERS_NAME, _attachments, _messages, add_message
@@ -32,7 +33,6 @@ from upstander.reports.models import (
     MessageAuthor,
     Note,
     Report,
-    ReportKeyGrant,
     ReportStatus,
 )
 from upstander.reports.views import InboxItem, NoteView, ReportView, SubjectView, report_clocks
@@ -81,45 +81,35 @@ class HandlingService:
         self._audit = audit
         self._clock = clock
 
-    def inbox(self, principal: StaffPrincipal, include_in_case: bool = False) -> list[InboxItem]:
-        """Reports waiting for the team, oldest acknowledgement deadline first."""
+    def inbox(
+        self,
+        principal: StaffPrincipal,
+        wanted: rules.InboxFilter | None = None,
+        *,
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> paging.Page[InboxItem]:
+        """One page of the reports a handler works from: overdue acknowledgements first, then by deadline.
+
+        Filtered, searched by reference or a linked subject's staff number, sorted by any column and
+        paged by keyset, with the total of the whole filtered list; a bad sort, cursor or limit is a
+        422 that says which."""
         access.require(principal.roles, access.Action.VIEW_INBOX)
+        order = paging.parse_sort(sort, rules.INBOX_SORTS, paging.Sort(rules.INBOX_DEFAULT_SORT))
+        size = paging.parse_limit(limit)
         now = self._clock()
         with self._db.transaction() as session:
-            query = select(Report)
-            if not include_in_case:
-                query = query.where(Report.case_id.is_(None))
-            reports = list(session.scalars(query.order_by(Report.received_at)))
-            references = self._case_references(
-                session, {report.case_id for report in reports if report.case_id is not None}
+            return lists.inbox_page(
+                session,
+                principal.user_id,
+                wanted or rules.InboxFilter(),
+                order,
+                cursor,
+                size,
+                now,
+                self._case_references,
             )
-            granted = set(
-                session.scalars(
-                    select(ReportKeyGrant.report_id).where(ReportKeyGrant.user_id == principal.user_id)
-                )
-            )
-            items = []
-            for report in reports:
-                acknowledgement, feedback = report_clocks(report, now)
-                items.append(
-                    InboxItem(
-                        report_id=report.id,
-                        reference=report.reference,
-                        category=rules.CATEGORY_LABELS[report.category],
-                        channel=report.channel,
-                        anonymous=report.anonymous,
-                        received_at=report.received_at,
-                        status=report.status,
-                        acknowledgement=acknowledgement,
-                        feedback=feedback,
-                        case_reference=references.get(report.case_id) if report.case_id else None,
-                        can_open=report.id in granted
-                        or keyring.can_open_report(session, report, principal.user_id),
-                    )
-                )
-        return sorted(
-            items, key=lambda item: (item.acknowledgement.state.value != "overdue", item.acknowledgement.due)
-        )
 
     def _report_and_key(
         self, session: Session, principal: StaffPrincipal, report_id: uuid.UUID
@@ -202,6 +192,7 @@ class HandlingService:
                 version=report.version,
             )
             self._audit.record(session, principal.actor, "report.read", "report", report.id)
+            lists.mark_read(session, report.id, principal.user_id, now)
             return view
 
     def acknowledge(

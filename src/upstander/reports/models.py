@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander.accounts.models import enum_column
@@ -90,6 +90,8 @@ class Report(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    # The report lists page by (received_at, id): see migration 0013.
+    __table_args__ = (Index("ix_reports_received_at_id", "received_at", "id"),)
 
 
 class ReportSubject(Base):
@@ -114,6 +116,18 @@ class ReportKeyGrant(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
     sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportRead(Base):
+    """When a reader last opened a report: what the reporter added after it is unread for them."""
+
+    __tablename__ = "report_reads"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    read_at: Mapped[datetime]
 
 
 class MessageAuthor(StrEnum):

@@ -16,7 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from upstander.errors import InvalidInput, PayloadTooLarge
-from upstander.reports.models import Category, ReporterRelation, ReportStatus
+from upstander.reports.models import Category, Channel, ReporterRelation, ReportStatus
 
 ACKNOWLEDGE_WITHIN = timedelta(days=7)
 FEEDBACK_MONTHS = 3
@@ -294,3 +294,88 @@ def clock(due: datetime, now: datetime, done: bool = False) -> Clock:
     if due - now <= DUE_SOON:
         return Clock(due, ClockState.DUE_SOON)
     return Clock(due, ClockState.ON_TIME)
+
+
+INBOX_SORTS = ("due", "reference", "category", "channel", "received", "status")
+INBOX_DEFAULT_SORT = "due"
+
+
+class DueFilter(StrEnum):
+    OVERDUE = "overdue"
+    DUE_SOON = "soon"
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What a handler narrows the report lists to; every field empty is the whole list."""
+
+    search: str = ""
+    status: ReportStatus | None = None
+    category: Category | None = None
+    channel: Channel | None = None
+    anonymous: bool | None = None
+    due: DueFilter | None = None
+    include_in_case: bool = False
+    unread: bool = False
+
+
+def _choice(enum: type[StrEnum], name: str, text: str | None, errors: dict[str, str]) -> StrEnum | None:
+    if not text:
+        return None
+    try:
+        return enum(text)
+    except ValueError:
+        errors[name] = f"choose one of {', '.join(member.value for member in enum)}"
+        return None
+
+
+def parse_inbox_filter(
+    *,
+    search: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    who: str | None = None,
+    due: str | None = None,
+    include_in_case: bool = False,
+    unread: bool = False,
+) -> InboxFilter:
+    """The filters as a page's form or an API query sends them; an unknown value is named back."""
+    errors: dict[str, str] = {}
+    parsed_status = _choice(ReportStatus, "status", status, errors)
+    parsed_category = _choice(Category, "category", category, errors)
+    parsed_channel = _choice(Channel, "channel", channel, errors)
+    parsed_due = _choice(DueFilter, "due", due, errors)
+    anonymous = {"": None, None: None, "anonymous": True, "named": False}.get(who, ...)
+    if anonymous is ...:
+        errors["who"] = "choose anonymous or named"
+        anonymous = None
+    text = (search or "").strip()
+    if len(text) > 80:
+        errors["q"] = "search for a reference or a staff number of at most 80 characters"
+    if errors:
+        raise InvalidInput("Some of the list's filters are not valid.", fields=errors)
+    return InboxFilter(
+        search=text,
+        status=ReportStatus(parsed_status) if parsed_status else None,
+        category=Category(parsed_category) if parsed_category else None,
+        channel=Channel(parsed_channel) if parsed_channel else None,
+        anonymous=anonymous if isinstance(anonymous, bool) else None,
+        due=DueFilter(parsed_due) if parsed_due else None,
+        include_in_case=include_in_case,
+        unread=unread,
+    )
+
+
+def acknowledgement_window(due: DueFilter, now: datetime) -> tuple[datetime | None, datetime]:
+    """The receipt times of unacknowledged reports whose clock is in this state now, as `[lower, upper)`
+    (`lower` None is unbounded): the same answer as `clock(acknowledgement_due(r), now)`, as a range
+    an index on `received_at` can serve."""
+    overdue_before = now - ACKNOWLEDGE_WITHIN
+    if due is DueFilter.OVERDUE:
+        return None, overdue_before
+    return overdue_before, overdue_before + DUE_SOON + _RESOLUTION
+
+
+# `received_at <= bound` as `< bound + one microsecond`, so both states are half-open ranges.
+_RESOLUTION = timedelta(microseconds=1)

@@ -191,6 +191,7 @@ class InboxItemOut(BaseModel):
     feedback: ClockOut
     case_reference: str | None
     can_open: bool
+    unread: bool
 
 
 class NoteOut(BaseModel):

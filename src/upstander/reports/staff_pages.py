@@ -13,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import Conflict, InvalidInput, PayloadTooLarge, ServiceUnavailable
-from upstander.reports import forms
+from upstander.listing.web import Paging, first_page_url, next_page_url, sort_url
+from upstander.reports import forms, rules
+from upstander.reports.models import Channel, ReportStatus
 from upstander.reports.reporter_pages import file_response, form_page, submit_form
 from upstander.store import changes
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
@@ -26,13 +28,44 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/staff/inbox")
-def inbox(request: Request, staff: PageStaff, services: ServicesDep, all: int = 0) -> Response:
-    items = services.handling.inbox(staff, include_in_case=bool(all))
+def inbox(
+    request: Request,
+    staff: PageStaff,
+    services: ServicesDep,
+    paging: Paging,
+    all: int = 0,
+    q: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    who: str | None = None,
+    due: str | None = None,
+    unread: int = 0,
+) -> Response:
+    wanted = rules.parse_inbox_filter(
+        search=q,
+        status=status,
+        category=category,
+        channel=channel,
+        who=who,
+        due=due,
+        include_in_case=bool(all),
+        unread=bool(unread),
+    )
+    page = services.handling.inbox(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
     return render(
         request,
         "inbox.html",
         {
-            "items": items,
+            "items": page.items,
+            "page": page,
+            "wanted": wanted,
+            "next_url": next_page_url(request, page.next_cursor) if page.next_cursor else None,
+            "sort_url": lambda column: sort_url(request, page.sort, column),
+            "first_url": first_page_url(request),
+            "categories": rules.CATEGORY_LABELS,
+            "statuses": list(ReportStatus),
+            "channels": list(Channel),
             "show_all": bool(all),
             "can_open_case": access.allowed(staff.roles, access.Action.OPEN_CASE),
             "handlers": services.cases.handlers(),

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from upstander.org.linking import Suggestion
 from upstander.reports import rules, sealing
 from upstander.reports.models import (
     Channel,
-    Report,
     ReportStatus,
 )
 
@@ -29,6 +28,8 @@ class InboxItem:
     feedback: rules.Clock
     case_reference: str | None
     can_open: bool
+    # The reporter added information or answered since this reader last opened it.
+    unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,18 @@ class ReportView:
     version: int
 
 
-def report_clocks(report: Report, now: datetime) -> tuple[rules.Clock, rules.Clock]:
+class Clocked(Protocol):
+    """What the clocks are computed from: a report, or a list's row of the same columns."""
+
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
+    @property
+    def last_feedback_at(self) -> datetime | None: ...
+
+
+def report_clocks(report: Clocked, now: datetime) -> tuple[rules.Clock, rules.Clock]:
     """The two reporter clocks of a report: acknowledgement, then feedback (Directive 2019/1937, art. 9)."""
     acknowledgement = rules.clock(
         rules.acknowledgement_due(report.received_at), now, done=report.acknowledged_at is not None

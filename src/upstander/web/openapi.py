@@ -203,6 +203,14 @@ RULES: dict[tuple[str, str], list[str]] = {
     ],
     ("POST", "/api/v1/vetting/checks"): ["a staff number, or a family name and a date of birth"],
     ("POST", "/api/v1/cases"): ["handler_id, when given, is an active case handler"],
+    ("GET", "/api/v1/inbox"): [
+        "sort is one of the list's columns; a cursor is one this list gave for the same sort",
+        "status, category, channel, who and due are each one of the values they name",
+    ],
+    ("GET", "/api/v1/cases"): [
+        "sort is one of the list's columns; a cursor is one this list gave for the same sort",
+        "category is a report category; handler is me or a user id; stage is one word",
+    ],
     ("POST", "/api/v1/allegations/{allegation_id}/links"): ["the reason is given in a sentence"],
     ("POST", "/api/v1/separation-orders/{order_id}/end"): ["the reason is at least 20 characters"],
     ("POST", "/api/v1/postings"): ["the shift pattern is given"],

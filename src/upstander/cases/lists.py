@@ -1,0 +1,75 @@
+"""The case list as SQL: only cases whose key the reader holds, filtered, sorted and keyset-paged.
+
+Each row's report count is a correlated count for the rows of the page, not a count over every
+report in the system grouped by case."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from upstander.accounts.models import User
+from upstander.cases import rules
+from upstander.cases.models import Case
+from upstander.listing import query as listing
+from upstander.listing import rules as paging
+from upstander.org.models import Person
+from upstander.reports import lists as report_lists
+from upstander.reports.models import CaseKeyGrant, Report, ReportSubject
+
+
+def case_page(
+    session: Session,
+    user_id: uuid.UUID,
+    wanted: rules.CaseFilter,
+    sort: paging.Sort,
+    cursor: str | None,
+    limit: int,
+    build: Any,
+) -> paging.Page[Any]:
+    report_count = select(func.count()).where(Report.case_id == Case.id).correlate(Case).scalar_subquery()
+    handler_name = func.coalesce(User.display_name, "")
+    keys: dict[str, list[listing.KeyColumn]] = {
+        "opened": [Case.opened_at],
+        "reference": [Case.reference],
+        "stage": [Case.stage],
+        "handler": [handler_name],
+        "reports": [report_count],
+    }
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.stage:
+        conditions.append(Case.stage == wanted.stage)
+    if wanted.mine:
+        conditions.append(Case.handler_id == user_id)
+    elif wanted.handler_id is not None:
+        conditions.append(Case.handler_id == wanted.handler_id)
+    if wanted.category is not None:
+        conditions.append(exists().where(Report.case_id == Case.id, Report.category == wanted.category))
+    if wanted.search:
+        named = exists().where(
+            Report.case_id == Case.id,
+            ReportSubject.report_id == Report.id,
+            ReportSubject.person_id == Person.id,
+            func.lower(Person.staff_number) == wanted.search.lower(),
+        )
+        conditions.append((func.upper(Case.reference) == wanted.search.upper()) | named)
+    statement = (
+        select(
+            Case.id,
+            Case.reference,
+            Case.opened_at,
+            Case.stage,
+            Case.version,
+            User.display_name.label("handler_name"),
+            report_count.label("report_count"),
+            exists().where(Report.case_id == Case.id, report_lists.unread_by(user_id)).label("unread"),
+        )
+        .join(CaseKeyGrant, (CaseKeyGrant.case_id == Case.id) & (CaseKeyGrant.user_id == user_id))
+        .outerjoin(User, User.id == Case.handler_id)
+        .where(*conditions)
+    )
+    return listing.page(session, statement, [*keys[sort.column], Case.id], sort, cursor, limit, build)
