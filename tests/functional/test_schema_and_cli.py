@@ -260,7 +260,7 @@ def test_reports_stored_before_keyed_receipts_keep_argon2id_and_still_open(
             report.receipt_scheme = crypto.RECEIPT_ARGON2ID
     finally:
         services.database.dispose()
-    command.downgrade(schema.alembic_config(old_database_url), "0012")
+    command.downgrade(schema.alembic_config(old_database_url), "0013")
     schema.upgrade(old_database_url)
     services = build_services(settings)
     try:
@@ -278,4 +278,4 @@ def test_reports_stored_before_keyed_receipts_keep_argon2id_and_still_open(
     finally:
         services.database.dispose()
     with pytest.raises(RuntimeError, match="cannot open them"):
-        command.downgrade(schema.alembic_config(old_database_url), "0012")
+        command.downgrade(schema.alembic_config(old_database_url), "0013")
