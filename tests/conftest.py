@@ -106,8 +106,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, request: pytest.FixtureRequest, _migrated: dict[str, str]) -> str:
-    return _database_for(backend, request, _migrated)
+def database_url(backend: str, request: pytest.FixtureRequest, _migrated: dict[str, str]) -> Iterator[str]:
+    url = _database_for(backend, request, _migrated)
+    yield url
+    if "database" not in request.fixturenames:
+        # A test that ran commands or a server on the URL alone leaves nothing for the next one.
+        leftover = Database.from_url(url)
+        try:
+            _empty_all_tables(leftover)
+        finally:
+            leftover.dispose()
 
 
 @pytest.fixture
