@@ -1,39 +1,7 @@
 """A source's mapping: which CSV file feeds which table and how each column is read. Pure, no I/O
 beyond reading the TOML file itself and the lookup files it names.
 
-A mapping has one table per target, imported in this order (each may refer to the ones before):
-
-* ``people`` — the workforce; ``key`` is the source's own officer id;
-* ``complaints`` — ``key`` is the source's complaint id (``Complaint.source_ref``); rows repeating a
-  key are merged into the first (``duplicates = "first"``) or refused (``"refuse"``);
-* ``officer_filed`` — complaints filed by an officer rather than a member of the public: ``complaint``
-  names one, and the importer sets ``Complaint.filed_by_officer``;
-* ``allegations`` — one accusation: ``complaint`` and ``person`` (the officer id, optional); its
-  ``Allegation.source_ref`` is ``key`` when given, else ``<complaint>/<person>``;
-* ``complainants`` — ``complaint`` names the complaint; a complainant is known by its complaint and
-  its position among that complaint's rows, so a re-run skips the ones already there.
-
-Rows naming a complaint the complaints file does not hold are refused (``missing_complaint =
-"refuse"``, the default) or skipped and counted (``"skip"``).
-
-Each field is a rule, read in this order: the ``column`` (or a constant ``value``; or ``first``, a
-list of rules of which the first giving a value wins); ``only_when`` (the value counts only when
-another column holds one of the listed values, spaces around it aside); the ``convert`` chain (names in `CONVERTERS`);
-``none_for`` (values that mean "nothing", e.g. a code for "no action taken"); ``map`` (each value the
-source uses → what is stored; any other value is a problem; or ``map_file = { file = "codes.csv",
-code = "CODE", value = "TEXT" }``, the same read from two columns of a CSV file beside the
-mapping); ``present`` (what is stored whenever
-the cell has a value); ``template`` (``"CPD-{}"``);
-``default`` (when there is no value); ``required`` (no value, or an empty text, is a problem).
-
-Instead of one column, a key may be a list of rules, read as texts and joined with "/" (a key made
-of several columns: ``key = ["district", "case_no"]``); a date may be built from parts,
-``date_from = { year = "YEAR", month = "MONTH", day = "DAY" }`` (each a whole number, written
-``2008`` or ``2008.0``; without ``day`` the date is the 1st of the month, so "a month" reads as
-its first day). With ``each_row = true``, allegations keep every row: for a file with one row per
-accusation and no id for it, an accusation is known by its complaint, its person and its position
-among the rows of that pair (``<complaint>/<person>#<n>``), so a re-run of the same file skips
-the rows already there.
+The format, table by table and rule by rule, is described in docs/mapping-format.md.
 """
 
 from __future__ import annotations

@@ -40,11 +40,11 @@ from upstander.audit.service import Actor, AuditLog
 from upstander.cases.models import Complaint
 from upstander.db import Database
 from upstander.imports import writers
+from upstander.imports.bulk import ImportRefused
 from upstander.imports.mapping import load_mapping
 from upstander.imports.report import FileReport, ImportReport
 from upstander.imports.rows import ProblemFound, RowValues, TableReader, compile_rule
 from upstander.imports.targets import ImportMapping, TableMapping, Target
-from upstander.imports.writers import ImportRefused
 
 BATCH_ROWS = 5000
 

@@ -8,18 +8,14 @@ nothing is written.
 from __future__ import annotations
 
 import uuid
-from enum import Enum
 from typing import Any
 
-import psycopg
-from psycopg.types.json import Json
-from sqlalchemy import JSON, Table, TypeDecorator, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from upstander.cases.models import Allegation, Complainant, Complaint, ComplaintChannel
 from upstander.db import Database, utcnow
-from upstander.errors import InvalidInput
+from upstander.imports import bulk
 from upstander.imports.records import (
     DATE_FIELDS,
     ComplaintRef,
@@ -50,10 +46,6 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
-class ImportRefused(InvalidInput):
-    """The import cannot start (or go on): a file, a column or the database is not as the mapping says."""
-
-
 class Run:
     """The state of one import run: the id maps later files join on, and how to write."""
 
@@ -62,7 +54,6 @@ class Run:
         self.mapping = mapping
         self.dry_run = dry_run
         self.now = utcnow()
-        self.insert = postgresql.insert if database.is_postgresql else sqlite.insert
         self.people: dict[str, uuid.UUID] = {}
         # The first row of each key this run read, so that a repeat saying otherwise is caught.
         self.people_first: dict[str, tuple[int, RowValues]] = {}
@@ -101,50 +92,9 @@ class Run:
     def _insert_new(
         self, session: Session, table: Table, rows: list[dict[str, Any]], unique: tuple[str, ...]
     ) -> int:
-        """Insert ``rows`` unless their ``unique`` columns are taken; how many were inserted.
-
-        The caller has looked the keys up in the same transaction, so a row is only left out when
-        another run wrote it meanwhile: counting by id tells, and stops this run (RETURNING would
-        tell too, but makes the database answer row by row, several times slower).
-        """
-        if self.dry_run or not rows:
+        if self.dry_run:
             return len(rows)
-        session.execute(self.insert(table).on_conflict_do_nothing(index_elements=unique), rows)
-        ids = [row["id"] for row in rows]
-        inserted = session.scalar(select(func.count()).select_from(table).where(table.c.id.in_(ids))) or 0
-        if inserted != len(rows):
-            raise ImportRefused(
-                f"Another run is importing {self.mapping.source} at the same time; this batch was undone. "
-                "Run the import again once the other run has finished: it will add only what is missing."
-            )
-        return inserted
-
-    def _bulk_insert(self, session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Insert rows that cannot be there yet. PostgreSQL takes them with COPY, several times faster
-        than one INSERT per row; values are given as the columns store them (enums by value, JSON)."""
-        if not self.database.is_postgresql:
-            session.execute(table.insert(), rows)
-            return
-        columns = list(rows[0])
-        json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
-        # COPY bypasses the column types: a sealed column must be sealed here, or it is stored plain.
-        dialect = session.get_bind().dialect
-        decorated = {
-            column.name: column.type for column in table.columns if isinstance(column.type, TypeDecorator)
-        }
-        names = ", ".join(f'"{name}"' for name in columns)
-        raw = session.connection().connection.dbapi_connection
-        assert isinstance(raw, psycopg.Connection)
-        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        decorated[name].process_bind_param(row[name], dialect)
-                        if name in decorated
-                        else _stored(row[name], name in json_columns)
-                        for name in columns
-                    ]
-                )
+        return bulk.insert_new(session, table, rows, unique, source=self.mapping.source)
 
     def _duplicate(self, table: TableMapping, subject: str, key: str, line: int, report: FileReport) -> None:
         if table.duplicates is Duplicates.FIRST:
@@ -400,9 +350,9 @@ class Run:
                     )
                 )
         if not self.dry_run and allegations:
-            self._bulk_insert(session, _table(Allegation), allegations)
+            bulk.bulk_insert(session, _table(Allegation), allegations)
             if links:
-                self._bulk_insert(session, _table(SubjectLink), links)
+                bulk.bulk_insert(session, _table(SubjectLink), links)
         report.imported += len(allegations)
 
     # -- complainants ---------------------------------------------------------------------------
@@ -433,7 +383,7 @@ class Run:
             else:
                 rows.append({"id": uuid.uuid4(), "complaint_id": ref.id, "person_id": None, **values.fields})
         if rows and not self.dry_run:
-            self._bulk_insert(session, _table(Complainant), rows)
+            bulk.bulk_insert(session, _table(Complainant), rows)
         report.imported += len(rows)
 
 
@@ -449,10 +399,3 @@ def _allegation_key(table: TableMapping) -> str:
     if table.person is not None:
         parts.append(table.person.subject)
     return " and ".join(parts)
-
-
-def _stored(value: object, is_json: bool) -> object:
-    """A value as PostgreSQL's COPY takes it."""
-    if is_json:
-        return Json(value)
-    return value.value if isinstance(value, Enum) else value
