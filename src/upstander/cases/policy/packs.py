@@ -8,6 +8,7 @@ jurisdiction is a new pack, not new code. Every case records the pack id and ver
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,6 +64,13 @@ def load_policy(path: Path) -> Policy:
 
 
 def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
+    return _parsed(text, source)
+
+
+# A pack is frozen once read, and every build of the services (one per command, server and test)
+# reads each installed pack: the same text read once per process is the same pack.
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, source: str) -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
