@@ -98,7 +98,7 @@ cases_strategy = st.lists(
 
 @given(
     cases=cases_strategy.filter(lambda found: len({case.case_id for case in found}) == len(found)),
-    pack_rules=st.fixed_dictionaries({kind: specs for kind in (*RETENTION_KINDS, *KEPT_FOR_EVER_KINDS)}),
+    pack_rules=st.fixed_dictionaries(dict.fromkeys((*RETENTION_KINDS, *KEPT_FOR_EVER_KINDS), specs)),
     today=st.dates(date(1950, 1, 1), date(2150, 1, 1)),
 )
 def test_nothing_held_within_its_period_kept_for_ever_or_erased_is_ever_chosen(
