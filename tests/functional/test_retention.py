@@ -225,3 +225,44 @@ def test_a_decision_maker_sets_and_lifts_a_hold_from_the_case_page(
     # A handler reads the case and its holds but has no form to set one.
     sign_in(client, clock, walk.handler, page)
     assert 'legal-hold"' not in client.get(page).text.split('id="legal-hold"')[1].split("</section>")[0]
+
+
+def test_the_commands_set_and_lift_a_hold_as_the_named_decision_maker(
+    client: TestClient,
+    staff: Staff,
+    services: Services,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    data_dir: Path,
+    database_url: str,
+) -> None:
+    walk = closed_case(client, staff, services, clock)
+    reference = walk.view(walk.dm)["reference"]
+    args = ("retention", "hold", reference, "--reason", "Kept for the inquiry.")
+    code, output = command(monkeypatch, data_dir, database_url, *args, "--by", walk.handler.username)
+    assert code == 1
+    assert "Only a decision maker can set or lift a legal hold" in output
+    code, output = command(monkeypatch, data_dir, database_url, *args, "--by", walk.dm.username)
+    assert code == 0, output
+    assert f"The legal hold on case {reference} is set." in output
+    code, output = command(monkeypatch, data_dir, database_url, *args, "--by", walk.dm2.username)
+    assert code == 1
+    assert "already under a legal hold" in output
+    clock.advance(days=SIX_YEARS_AND_A_DAY)
+    code, output = command(monkeypatch, data_dir, database_url, "retention", "run", "--dry-run")
+    assert "Nothing is due." in output
+    code, output = command(
+        monkeypatch,
+        data_dir,
+        database_url,
+        "retention",
+        "lift",
+        reference,
+        "--reason",
+        "Closed.",
+        "--by",
+        walk.dm.username,
+    )
+    assert code == 0, output
+    code, output = command(monkeypatch, data_dir, database_url, "retention", "run", "--dry-run")
+    assert reference in output
