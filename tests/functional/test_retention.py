@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 from common.cases import CaseWalk
 from common.clock import FakeClock
 from common.pages import csrf, sign_in
+from common.query_count import counting
 from common.retention import SIX_YEARS_AND_A_DAY, STATEMENT, closed_case
 from common.staff import Staff
 from upstander.audit.models import AuditEntry
-from upstander.cases.models import Allegation, CaseEvent
+from upstander.cases.models import Allegation, Case, CaseEvent
 from upstander.cli import app as cli
 from upstander.reports.models import Attachment, CaseKeyGrant, Message, Report, ReportKeyGrant
 from upstander.retention.models import RetentionErasure
@@ -266,3 +267,32 @@ def test_the_commands_set_and_lift_a_hold_as_the_named_decision_maker(
     assert code == 0, output
     code, output = command(monkeypatch, data_dir, database_url, "retention", "run", "--dry-run")
     assert reference in output
+
+
+def test_the_dry_run_asks_the_same_few_queries_however_many_cases_closed(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    walk = closed_case(client, staff, services, clock)
+    clock.advance(days=SIX_YEARS_AND_A_DAY)
+
+    def close_more(how_many: int) -> None:
+        with services.database.transaction() as session:
+            for number in range(how_many):
+                case = Case(
+                    reference=f"C-OLD-{number:04d}", opened_at=clock(), opened_by_id=walk.handler.user_id,
+                    stage="closed", policy_pack="england-wales", policy_version="2025.1", public_key=bytes(32),
+                )  # fmt: skip
+                session.add(case)
+                session.flush()
+                session.add(CaseEvent(case_id=case.id, seq=1, at=clock(), kind="closure_confirmed", data={}))
+
+    with counting(services.database.engine) as one:
+        assert (
+            len({due.case_id for due in services.retention.due(clock().replace(year=clock().year + 7))}) == 1
+        )
+    close_more(5)
+    with counting(services.database.engine) as six:
+        assert (
+            len({due.case_id for due in services.retention.due(clock().replace(year=clock().year + 7))}) == 6
+        )
+    assert six.count == one.count <= 6
