@@ -52,6 +52,7 @@ class Action(StrEnum):
     VIEW_DETRIMENT_ALERTS = "view_detriment_alerts"
     VIEW_INTERVENTION_FLAGS = "view_intervention_flags"
     RESPOND_TO_INTERVENTION_FLAG = "respond_to_intervention_flag"
+    SET_LEGAL_HOLD = "set_legal_hold"
 
 
 R = Role
@@ -97,6 +98,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.VIEW_DETRIMENT_ALERTS: frozenset({R.OVERSEER, R.CUSTODIAN}),
     Action.VIEW_INTERVENTION_FLAGS: frozenset({R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
     Action.RESPOND_TO_INTERVENTION_FLAG: frozenset({R.DECISION_MAKER}),
+    # The appropriate authority decides what must be kept for litigation or an inquiry.
+    Action.SET_LEGAL_HOLD: frozenset({R.DECISION_MAKER}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -140,6 +143,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.VIEW_DETRIMENT_ALERTS: "Only the overseer and the custodian see detriment alerts.",
     Action.VIEW_INTERVENTION_FLAGS: "Only the professional standards team and the overseer see early-intervention flags.",
     Action.RESPOND_TO_INTERVENTION_FLAG: "Only a decision maker can respond to an early-intervention flag.",
+    Action.SET_LEGAL_HOLD: "Only a decision maker can set or lift a legal hold, and only with written reasons.",
 }
 
 
@@ -370,6 +374,15 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/staff/audit/export.csv"): staff(A.VIEW_AUDIT),
     ("GET", "/api/v1/audit"): staff(A.VIEW_AUDIT),
     ("GET", "/api/v1/audit/export.csv"): staff(A.VIEW_AUDIT),
+    # Legal holds keep a case from the retention job; set and lifted by a decision maker with reasons.
+    ("POST", "/staff/cases/{case_id}/legal-hold"): staff(A.SET_LEGAL_HOLD, CASE),
+    ("POST", "/staff/cases/{case_id}/legal-hold/lift"): staff(A.SET_LEGAL_HOLD, CASE),
+    ("GET", "/api/v1/cases/{case_id}/legal-holds"): staff(A.READ_CASE, CASE),
+    ("POST", "/api/v1/cases/{case_id}/legal-hold"): staff(A.SET_LEGAL_HOLD, CASE),
+    ("POST", "/api/v1/cases/{case_id}/legal-hold/lift"): staff(A.SET_LEGAL_HOLD, CASE),
+    # Subject access: each member of staff exports their own record, whatever their role.
+    ("GET", "/staff/account/export"): ANY_STAFF,
+    ("GET", "/api/v1/me/export"): ANY_STAFF,
 }
 
 NOT_IN_TABLE = "This address has no entry in the access table, so nobody may use it."

@@ -15,6 +15,8 @@ from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
+from upstander.cases.holds import api as holds_api
+from upstander.cases.holds import pages as holds_pages
 from upstander.cases.representation import api as representation_api
 from upstander.cases.representation import pages as representation_pages
 from upstander.config import Settings, load_settings
@@ -28,6 +30,8 @@ from upstander.patterns.escrow import pages as escrow_pages
 from upstander.reports import api as reports_api
 from upstander.reports import reporter_pages, staff_pages
 from upstander.reports.attachments import MAX_IMAGE_PIXELS
+from upstander.retention import api as retention_api
+from upstander.retention import pages as retention_pages
 from upstander.safeguarding import api as safeguarding_api
 from upstander.safeguarding import pages as safeguarding_pages
 from upstander.safeguarding.conflicts import api as conflicts_api
@@ -70,6 +74,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     representation_pages.router,
     register_pages.router,
     register_api.router,
+    holds_api.router,
+    holds_pages.router,
+    retention_api.router,
+    retention_pages.router,
 )
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"

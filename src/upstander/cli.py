@@ -25,6 +25,7 @@ from upstander.imports import cli as imports_cli
 from upstander.org import cli as org_cli
 from upstander.patterns import cli as patterns_cli
 from upstander.patterns.escrow import keyd_cli as escrow_keyd_cli
+from upstander.retention import cli as retention_cli
 from upstander.safeguarding import cli as safeguarding_cli
 from upstander.safeguarding.register import cli as register_cli
 from upstander.store import schema
@@ -74,6 +75,7 @@ app.add_typer(register_cli.app, name="restrictions")
 app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
 app.add_typer(backup_cli.keys_app, name="backup-key")
+app.add_typer(retention_cli.app, name="retention")
 console = Console()
 
 

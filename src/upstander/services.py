@@ -13,6 +13,7 @@ from upstander.audit.service import AuditLog
 from upstander.cases import versions as case_versions
 from upstander.cases.dashboard import DashboardService
 from upstander.cases.events import CaseClosed
+from upstander.cases.holds.service import LegalHoldService
 from upstander.cases.overseer_keys import OverseerKeys
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.representation.service import RepresentationService
@@ -33,6 +34,8 @@ from upstander.reports.follow_up import ReporterFollowUp
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.service import ReportService
+from upstander.retention.service import RetentionService
+from upstander.retention.subject_access import SubjectAccessService
 from upstander.safeguarding.case_closure import OrdersEndWithCase
 from upstander.safeguarding.conflicts import screen as conflict_screen
 from upstander.safeguarding.conflicts.service import ConflictService
@@ -76,6 +79,9 @@ class Services:
     register: RegisterService
     detriment: DetrimentService
     intervention: InterventionService
+    holds: LegalHoldService
+    retention: RetentionService
+    subject_access: SubjectAccessService
 
 
 def build_services(
@@ -155,6 +161,9 @@ def build_services(
             register,
         ),
         intervention=intervention,
+        holds=LegalHoldService(database, audit, clock),
+        retention=RetentionService(database, audit, workflow.policies, clock),
+        subject_access=SubjectAccessService(database, audit, clock),
     )
 
 

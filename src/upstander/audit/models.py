@@ -16,7 +16,7 @@ class AuditEntry(Base):
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(120), index=True)  # a subject-access export reads by actor
     action: Mapped[str] = mapped_column(String(80), index=True)
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(64), index=True)

@@ -34,7 +34,8 @@ class Case(Base):
 
 
 class CaseEvent(Base):
-    """The case timeline: every step, in order. Never updated or deleted."""
+    """The case timeline: every step, in order. Never deleted; updated only by the retention job,
+    which strips the sealed free text once the pack's period after closure has passed."""
 
     __tablename__ = "case_events"
     __table_args__ = (UniqueConstraint("case_id", "seq"),)

@@ -123,6 +123,8 @@ def case_page(
             "can_override": access.allowed(staff.roles, access.Action.OVERRIDE_CONFLICT),
             "consents": services.representation.consents(staff, case_id) if records_consent else None,
             "representatives": services.representation.representatives() if records_consent else [],
+            "holds": services.holds.holds(staff, case_id),
+            "can_hold": access.allowed(staff.roles, access.Action.SET_LEGAL_HOLD),
             "done": done,
             "error": error.detail if error else None,
             "error_fields": getattr(error, "fields", {}) if error else {},

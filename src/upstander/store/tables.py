@@ -2,6 +2,7 @@
 
 from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User, UserRole, WebSession
 from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from upstander.cases.holds.models import LegalHold
 from upstander.cases.models import Allegation, Case, CaseEvent, Complainant, Complaint
 from upstander.db import Base
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
@@ -19,6 +20,7 @@ from upstander.reports.models import (
     ReportKeyGrant,
     ReportSubject,
 )
+from upstander.retention.models import RetentionErasure
 from upstander.safeguarding.models import Posting, PostingChange, SeparationOrder
 from upstander.store.key_fingerprints import KeyFingerprint
 
@@ -44,6 +46,7 @@ __all__ = [
     "Installation",
     "InterventionFlag",
     "KeyFingerprint",
+    "LegalHold",
     "Message",
     "Note",
     "OrgKey",
@@ -56,6 +59,7 @@ __all__ = [
     "Report",
     "ReportKeyGrant",
     "ReportSubject",
+    "RetentionErasure",
     "SeparationOrder",
     "SubjectLink",
     "User",

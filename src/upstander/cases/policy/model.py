@@ -186,6 +186,30 @@ class InterventionRuleSpec:
 
 INTERVENTION_KINDS = ("count_in_window", "distinct_complainants", "while_restricted", "peer_rate")
 
+# The kinds of record the retention job knows how to delete or anonymise, and those it keeps for
+# ever by their nature; a pack's [retention] section gives a rule for each of the first.
+RETENTION_KINDS = ("report_content", "case_content", "separation_orders", "restrictions")
+KEPT_FOR_EVER_KINDS = ("allegations", "barred_list", "advisory_list")
+
+
+@dataclass(frozen=True)
+class RetentionSpec:
+    """How long one kind of record is kept after its case closes: ``months`` (years are read as
+    twelve months each), or for ever when ``forever`` is true (``months`` is then 0)."""
+
+    kind: str
+    months: int = 0
+    forever: bool = False
+    cite: str = ""
+
+    def describe(self) -> str:
+        if self.forever:
+            return "kept for ever"
+        years, months = divmod(self.months, 12)
+        parts = [f"{years} year{'' if years == 1 else 's'}"] if years else []
+        parts += [f"{months} month{'' if months == 1 else 's'}"] if months else []
+        return " and ".join(parts) + " after the case closes"
+
 
 @dataclass(frozen=True, eq=False)
 class Policy:
@@ -208,6 +232,8 @@ class Policy:
     clocks: Mapping[str, ClockSpec]
     progress_reports: ProgressReports | None
     early_intervention: tuple[InterventionRuleSpec, ...] = ()
+    # No [retention] section: nothing is ever deleted under this pack.
+    retention: Mapping[str, RetentionSpec] | None = None
 
     def action(self, kind: str) -> ActionSpec | None:
         return self.actions.get(kind)

@@ -61,6 +61,10 @@ class Table:
             raise self.error("is missing", key)
         return default
 
+    def value(self, key: str) -> object:
+        """A required key whose value may be of more than one type; the caller checks which."""
+        return self._get(key, _MISSING)
+
     def text(self, key: str, default: object = _MISSING) -> str:
         value = self._get(key, default)
         if not isinstance(value, str):
@@ -190,12 +194,14 @@ def build_policy(root: Table) -> Policy:
     )
     # Imported here: that module builds on this one's Table.
     from upstander.cases.policy.intervention import read_early_intervention
+    from upstander.cases.policy.retention import read_retention
 
     policy = dataclasses.replace(
         policy,
         early_intervention=read_early_intervention(
             root.optional_table("early_intervention"), policy.categories
         ),
+        retention=read_retention(root.optional_table("retention")),
     )
     pack.done()
     calendar.done()

@@ -1,0 +1,71 @@
+"""Reading a pack's ``[retention]`` section: how long each kind of record is kept after its case closes.
+
+    [retention.report_content]
+    keep = { years = 6 }
+    cite = "..."
+
+    [retention.barred_list]
+    keep = "forever"
+
+``keep`` is ``"forever"`` or a table with ``years`` and/or ``months``. A section that is there must
+give a rule for every kind the retention job deletes (a kind left out would silently be kept for
+ever, or deleted by a default nobody chose); the kinds kept by their nature (the barred list, as
+the Police Barred List and Police Advisory List Regulations 2017 require) can only be "forever".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from upstander.cases.policy.model import KEPT_FOR_EVER_KINDS, RETENTION_KINDS, RetentionSpec
+from upstander.cases.policy.reader import Table
+
+FOREVER = "forever"
+# A longer period is almost certainly a typo (months for years); for ever is said in words.
+LONGEST_MONTHS = 100 * 12
+
+
+def read_retention(t: Table | None) -> Mapping[str, RetentionSpec] | None:
+    """The pack's retention rules by kind, each checked; no section means nothing is ever deleted."""
+    if t is None:
+        return None
+    known = (*RETENTION_KINDS, *KEPT_FOR_EVER_KINDS)
+    specs = {}
+    for kind in known:
+        table = t.optional_table(kind)
+        if table is None:
+            if kind in RETENTION_KINDS:
+                raise t.error(
+                    f'gives no rule for {kind!r}: give keep = {{ years = N }} or keep = "forever"', kind
+                )
+            specs[kind] = RetentionSpec(kind=kind, forever=True)
+            continue
+        specs[kind] = _rule(kind, table)
+    t.done()
+    return MappingProxyType(specs)
+
+
+def _rule(kind: str, t: Table) -> RetentionSpec:
+    cite = t.text("cite", "")
+    keep = t.value("keep")  # text or a table: told apart below
+    if isinstance(keep, str):
+        if keep != FOREVER:
+            raise t.error(f'must be "forever" or a table such as {{ years = 6 }}, not {keep!r}', "keep")
+        t.done()
+        return RetentionSpec(kind=kind, forever=True, cite=cite)
+    if kind in KEPT_FOR_EVER_KINDS:
+        raise t.error(f'{kind} is kept for ever by its nature: write keep = "forever"', "keep")
+    period = t.optional_table("keep")
+    assert period is not None
+    years, months = period.number("years", 0), period.number("months", 0)
+    period.done()
+    t.done()
+    total = years * 12 + months
+    if years < 0 or months < 0 or total < 1:
+        raise period.error("give years and/or months, as positive whole numbers")
+    if total > LONGEST_MONTHS:
+        raise period.error(
+            f'is more than {LONGEST_MONTHS // 12} years: write keep = "forever" if that is meant'
+        )
+    return RetentionSpec(kind=kind, months=total, cite=cite)
