@@ -42,10 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ledger
 
+from upstander.config import Settings
 from upstander.db import Database
 from upstander.imports.mapping import find_mapping
 from upstander.imports.service import import_source
 from upstander.store import schema
+from upstander.store.key_fingerprints import open_server_keys
 
 DEFAULT_DATA = Path("/work/wt/shared/data/cpdp-chicago-2000-2016")
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -138,6 +140,8 @@ def timed_import(kind: str, folder: Path, data: Path, admin_url: str) -> tuple[f
     with database_url(kind, folder, admin_url) as url:
         schema.upgrade(url)
         database = Database.from_url(url)
+        # The import seals free text (a link's reasons) with the server's keys, as `upstander import` does.
+        open_server_keys(Settings(data_dir=folder / "keys", database_url=url), database)
         try:
             started = time.perf_counter()
             report = import_source(database, find_mapping("cpdp-chicago"), data)
