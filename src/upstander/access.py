@@ -250,6 +250,9 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("POST", "/staff/cases/{case_id}/handler"): staff(A.ASSIGN_HANDLER, CASE),
     ("GET", "/staff/statistics"): staff(A.VIEW_STATISTICS),
     ("GET", "/staff/statistics/disproportionality.svg"): staff(A.VIEW_STATISTICS),
+    ("GET", "/staff/analysis"): staff(A.VIEW_STATISTICS),
+    ("GET", "/staff/analysis/export.csv"): staff(A.VIEW_STATISTICS),
+    ("GET", "/staff/analysis/export.json"): staff(A.VIEW_STATISTICS),
     ("GET", "/staff/people/{person_id}"): staff(A.VIEW_PERSON_HISTORY),
     ("POST", "/staff/allegations/{allegation_id}/links"): staff(A.LINK_SUBJECT),
     ("GET", "/staff/separation-orders"): staff(A.READ_SEPARATION_ORDERS),
@@ -285,6 +288,8 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("POST", "/api/v1/vetting/checks"): staff(A.RUN_VETTING_CHECK),
     # Published figures for everyone; exact ones for an analyst or the overseer who signs in.
     ("GET", "/api/v1/statistics/stages"): RouteRule(Audience.PUBLIC, A.VIEW_STATISTICS),
+    # Analyses of imported records: exact figures, for analysts and the overseer.
+    ("GET", "/api/v1/analysis"): staff(A.VIEW_STATISTICS),
     ("GET", "/api/v1/separation-orders"): staff(A.READ_SEPARATION_ORDERS),
     ("POST", "/api/v1/separation-orders"): staff(A.MAKE_SEPARATION_ORDER),
     ("POST", "/api/v1/separation-orders/{order_id}/end"): staff(A.MAKE_SEPARATION_ORDER),

@@ -13,6 +13,8 @@ from upstander import __version__
 from upstander.accounts import admin_api, admin_pages
 from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
+from upstander.analysis import api as analysis_api
+from upstander.analysis import pages as analysis_pages
 from upstander.cases import api as cases_api
 from upstander.cases import pages as cases_pages
 from upstander.cases.holds import api as holds_api
@@ -56,6 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     staff_pages.router,
     cases_pages.router,
     statistics_pages.router,
+    analysis_pages.router,
     patterns_pages.router,
     patterns_api.router,
     reports_api.router,
@@ -64,6 +67,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     cases_api.router,
     org_api.router,
     statistics_api.router,
+    analysis_api.router,
     safeguarding_pages.router,
     safeguarding_api.router,
     escrow_pages.router,

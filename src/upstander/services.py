@@ -9,6 +9,7 @@ from datetime import datetime
 from upstander.accounts.lifecycle import AccountLifecycle
 from upstander.accounts.service import AccountService
 from upstander.accounts.trail import AuditTrail
+from upstander.analysis.service import AnalysisService
 from upstander.audit.service import AuditLog
 from upstander.cases import versions as case_versions
 from upstander.cases.dashboard import DashboardService
@@ -68,6 +69,7 @@ class Services:
     identities: IdentityService
     vetting: VettingService
     statistics: StatisticsService
+    analysis: AnalysisService
     safeguarding: SafeguardingService
     relationships: Relationships
     clock: Callable[[], datetime]
@@ -141,6 +143,7 @@ def build_services(
         identities=IdentityService(database, audit, clock),
         vetting=VettingService(database, audit, cases_naming, clock),
         statistics=StatisticsService(database, clock),
+        analysis=AnalysisService(database),
         safeguarding=SafeguardingService(database, audit, clock, watcher),
         relationships=Relationships(database),
         clock=clock,

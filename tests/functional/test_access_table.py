@@ -316,7 +316,15 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
 
 
 # Reads that need a query to be complete.
-QUERIES = {("GET", "/api/v1/cases/{case_id}/candidates"): {"role": "investigator"}}
+# An analysis names a source whose complaints are there: each of the world's reports is a
+# complaint of Upstander's own source.
+INTERNAL_REPORTS = {"source": "upstander"}
+QUERIES = {
+    ("GET", "/api/v1/cases/{case_id}/candidates"): {"role": "investigator"},
+    ("GET", "/api/v1/analysis"): INTERNAL_REPORTS,
+    ("GET", "/staff/analysis/export.csv"): INTERNAL_REPORTS,
+    ("GET", "/staff/analysis/export.json"): INTERNAL_REPORTS,
+}
 
 
 def ask(signed: Signed, method: str, template: str, values: dict[str, str]) -> tuple[int, str]:
@@ -331,7 +339,7 @@ def ask(signed: Signed, method: str, template: str, values: dict[str, str]) -> t
             signed.csrf = csrf(signed.client.get("/report").text)
         kwargs = {"data": {"csrf_token": signed.csrf}}
     else:
-        kwargs = {}
+        kwargs = {"params": QUERIES.get((method, template), {})}
     response = signed.client.request(method, path, follow_redirects=False, **kwargs)
     return response.status_code, response.headers.get("location", "")
 

@@ -71,9 +71,9 @@ def test_analyse_counts_rates_and_the_spread_over_people(
     assert analyse("--only", "filed_by=staff") == []
 
     for wrong, says in (
-        (["--unit", "officer"], "'officer' is not a valid Unit"),
+        (["--unit", "officer"], "unit 'officer' is not one of allegation, complaint, person, complainant"),
         (["--top", "0"], "must be a fraction above 0"),
-        (["--top", "a tenth"], "Invalid literal for Fraction"),
+        (["--top", "a tenth"], "top 'a tenth' is not a fraction such as 1/10 or 0.1"),
         (["--range", "incident_month=2008"], "is not ATTRIBUTE=FIRST..LAST"),
         (["--only", "finding"], "is not ATTRIBUTE=VALUE"),
     ):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from enum import StrEnum
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,35 +25,15 @@ class Output(StrEnum):
     JSON = "json"
 
 
-def _conditions(items: list[str], option: str) -> dict[str, list[object]]:
-    """``attribute=v1,v2`` → {attribute: [v1, v2]} (the same attribute twice adds values)."""
-    found: dict[str, list[object]] = {}
-    for item in items:
-        name, sep, values = item.partition("=")
-        if not sep or not name.strip():
-            raise typer.BadParameter(f"{item!r} is not ATTRIBUTE=VALUE[,VALUE…]", param_hint=option)
-        found.setdefault(name.strip(), []).extend(value.strip() for value in values.split(","))
-    return found
-
-
-def _ranges(items: list[str]) -> dict[str, tuple[object, object]]:
-    """``attribute=first..last`` (either end may be empty)."""
-    found: dict[str, tuple[object, object]] = {}
-    for item in items:
-        name, sep, bounds = item.partition("=")
-        first, dots, last = bounds.partition("..")
-        if not sep or not dots:
-            raise typer.BadParameter(f"{item!r} is not ATTRIBUTE=FIRST..LAST", param_hint="--range")
-        found[name.strip()] = (first.strip() or None, last.strip() or None)
-    return found
-
-
 def analyse(
     source: Annotated[
         str, typer.Option("--source", help="The source the records came from, e.g. cpdp-chicago")
     ],
     unit: Annotated[
-        str, typer.Option("--unit", help="What is counted: allegation, complaint or person (accused)")
+        str,
+        typer.Option(
+            "--unit", help="What is counted: allegation, complaint, person (accused) or complainant"
+        ),
     ] = "allegation",
     only: Annotated[
         list[str],
@@ -75,7 +52,9 @@ def analyse(
     ] = False,
     group_by: Annotated[
         str | None,
-        typer.Option("--group-by", help="Split by an attribute, e.g. category or person_ethnicity"),
+        typer.Option(
+            "--group-by", help="Split by an attribute, e.g. category, person_ethnicity or complainant_sex"
+        ),
     ] = None,
     numerator: Annotated[
         list[str], typer.Option("--rate-of", help="A rate: records with ATTRIBUTE=VALUE[,…] …")
@@ -94,27 +73,18 @@ def analyse(
     ] = 4,
     output: Annotated[Output, typer.Option("--output", help="table, csv or json")] = Output.TABLE,
 ) -> None:
-    """Count complaints, allegations or accused people of one source, filtered and grouped, with
-    shares, rates, and how allegations spread over people. Exact arithmetic; only the shown values
+    """Count complaints, allegations, accused people or complainants of one source, filtered and
+    grouped, with shares, rates, and how allegations spread over people. Exact arithmetic; only the shown values
     are rounded, to --places decimals, halves away from zero."""
-    from upstander.analysis.queries import Query, Unit
+    from upstander.analysis.attributes import QueryError
+    from upstander.analysis.forms import Asked, parse
 
+    asked = Asked(unit, only, ranges, known_person, group_by, numerator, denominator, many, top)
     try:
-        query = Query(
-            unit=Unit(unit),
-            only=_conditions(only, "--only"),
-            ranges=_ranges(ranges),
-            known_person=known_person,
-            group_by=group_by,
-            numerator=_conditions(numerator, "--rate-of") if numerator else None,
-            denominator=_conditions(denominator, "--among"),
-            many=many,
-            top=Fraction(top),
-        )
-    except (ValueError, ZeroDivisionError) as error:
-        raise typer.BadParameter(str(error)) from None
-    if not 0 < query.top <= 1:
-        raise typer.BadParameter("must be a fraction above 0 and at most 1, e.g. 1/10", param_hint="--top")
+        query = parse(asked)
+    except QueryError as error:
+        option = "--range" if error.field == "range" else "--" + error.field.replace("_", "-")
+        raise typer.BadParameter(str(error), param_hint=option) from None
     result = _run(source, query)
     _show(result, places, output, query.group_by or "group")
 
@@ -132,37 +102,21 @@ def _run(source: str, query: Query) -> dict[object, dict[str, Value]]:
         database.dispose()
 
 
-def _shown(value: Value, places: int) -> object:
-    from upstander.analysis.rules import rounded
-
-    if isinstance(value, dict):
-        return {str(count): people for count, people in value.items()}
-    if isinstance(value, Fraction) and value.denominator != 1:
-        return str(rounded(value, places))
-    return int(value)
-
-
 def _show(result: dict[object, dict[str, Value]], places: int, output: Output, label: str) -> None:
-    rows = [
-        {label: str(name), **{key: _shown(v, places) for key, v in values.items()}}
-        for name, values in result.items()
-    ]
+    from upstander.analysis.output import columns, csv_text, rows
+
+    shown = rows(result, places, label)
     if output is Output.JSON:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(json.dumps(shown, indent=2))
         return
-    columns = list(dict.fromkeys(key for row in rows for key in row if key != "distribution"))
     if output is Output.CSV:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        typer.echo(buffer.getvalue(), nl=False)
+        typer.echo(csv_text(shown), nl=False)
         return
     table = Table()
-    for column in columns:
+    for column in columns(shown):
         table.add_column(column, justify="left" if column == label else "right")
-    for row in rows:
-        table.add_row(*(escape(str(row.get(column, ""))) for column in columns))
+    for row in shown:
+        table.add_row(*(escape(str(row.get(column, ""))) for column in columns(shown)))
     console.print(table)
 
 

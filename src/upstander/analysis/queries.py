@@ -1,8 +1,9 @@
 """One analysis as data (`Query`) and its result, computed from records with `analysis.rules`.
 Pure: the records are read by `analysis.service`.
 
-A query counts one *unit*: ``allegation``, ``complaint`` or ``person`` (an accused person: one
-who is named by at least one allegation kept by the filters). Filters apply to allegations
+A query counts one *unit*: ``allegation``, ``complaint``, ``person`` (an accused person: one
+who is named by at least one allegation kept by the filters) or ``complainant`` (one person who
+complained, with their complaint's attributes). Filters apply to allegations
 (``only``: attribute → accepted values; ``ranges``: attribute → first and last value, both
 included; ``known_person``: only allegations naming a known person); a complaint is kept by the
 ``ranges`` and ``only`` on its own attributes, and its ``accusations`` are counted among the kept
@@ -36,6 +37,7 @@ class Unit(StrEnum):
     ALLEGATION = "allegation"
     COMPLAINT = "complaint"
     PERSON = "person"
+    COMPLAINANT = "complainant"
 
 
 COMPLAINT_ATTRIBUTES = frozenset(
@@ -46,10 +48,14 @@ COMPLAINT_ATTRIBUTES = frozenset(
         "received_month",
         "incident_month",
         "filed_by",
+        "complainants",
+        "complainant_sex",
+        "complainant_ethnicity",
         "accusations",
         "with_accused",
     }
 )
+COMPLAINANT_ATTRIBUTES = COMPLAINT_ATTRIBUTES | {"complainant_age"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ def _predicates(
 
 
 # Attributes only a complaint has: they choose complaints, not the allegations counted in them.
-COMPLAINT_ONLY = frozenset({"accusations", "with_accused"})
+COMPLAINT_ONLY = frozenset({"accusations", "with_accused", "complainant_age"})
 
 
 def kept_allegations(query: Query, allegations: Sequence[Record]) -> list[Record]:
@@ -95,9 +101,12 @@ def evaluate(
 ) -> dict[object, dict[str, Value]]:
     """The result per group (one group, "all", without ``group_by``). For the complaint unit,
     ``complaints`` are the source's complaints with ``accusations`` counted among the kept
-    allegations (see `analysis.service.complaints`)."""
+    allegations (see `analysis.service.complaints`); for the complainant unit, they are the
+    source's complainants, each with their complaint's attributes and that count."""
     if query.unit is Unit.COMPLAINT:
         records = rules.kept(complaints, _predicates(query.only, query.ranges, COMPLAINT_ATTRIBUTES))
+    elif query.unit is Unit.COMPLAINANT:
+        records = rules.kept(complaints, _predicates(query.only, query.ranges, COMPLAINANT_ATTRIBUTES))
     else:
         records = kept_allegations(query, allegations)
     groups = rules.group(records, query.group_by)

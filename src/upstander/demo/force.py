@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from typing import TYPE_CHECKING
 
 from upstander.audit.service import Actor
 from upstander.org.models import EmploymentStatus, OrgUnit, OrgUnitKind, Person
-from upstander.services import Services
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 FORCE = "Northshire Police"
 

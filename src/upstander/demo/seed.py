@@ -10,6 +10,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -22,7 +23,9 @@ from upstander.demo.force import FORCE, seed_org
 from upstander.org.models import EmploymentStatus, Person
 from upstander.reports.models import Category, Report, ReporterRelation
 from upstander.reports.rules import Identity, SubjectInput, Submission
-from upstander.services import Services
+
+if TYPE_CHECKING:
+    from upstander.services import Services
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - fictional demo accounts, printed on purpose
 

@@ -166,3 +166,25 @@ def _show_lines(tally: ReasonTally, shown: int) -> None:
         console.print(f"  line {line}: {message}", highlight=False, markup=False)
     if tally.rows > shown:
         console.print(f"  … and {tally.rows - shown:,} more", highlight=False)
+
+
+mapping_app = typer.Typer(help="The mapping format: its JSON Schema, for editors.", no_args_is_help=True)
+
+
+@mapping_app.command("schema")
+def mapping_schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the schema to this file; default: print it")
+    ] = None,
+) -> None:
+    """The JSON Schema of a mapping file (the one kept in docs/mapping.schema.json).
+
+    An editor that reads it completes and checks a mapping's keys as it is typed; Taplo and the
+    Even Better TOML extension read it from a first line `#:schema ./mapping.schema.json`."""
+    from upstander.imports.mapping_schema import schema_text
+
+    if output is None:
+        typer.echo(schema_text(), nl=False)
+        return
+    output.write_text(schema_text(), encoding="utf-8")
+    console.print(f"Written: {escape(str(output))}")

@@ -377,15 +377,16 @@ def _lookup(reader: _Reader, target: TargetField) -> Mapping[str, object]:
     file = reader.text("file", required=True) or ""
     code = reader.text("code", required=True) or ""
     value = reader.text("value", required=True) or ""
+    sheet = reader.text("sheet")
     reader.done()
     try:
-        table = read_lookup(reader.folder / file, code, value)
+        table = read_lookup(reader.folder / file, code, value, sheet)
     except LookupFileError as error:
         raise reader.error(str(error), error.key) from error
     return MappingProxyType(
         {
-            name: _check_output(reader, f"value ({file} line {line})", typed_value(text, target.type), target)
-            for name, (text, line) in table.items()
+            name: _check_output(reader, f"value ({file} {place})", typed_value(text, target.type), target)
+            for name, (text, place) in table.items()
         }
     )
 

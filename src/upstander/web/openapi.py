@@ -202,6 +202,12 @@ RULES: dict[tuple[str, str], list[str]] = {
         "the period starts on or before the day it ends",
     ],
     ("POST", "/api/v1/vetting/checks"): ["a staff number, or a family name and a date of birth"],
+    ("GET", "/api/v1/analysis"): [
+        "source names a source whose complaints have been imported",
+        "only, rate_of and among are ATTRIBUTE=VALUE[,VALUE…]; range is ATTRIBUTE=FIRST..LAST; each "
+        "attribute is one the unit has (group_by and rates: the unit's own); days are YYYY-MM-DD",
+        "top is a fraction above 0 and at most 1; among is given only with rate_of",
+    ],
     ("POST", "/api/v1/cases"): ["handler_id, when given, is an active case handler"],
     ("GET", "/api/v1/inbox"): [
         "sort is one of the list's columns; a cursor is one this list gave for the same sort",

@@ -16,6 +16,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "accounts" / "templates",
     PACKAGE / "cases" / "templates",
     PACKAGE / "equality" / "templates",
+    PACKAGE / "analysis" / "templates",
     PACKAGE / "safeguarding" / "templates",
     PACKAGE / "patterns" / "templates",
 ]

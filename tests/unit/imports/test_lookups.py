@@ -96,7 +96,7 @@ PLACE = "test.toml: allegations.fields.outcome.map_file"
         (
             {"file": "outcomes.csv", "code": "code", "value": "description", "sheet": "1"},
             {"outcomes.csv": OUTCOMES},
-            f"{PLACE}: unknown key 'sheet'",
+            f"{PLACE}.sheet: outcomes.csv: a sheet is named, but this is not an .xlsx workbook",
         ),
         (
             {"file": "outcomes.csv", "code": "code", "value": "description"},
@@ -153,3 +153,79 @@ def test_any_code_list_written_as_csv_reads_back_as_it_was(codes: dict[str, str]
             writer.writerow(["code", "value"])
             writer.writerows(codes.items())
         assert {code: value for code, (value, _line) in read_lookup(path, "code", "value").items()} == codes
+
+
+def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+    """A small .xlsx file written here, so no binary file is kept in the repository."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+OUTCOME_ROWS: list[list[object]] = [
+    ["code", "description"],
+    ["SU", "sustained"],
+    [None, None],
+    ["NS", "not sustained"],
+    ["UN", "unfounded"],
+]
+
+
+def test_a_map_read_from_an_xlsx_workbook_is_used_like_one_from_a_csv_file(tmp_path: Path) -> None:
+    workbook(tmp_path / "codes.xlsx", {"Read me": [["These are the codes"]], "Outcomes": OUTCOME_ROWS})
+    mapping = with_lookups(
+        tmp_path,
+        "outcome",
+        {"file": "codes.xlsx", "sheet": "Outcomes", "code": "code", "value": "description"},
+        {},
+    )
+    assert mapping.table(Target.ALLEGATIONS).fields["outcome"].values == {
+        "SU": "sustained",
+        "NS": "not sustained",
+        "UN": "unfounded",
+    }
+
+
+def test_workbook_numbers_read_as_the_text_a_csv_file_would_hold(tmp_path: Path) -> None:
+    workbook(tmp_path / "ranks.xlsx", {"Ranks": [["code", "rank"], ["SU", 4], ["NS", 2.0], [100, 2]]})
+    mapping = with_lookups(
+        tmp_path, "stage_rank", {"file": "ranks.xlsx", "code": "code", "value": "rank"}, {}
+    )
+    assert mapping.table(Target.ALLEGATIONS).fields["stage_rank"].values == {"SU": 4, "NS": 2, "100": 2}
+
+
+@pytest.mark.parametrize(
+    ("lookup", "expected"),
+    [
+        (
+            {"file": "codes.xlsx", "sheet": "Findings", "code": "code", "value": "description"},
+            f"{PLACE}.sheet: codes.xlsx has no sheet 'Findings' (its sheets: Outcomes)",
+        ),
+        (
+            {"file": "codes.xlsx", "code": "finding", "value": "description"},
+            f"{PLACE}.code: codes.xlsx has no column 'finding' (its columns: code, description)",
+        ),
+        (
+            {"file": "broken.xlsx", "code": "code", "value": "description"},
+            f"{PLACE}.file: broken.xlsx: is not an .xlsx workbook",
+        ),
+        (
+            {"file": "twice.xlsx", "sheet": "Outcomes", "code": "code", "value": "description"},
+            f"{PLACE}.code: twice.xlsx sheet 'Outcomes' row 6: code 'SU' is 'not sustained' here but"
+            " 'sustained' on row 2",
+        ),
+    ],
+)
+def test_each_mistake_in_a_workbook_names_the_place_in_the_mapping(
+    tmp_path: Path, lookup: dict[str, str], expected: str
+) -> None:
+    workbook(tmp_path / "codes.xlsx", {"Outcomes": OUTCOME_ROWS})
+    workbook(tmp_path / "twice.xlsx", {"Outcomes": [*OUTCOME_ROWS, ["SU", "not sustained"]]})
+    (tmp_path / "broken.xlsx").write_text("code,description\n", encoding="utf-8")
+    assert refused(tmp_path, "outcome", lookup, {}).startswith(expected)
