@@ -52,6 +52,7 @@ class Action(StrEnum):
     VIEW_DETRIMENT_ALERTS = "view_detriment_alerts"
     VIEW_INTERVENTION_FLAGS = "view_intervention_flags"
     RESPOND_TO_INTERVENTION_FLAG = "respond_to_intervention_flag"
+    MAKE_CASE_FILE = "make_case_file"
 
 
 R = Role
@@ -97,6 +98,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.VIEW_DETRIMENT_ALERTS: frozenset({R.OVERSEER, R.CUSTODIAN}),
     Action.VIEW_INTERVENTION_FLAGS: frozenset({R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
     Action.RESPOND_TO_INTERVENTION_FLAG: frozenset({R.DECISION_MAKER}),
+    # The bundle for a hearing: made by the appropriate authority who brings the case, or the overseer.
+    Action.MAKE_CASE_FILE: frozenset({R.DECISION_MAKER, R.OVERSEER}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -140,6 +143,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.VIEW_DETRIMENT_ALERTS: "Only the overseer and the custodian see detriment alerts.",
     Action.VIEW_INTERVENTION_FLAGS: "Only the professional standards team and the overseer see early-intervention flags.",
     Action.RESPOND_TO_INTERVENTION_FLAG: "Only a decision maker can respond to an early-intervention flag.",
+    Action.MAKE_CASE_FILE: "Only a decision maker or the overseer can make the case file for a hearing.",
 }
 
 
@@ -244,6 +248,7 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/staff/cases/{case_id}"): staff(A.READ_CASE, CASE),
     ("POST", "/staff/cases/{case_id}/steps/{kind}"): staff(A.READ_CASE, CASE),
     ("POST", "/staff/cases/{case_id}/handler"): staff(A.ASSIGN_HANDLER, CASE),
+    ("GET", "/staff/cases/{case_id}/case-file.pdf"): staff(A.MAKE_CASE_FILE, CASE),
     ("GET", "/staff/statistics"): staff(A.VIEW_STATISTICS),
     ("GET", "/staff/statistics/disproportionality.svg"): staff(A.VIEW_STATISTICS),
     ("GET", "/staff/people/{person_id}"): staff(A.VIEW_PERSON_HISTORY),

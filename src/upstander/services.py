@@ -11,6 +11,7 @@ from upstander.accounts.service import AccountService
 from upstander.accounts.trail import AuditTrail
 from upstander.audit.service import AuditLog
 from upstander.cases import versions as case_versions
+from upstander.cases.case_file import CaseFileService
 from upstander.cases.dashboard import DashboardService
 from upstander.cases.events import CaseClosed
 from upstander.cases.overseer_keys import OverseerKeys
@@ -76,6 +77,7 @@ class Services:
     register: RegisterService
     detriment: DetrimentService
     intervention: InterventionService
+    case_files: CaseFileService
 
 
 def build_services(
@@ -105,6 +107,7 @@ def build_services(
     register = RegisterService(database, audit, settings.restriction_review_days, clock)
     detriment = DetrimentService(database, audit, watcher, clock)
     intervention = InterventionService(database, audit, workflow.policies, clock)
+    cases = CaseService(database, audit, workflow, clock)
     subscribe(events, audit, linking, watcher, workflow, intervention)
     return Services(
         settings=settings,
@@ -129,7 +132,7 @@ def build_services(
             linking,
             clock,
         ),
-        cases=CaseService(database, audit, workflow, clock),
+        cases=cases,
         workflow=workflow,
         dashboard=DashboardService(database, workflow.policies, clock),
         identities=IdentityService(database, audit, clock),
@@ -155,6 +158,7 @@ def build_services(
             register,
         ),
         intervention=intervention,
+        case_files=CaseFileService(database, audit, cases, clock),
     )
 
 

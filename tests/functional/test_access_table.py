@@ -316,7 +316,10 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
 
 
 # Reads that need a query to be complete.
-QUERIES = {("GET", "/api/v1/cases/{case_id}/candidates"): {"role": "investigator"}}
+QUERIES = {
+    ("GET", "/api/v1/cases/{case_id}/candidates"): {"role": "investigator"},
+    ("GET", "/staff/cases/{case_id}/case-file.pdf"): {"for": "panel"},
+}
 
 
 def ask(signed: Signed, method: str, template: str, values: dict[str, str]) -> tuple[int, str]:
@@ -331,7 +334,7 @@ def ask(signed: Signed, method: str, template: str, values: dict[str, str]) -> t
             signed.csrf = csrf(signed.client.get("/report").text)
         kwargs = {"data": {"csrf_token": signed.csrf}}
     else:
-        kwargs = {}
+        kwargs = {"params": QUERIES.get((method, template), {})}
     response = signed.client.request(method, path, follow_redirects=False, **kwargs)
     return response.status_code, response.headers.get("location", "")
 
