@@ -165,6 +165,19 @@ def survey() -> Iterator[Survey]:
             print(f"  {width} px  {label}")
 
 
+def printed_without_navigation_or_forms(page: Page, url: str, *shown: str) -> None:
+    """The print stylesheet: no menu, no forms or buttons; the statement, timeline and reasons stay."""
+    page.goto(url)
+    page.emulate_media(media="print")
+    expect(page.locator("header.site-header")).to_be_hidden()
+    expect(page.locator("main form").first).to_be_hidden()
+    expect(page.locator("main button").first).to_be_hidden()
+    for selector in shown:
+        expect(page.locator(selector)).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(page.locator("header.site-header")).to_be_visible()
+
+
 def send_with_a_wrong_age(page: Page) -> None:
     page.get_by_label("Bullying").check()
     page.get_by_label("the person it happened to").check()
@@ -196,6 +209,21 @@ def test_the_report_form_names_each_wrong_field_and_opens_the_section_holding_it
         expect(page.get_by_label("Age")).to_have_attribute("aria-invalid", "true")
         expect(page.get_by_label("What happened?")).to_have_value("My inspector gives me every late job.")
         context.close()
+
+
+def test_after_a_form_is_sent_focus_goes_to_the_notice_that_answers_it(
+    browser: Browser, live_server: str
+) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/follow-up")
+    page.get_by_label("Receipt key").fill("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG")
+    page.get_by_role("button", name="Open my report").click()
+    notice = page.locator("main .notice[role=alert]")
+    expect(notice).to_be_visible()
+    expect(notice).to_be_focused()
+    expect(notice).to_have_css("outline-style", "solid")
+    context.close()
 
 
 def sign_in(context: BrowserContext, base: str, services: Services, username: str) -> Page:
@@ -245,6 +273,13 @@ def test_every_page_for_every_role_is_accessible_and_fits_a_phone(
             label = label.replace(ids["report"], "{report}").replace(ids["case_report"], "{case report}")
             label = label.replace(ids["person"], "{person}")
             survey.visit(page, role, f"{live_server}{path}", label, menu_seen=number > 0)
+        if role == "handler":
+            printed_without_navigation_or_forms(
+                page, f"{live_server}/staff/cases/{ids['case']}", "#timeline", "#timeline li >> nth=0"
+            )
+            printed_without_navigation_or_forms(
+                page, f"{live_server}/staff/reports/{ids['report']}", "#statement"
+            )
         context.close()
 
     too_wide = {page: width for page, width in survey.widths.items() if width > PHONE["width"]}
