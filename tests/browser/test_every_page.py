@@ -107,6 +107,25 @@ ROLES = [
 ]
 
 
+# Every reference shown (R-, C-, SO-, RD- and the like followed by its code) that the layout has
+# split over two lines: each occurrence is a DOM range, and a range on one line has one box per line.
+BROKEN_REFERENCES = r"""() => {
+    const broken = [];
+    const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+    const pattern = /\b[A-Z]{1,3}-[A-Z0-9]{5,}\b/g;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.textContent.matchAll(pattern)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+            if (lines.size > 1) broken.push(match[0]);
+        }
+    }
+    return broken;
+}"""
+
+
 class Survey:
     """What every visit found: violations by impact, and each page's width at 390 px."""
 
@@ -116,6 +135,7 @@ class Survey:
         self.widths: dict[str, int] = {}
         self.visits = 0
         self.seen: set[str] = set()
+        self.broken: list[str] = []
 
     def look(self, page: Page, who: str, label: str) -> None:
         self.visits += 1
@@ -128,6 +148,8 @@ class Survey:
     def measure(self, page: Page, who: str, label: str) -> None:
         width = int(page.evaluate("document.documentElement.scrollWidth"))
         self.widths[f"{who} {label}"] = width
+        for reference in page.evaluate(BROKEN_REFERENCES):
+            self.broken.append(f"{who} {label}: {reference}")
 
     def visit(self, page: Page, who: str, url: str, label: str, *, menu_seen: bool = True) -> None:
         """Every page type is checked by axe once on a phone and once on a desktop, the first time a
@@ -283,5 +305,6 @@ def test_every_page_for_every_role_is_accessible_and_fits_a_phone(
         context.close()
 
     too_wide = {page: width for page, width in survey.widths.items() if width > PHONE["width"]}
+    assert not survey.broken, f"references split over two lines: {survey.broken}"
     assert not survey.blocking, "\n".join(survey.blocking)
     assert not too_wide, f"wider than a 390 px phone: {too_wide}"
