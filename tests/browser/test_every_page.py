@@ -131,6 +131,7 @@ class Survey:
 
     def __init__(self) -> None:
         self.impacts: Counter[str] = Counter()
+        self.rules: Counter[str] = Counter()
         self.blocking: list[str] = []
         self.widths: dict[str, int] = {}
         self.visits = 0
@@ -142,6 +143,7 @@ class Survey:
         found: list[Violation] = axe_violations(page)
         for violation in found:
             self.impacts[violation.impact] += 1
+            self.rules[f"{violation.impact} {violation.rule}"] += 1
             if violation.impact in BLOCKING:
                 self.blocking.append(f"{who} {label} ({page.viewport_size}): {violation}")
 
@@ -182,6 +184,7 @@ def survey() -> Iterator[Survey]:
         )
         + f"; widest of {len(found.widths)} pages at 390 px: {widest[1]} px ({widest[0]})"
     )
+    print("  by rule: " + ", ".join(f"{rule} ({count})" for rule, count in found.rules.most_common()))
     for label, width in sorted(found.widths.items(), key=lambda item: -item[1]):
         if width > PHONE["width"]:
             print(f"  {width} px  {label}")
