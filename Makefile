@@ -14,7 +14,7 @@ CLEANING_CHECK := import ctypes.util, sys, venv, cairo, gi; \
 	sys.exit(ctypes.util.find_library("magic") is None)
 export UPSTANDER_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test test-dates lint imports typecheck install browser faketime bench clean
+.PHONY: run test test-dates lint imports typecheck install browser axe pdf faketime bench clean
 
 $(BIN)/upstander: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,31 @@ $(MAT2): | $(BIN)/upstander
 	$(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)/mat2
 	$(VENV)/mat2/bin/pip install --quiet 'mat2>=0.15,<0.16'
 
-install: $(BIN)/upstander $(MAT2)
+install: $(BIN)/upstander $(MAT2) pdf
 
 # Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
 browser:
 	@test -x $(CHROMIUM) || { \
 		echo "Installing Debian's chromium for the browser tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+# axe-core from npm, injected into every page by the accessibility browser test (tests/browser/axe/).
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/browser/axe/package.json
+	@command -v npm >/dev/null || { \
+		echo "Installing Debian's npm for the accessibility tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm) >/dev/null; }
+	cd tests/browser/axe && npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Pango, which WeasyPrint draws the case file's PDF with, installed when missing.
+PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf: | $(BIN)/upstander
+	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || { \
+		echo "Installing Debian's Pango for the case file PDFs"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$(PDF_DEBS)) >/dev/null; }
 
 # Debian's libfaketime, for running the clock tests at awkward real dates.
 faketime:
@@ -61,7 +79,7 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
-test: install browser lint imports typecheck
+test: install browser axe lint imports typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Every test that reads or moves the clock, again with the machine's clock faked to awkward dates:
@@ -71,7 +89,7 @@ test: install browser lint imports typecheck
 CLOCK_DATES := "2027-01-29 09:00:00" "2027-04-30 23:30:00" "2027-08-31 23:30:00" "2026-12-24 16:00:00" \
 	"2028-02-29 12:00:00" "2027-03-28 00:30:00" "2027-10-31 00:30:00" "2026-12-31 23:30:00"
 
-test-dates: install browser faketime
+test-dates: install browser axe faketime
 	tests/at_dates.sh $(BIN)/python $(CLOCK_DATES)
 
 # Every benchmark, each printing its figure, its baseline measured in the same run and the ratio,

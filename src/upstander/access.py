@@ -53,6 +53,7 @@ class Action(StrEnum):
     VIEW_INTERVENTION_FLAGS = "view_intervention_flags"
     RESPOND_TO_INTERVENTION_FLAG = "respond_to_intervention_flag"
     SET_LEGAL_HOLD = "set_legal_hold"
+    MAKE_CASE_FILE = "make_case_file"
 
 
 R = Role
@@ -100,6 +101,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.RESPOND_TO_INTERVENTION_FLAG: frozenset({R.DECISION_MAKER}),
     # The appropriate authority decides what must be kept for litigation or an inquiry.
     Action.SET_LEGAL_HOLD: frozenset({R.DECISION_MAKER}),
+    # The bundle for a hearing: made by the appropriate authority who brings the case, or the overseer.
+    Action.MAKE_CASE_FILE: frozenset({R.DECISION_MAKER, R.OVERSEER}),
 }
 
 # New reports are sealed to these roles, so nobody needs to be signed in when one arrives.
@@ -144,6 +147,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.VIEW_INTERVENTION_FLAGS: "Only the professional standards team and the overseer see early-intervention flags.",
     Action.RESPOND_TO_INTERVENTION_FLAG: "Only a decision maker can respond to an early-intervention flag.",
     Action.SET_LEGAL_HOLD: "Only a decision maker can set or lift a legal hold, and only with written reasons.",
+    Action.MAKE_CASE_FILE: "Only a decision maker or the overseer can make the case file for a hearing.",
 }
 
 
@@ -248,6 +252,7 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/staff/cases/{case_id}"): staff(A.READ_CASE, CASE),
     ("POST", "/staff/cases/{case_id}/steps/{kind}"): staff(A.READ_CASE, CASE),
     ("POST", "/staff/cases/{case_id}/handler"): staff(A.ASSIGN_HANDLER, CASE),
+    ("GET", "/staff/cases/{case_id}/case-file.pdf"): staff(A.MAKE_CASE_FILE, CASE),
     ("GET", "/staff/statistics"): staff(A.VIEW_STATISTICS),
     ("GET", "/staff/statistics/disproportionality.svg"): staff(A.VIEW_STATISTICS),
     ("GET", "/staff/analysis"): staff(A.VIEW_STATISTICS),

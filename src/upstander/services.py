@@ -12,6 +12,7 @@ from upstander.accounts.trail import AuditTrail
 from upstander.analysis.service import AnalysisService
 from upstander.audit.service import AuditLog
 from upstander.cases import versions as case_versions
+from upstander.cases.case_file import CaseFileService
 from upstander.cases.dashboard import DashboardService
 from upstander.cases.events import CaseClosed
 from upstander.cases.holds.service import LegalHoldService
@@ -84,6 +85,7 @@ class Services:
     holds: LegalHoldService
     retention: RetentionService
     subject_access: SubjectAccessService
+    case_files: CaseFileService
 
 
 def build_services(
@@ -113,6 +115,7 @@ def build_services(
     register = RegisterService(database, audit, settings.restriction_review_days, clock)
     detriment = DetrimentService(database, audit, watcher, clock)
     intervention = InterventionService(database, audit, workflow.policies, clock)
+    cases = CaseService(database, audit, workflow, clock)
     subscribe(events, audit, linking, watcher, workflow, intervention)
     return Services(
         settings=settings,
@@ -137,7 +140,7 @@ def build_services(
             linking,
             clock,
         ),
-        cases=CaseService(database, audit, workflow, clock),
+        cases=cases,
         workflow=workflow,
         dashboard=DashboardService(database, workflow.policies, clock),
         identities=IdentityService(database, audit, clock),
@@ -167,6 +170,7 @@ def build_services(
         holds=LegalHoldService(database, audit, clock),
         retention=RetentionService(database, audit, workflow.policies, clock),
         subject_access=SubjectAccessService(database, audit, clock),
+        case_files=CaseFileService(database, audit, cases, clock),
     )
 
 

@@ -324,6 +324,7 @@ QUERIES = {
     ("GET", "/api/v1/analysis"): INTERNAL_REPORTS,
     ("GET", "/staff/analysis/export.csv"): INTERNAL_REPORTS,
     ("GET", "/staff/analysis/export.json"): INTERNAL_REPORTS,
+    ("GET", "/staff/cases/{case_id}/case-file.pdf"): {"for": "panel"},
 }
 
 

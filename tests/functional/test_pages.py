@@ -277,3 +277,22 @@ def test_the_optional_equality_answers_on_the_form_are_checked_and_kept(
     with services.database.transaction() as session:
         [row] = session.scalars(select(Complainant)).all()
     assert (row.sex, row.age) == ("female", 34)
+
+
+def test_a_form_sent_back_names_every_wrong_field_in_an_error_summary(client: TestClient) -> None:
+    """The GOV.UK pattern without a browser's help: each mistake a link to its field, radio groups
+    marked invalid, the folded section that holds a mistake open."""
+    sent = fill_report_form(client, category="", relation="", about_age="forty")
+    response = client.post("/report", data=sent)
+    assert response.status_code == 422
+    html = response.text
+    summary = html.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    links = re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary)
+    assert [target for target, _ in links] == ["category-0", "relation-victim", "about_age"]
+    assert 'id="category-0" name="category"' in html
+    assert html.count('name="category"') == html.count('name="category" value="') > 1
+    category_radios = re.findall(r'<input type="radio" id="category-\d+" name="category"[^>]*>', html)
+    assert category_radios, "every category radio has an id"
+    assert all('aria-invalid="true"' in radio for radio in category_radios)
+    assert re.search(r"<details open>\s*<summary>About you", html)
+    assert 'aria-describedby="category-error"' in html

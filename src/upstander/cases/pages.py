@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
+from upstander.cases import case_file_pdf
 from upstander.cases import rules as case_rules
 from upstander.db import LostRace
 from upstander.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
@@ -121,6 +123,7 @@ def case_page(
             "handlers": services.cases.handler_screen(staff, case_id) if can_assign else [],
             "can_assign": can_assign,
             "can_override": access.allowed(staff.roles, access.Action.OVERRIDE_CONFLICT),
+            "can_make_case_file": access.allowed(staff.roles, access.Action.MAKE_CASE_FILE),
             "consents": services.representation.consents(staff, case_id) if records_consent else None,
             "representatives": services.representation.representatives() if records_consent else [],
             "holds": services.holds.holds(staff, case_id),
@@ -207,3 +210,23 @@ def withdraw_consent(
 ) -> Response:
     services.representation.withdraw_consent(staff, case_id, consent_id)
     return redirect(f"/staff/cases/{case_id}?done={quote('record the withdrawal of consent')}")
+
+
+@router.get("/staff/cases/{case_id}/case-file.pdf")
+def case_file(
+    request: Request,
+    case_id: uuid.UUID,
+    staff: PageStaff,
+    services: ServicesDep,
+    recipient: Annotated[str, Query(alias="for")] = "",
+) -> Response:
+    """The case file for a hearing, as a PDF drawn from the case's own templates (`?for=panel`)."""
+    contents = services.case_files.contents(staff, case_id, recipient)
+    pdf, pages = case_file_pdf.render(request.app.state.templates.env, contents)
+    services.case_files.record_made(staff, contents, hashlib.sha256(pdf).hexdigest(), len(pdf), pages)
+    name = f"case-{contents.case.reference}-for-{contents.recipient}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"},
+    )
