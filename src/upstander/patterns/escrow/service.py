@@ -353,7 +353,7 @@ class EscrowService:
                         opened_at=row.opened_at,
                         withdrawn_on=row.withdrawn_on,
                         person=escrow_filing.describe_person(document) if document else "—",
-                        category=report_rules.CATEGORY_LABELS[Category(category)] if category else "—",
+                        category=str(report_rules.CATEGORY_LABELS[Category(category)]) if category else "—",
                         what_happened=str(document.get("what_happened", "")),
                     )
                 )
