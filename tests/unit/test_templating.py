@@ -11,7 +11,6 @@ from upstander.i18n import WELSH, speaking
 from upstander.web.formatting import Formats
 from upstander.web.templating import TEMPLATE_DIRS, build_templates
 
-
 LONDON = Formats("Europe/London")
 
 
@@ -37,8 +36,16 @@ def test_the_date_filter_puts_a_moment_in_the_packs_zone_first() -> None:
         (datetime(2026, 3, 30, 10, 0, tzinfo=UTC), "30 March 2026, 11:00 BST", "30 Mawrth 2026, 11:00 BST"),
         # 00:30 UTC on the Sunday of the autumn change (25 October 2026) is 01:30 BST, the first of
         # two 01:30s that night; 01:30 UTC is the second, in GMT.
-        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "25 October 2026, 01:30 BST", "25 Hydref 2026, 01:30 BST"),
-        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "25 October 2026, 01:30 GMT", "25 Hydref 2026, 01:30 GMT"),
+        (
+            datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+            "25 October 2026, 01:30 BST",
+            "25 Hydref 2026, 01:30 BST",
+        ),
+        (
+            datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+            "25 October 2026, 01:30 GMT",
+            "25 Hydref 2026, 01:30 GMT",
+        ),
     ],
 )
 def test_a_moment_is_written_with_its_zone_named_across_a_clock_change(
