@@ -88,3 +88,29 @@ def lazy_gettext(message: str) -> Any:
 
 def lazy_pgettext(context: str, message: str) -> Any:
     return LazyProxy(pgettext, context, message, enable_cache=False)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's own name for "extract this, translate it later"
+    """Marks a word that is kept and compared in English (a stage, a band, a label from a pack)
+    for extraction; it is translated where it is shown, by the `translated` template filter."""
+    return message
+
+
+def translated(value: object) -> str:
+    """A value the code keeps in English, shown in the reader's language when the catalogue has
+    it. A composed label ("suspended: bullying") is translated part by part."""
+    text = str(value)
+    if not text or current_language.get() == ENGLISH:
+        return text
+    if gettext(text) != text:
+        return gettext(text)
+    return ": ".join(_translated_part(part) for part in text.split(": "))
+
+
+def _translated_part(text: str) -> str:
+    found = gettext(text)
+    if found == text and text[:1].isupper():
+        lowered = gettext(text[:1].lower() + text[1:])
+        if lowered != text[:1].lower() + text[1:]:
+            return lowered[:1].upper() + lowered[1:]
+    return found

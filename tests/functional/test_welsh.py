@@ -18,8 +18,10 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from common.staff import Staff
+from common.statistics import seed
 from functional.test_pages import csrf, fill_report_form
 from upstander.i18n import FLUENT_REVIEW, LOCALE_DIR
+from upstander.services import Services
 
 WELSH_CATALOGUE = LOCALE_DIR / "cy" / "LC_MESSAGES" / "messages.po"
 
@@ -202,3 +204,19 @@ def test_an_error_page_in_welsh(client: TestClient) -> None:
 def test_the_api_answers_in_the_language_asked_for(client: TestClient) -> None:
     problem = client.get("/api/v1/inbox", headers={"accept-language": "cy"}).json()
     assert problem["title"] == "Mewngofnodwch"
+
+
+def test_the_transparency_page_in_welsh_has_no_english_left(client: TestClient, services: Services) -> None:
+    """The page's words, its tables' stages, bands and measures, and the readings of the rates.
+    The groups' names (White, Asian…) are the staff records' own values and stay as recorded."""
+    seed(services)
+    in_welsh(client)
+    page = client.get("/transparency")
+    assert page.status_code == 200
+    shown = unescape(page.text)
+    assert "1 Ionawr 2024 i 31 Rhagfyr 2024" in shown
+    assert "gwaith mor debygol â" in shown
+    assert "dyletswyddau cyfyngedig: camymddwyn rhywiol" in shown
+    assert untranslated_english(page.text) == []
+    for by in ("sex", "rank"):
+        assert untranslated_english(client.get("/transparency", params={"by": by}).text) == []

@@ -45,6 +45,7 @@ def build_environment(time_zone: str = DEFAULT_ZONE) -> Environment:
     environment.filters["time"] = formats.time
     environment.filters["number"] = formats.number
     environment.filters["filesize"] = formats.filesize
+    environment.filters["translated"] = i18n.translated
     environment.globals["current_language"] = i18n.language
     environment.globals["language_names"] = i18n.NATIVE_NAMES
     environment.globals["language_link"] = language_link
