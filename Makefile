@@ -14,7 +14,7 @@ CLEANING_CHECK := import ctypes.util, sys, venv, cairo, gi; \
 	sys.exit(ctypes.util.find_library("magic") is None)
 export UPSTANDER_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test test-dates lint imports typecheck install browser axe pdf faketime bench clean
+.PHONY: run test test-dates lint imports typecheck install browser axe pdf faketime bench clean locale
 
 $(BIN)/upstander: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,20 @@ faketime:
 	@command -v faketime >/dev/null || { \
 		echo "Installing Debian's faketime for the clock tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime) >/dev/null; }
+
+# The Welsh catalogue: every marked string of the code and templates extracted (babel.cfg), the
+# catalogue brought up to date with them (new ones untranslated, none guessed), and compiled to the
+# .mo the app reads. Commit the .po and the .mo: a test checks the .mo is compiled from the .po.
+LOCALE := src/upstander/locale
+locale: install
+	$(BIN)/pybabel extract --mapping babel.cfg --keywords lazy_gettext --keywords lazy_pgettext:1c,2 \
+		--add-comments TRANSLATORS: --sort-by-file --add-location file --project Upstander \
+		--output-file $(LOCALE)/messages.pot .
+	test -f $(LOCALE)/cy/LC_MESSAGES/messages.po || $(BIN)/pybabel init --domain messages \
+		--input-file $(LOCALE)/messages.pot --output-dir $(LOCALE) --locale cy
+	$(BIN)/pybabel update --domain messages --input-file $(LOCALE)/messages.pot --output-dir $(LOCALE) \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile --domain messages --directory $(LOCALE) --statistics
 
 run: install
 	$(BIN)/upstander init

@@ -44,6 +44,7 @@ from upstander.services import Services, build_services
 from upstander.web import api_docs, errors, icons, openapi
 from upstander.web.deps import Cookies
 from upstander.web.gate import access_gate
+from upstander.web.language import LanguageChoice
 from upstander.web.security import BodySizeLimit, SecurityHeaders
 from upstander.web.server import configure_logging
 from upstander.web.templating import build_templates
@@ -117,7 +118,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         dependencies=[Depends(access_gate)],
     )
     app.state.services = services
-    app.state.templates = build_templates()
+    # Dates and times are shown in the zone the policy pack keeps its calendar in.
+    app.state.templates = build_templates(services.workflow.policies.current().calendar.timezone)
     app.state.templates.env.globals["max_megapixels"] = MAX_IMAGE_PIXELS // 1_000_000
     app.state.cookies = Cookies(secure=settings.cookie_secure)
 
@@ -132,4 +134,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.add_middleware(BodySizeLimit, limit=body_limit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(LanguageChoice, secure=settings.cookie_secure)
     return app

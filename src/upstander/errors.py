@@ -5,12 +5,14 @@ Every message is written for the person who will read it (a reporter, a handler)
 
 from __future__ import annotations
 
+from upstander.i18n import gettext, lazy_gettext
+
 
 class DomainError(Exception):
     """A refusal or failure the user can understand and act on."""
 
     status = 400
-    title = "The request could not be completed"
+    title = lazy_gettext("The request could not be completed")
     # When trying again later can work: sent as Retry-After with the answer.
     retry_after_seconds: int | None = None
 
@@ -22,7 +24,7 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     status = 422
-    title = "Some of what was sent is not valid"
+    title = lazy_gettext("Some of what was sent is not valid")
 
     def __init__(self, detail: str, *, fields: dict[str, str] | None = None, code: str | None = None) -> None:
         super().__init__(detail, code=code)
@@ -31,33 +33,33 @@ class InvalidInput(DomainError):
 
 class NotAllowed(DomainError):
     status = 403
-    title = "You are not allowed to do this"
+    title = lazy_gettext("You are not allowed to do this")
 
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = lazy_gettext("Not found")
 
 
 class Conflict(DomainError):
     status = 409
-    title = "This conflicts with the current state"
+    title = lazy_gettext("This conflicts with the current state")
 
 
 class TransitionRefused(Conflict):
     """A workflow step that the rules do not allow now; the detail says why in plain words."""
 
-    title = "This step is not allowed now"
+    title = lazy_gettext("This step is not allowed now")
 
 
 class NotSignedIn(DomainError):
     status = 401
-    title = "Please sign in"
+    title = lazy_gettext("Please sign in")
 
 
 class TooManyAttempts(DomainError):
     status = 429
-    title = "Too many attempts"
+    title = lazy_gettext("Too many attempts")
     retry_after_seconds: int
 
     def __init__(self, detail: str, *, retry_after_seconds: int = 60, code: str | None = None) -> None:
@@ -67,12 +69,12 @@ class TooManyAttempts(DomainError):
 
 class PayloadTooLarge(DomainError):
     status = 413
-    title = "Too large"
+    title = lazy_gettext("Too large")
 
 
 class ServiceUnavailable(DomainError):
     status = 503
-    title = "Not available right now"
+    title = lazy_gettext("Not available right now")
 
     def __init__(
         self, detail: str, *, code: str | None = None, retry_after_seconds: int | None = None
@@ -91,8 +93,10 @@ class DatabaseUnavailable(ServiceUnavailable):
 
     def __init__(self, reason: str) -> None:
         super().__init__(
-            "The service cannot reach its database just now, so this could not be done. "
-            "Please try again in a minute.",
+            gettext(
+                "The service cannot reach its database just now, so this could not be done. "
+                "Please try again in a minute."
+            ),
             code="database_unavailable",
             retry_after_seconds=60,
         )

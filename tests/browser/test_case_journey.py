@@ -311,7 +311,7 @@ def test_a_case_walked_from_report_to_outcome_through_the_pages(
         status="referred to misconduct proceedings",
         event=EVENT_TITLES["proceedings_scheduled"],
     )
-    expect(desk.timeline.last).to_contain_text(f"on {held_on:%-d %b %Y}")
+    expect(desk.timeline.last).to_contain_text(f"on {held_on:%-d %B %Y}")
     screenshot(desk.page, "22-meeting-set")
 
     # The meeting is held; the decision maker's session has long ended and they sign in again.

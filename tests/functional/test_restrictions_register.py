@@ -280,7 +280,7 @@ def test_the_oversight_page_shows_a_review_four_weeks_overdue(
     page = client.get("/staff/oversight")
     assert page.status_code == 200, page.text
     due = date.fromisoformat(imposed["review_due"])
-    assert f"{imposed['reference']} — review was due {due.day} {due:%b %Y}" in page.text
+    assert f"{imposed['reference']} — review was due {due.day} {due:%B %Y}" in page.text
     assert page.text.count('id="restrictions-overdue"') == 1
     assert "<title>Oversight" in page.text
 

@@ -18,10 +18,11 @@ from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotSignedIn, TooManyAttempts
+from upstander.i18n import lazy_gettext, ngettext
 from upstander.store.keyfiles import ServerSecrets
 
 TOTP_STEP_SECONDS = 30
-SIGN_IN_REFUSED = "The username, password or code is not right."
+SIGN_IN_REFUSED = lazy_gettext("The username, password or code is not right.")
 
 
 @dataclass(frozen=True)
@@ -178,12 +179,12 @@ class AccountService:
         # The slow check runs outside any transaction, so it never holds the database.
         password_ok = crypto.verify_password(snapshot[1] if snapshot else self._decoy_hash, password, cost)
         if snapshot is None:
-            raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused")
+            raise NotSignedIn(str(SIGN_IN_REFUSED), code="sign_in_refused")
 
         with self._db.transaction() as session:
             user = session.get(User, snapshot[0], with_for_update=True)
             if user is None:
-                raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused")
+                raise NotSignedIn(str(SIGN_IN_REFUSED), code="sign_in_refused")
             # Checked again under the row lock: a parallel request may have used the code.
             issued = None
             if (
@@ -197,7 +198,7 @@ class AccountService:
                         user.locked_private_key, user.key_salt, password, cost
                     )
                 except crypto.DecryptionFailed as error:
-                    raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused") from error
+                    raise NotSignedIn(str(SIGN_IN_REFUSED), code="sign_in_refused") from error
                 # Not a wrong password after all: the owner's budget is for their mistakes only.
                 limit_key = rules.budget_key(budget, username)
                 ratelimit.refund(session, limit_key, self._limits.of(budget)[1], now)
@@ -219,7 +220,7 @@ class AccountService:
                     ratelimit.hit(session, wrong_code_key, allowed, window, now)
                 self._audit.record(session, Actor.user(user.id), "sign_in.failed", "user", user.id, at=now)
         if issued is None:
-            raise NotSignedIn(SIGN_IN_REFUSED, code="sign_in_refused")
+            raise NotSignedIn(str(SIGN_IN_REFUSED), code="sign_in_refused")
         return SignedIn(bearer=issued.bearer, expires_at=issued.expires_at)
 
     def _spend(self, session: Session, budget: rules.SignInBudget, username: str, now: datetime) -> None:
@@ -238,7 +239,12 @@ class AccountService:
     def _over_budget(window: int, now: datetime) -> TooManyAttempts:
         wait = ratelimit.seconds_left(now, window)
         return TooManyAttempts(
-            f"Too many attempts to sign in with this username. Try again in {-(-wait // 60)} minutes.",
+            ngettext(
+                "Too many attempts to sign in with this username. Try again in %(count)s minute.",
+                "Too many attempts to sign in with this username. Try again in %(count)s minutes.",
+                -(-wait // 60),
+            )
+            % {"count": -(-wait // 60)},
             retry_after_seconds=wait,
             code="sign_in_budget_spent",
         )
@@ -317,7 +323,7 @@ def unlock_principal(database: Database, settings: Settings, username: str, pass
     with database.transaction() as session:
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
         if user is None or not crypto.verify_password(user.password_hash, password, settings.password_cost):
-            raise NotSignedIn(SIGN_IN_REFUSED)
+            raise NotSignedIn(str(SIGN_IN_REFUSED))
         private_key = crypto.unlock_private_key(
             user.locked_private_key, user.key_salt, password, settings.password_cost
         )

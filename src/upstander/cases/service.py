@@ -272,7 +272,7 @@ class CaseService:
             case_key = keyring.case_private_key(session, case.id, principal.user_id, principal.private_key)
             names = dict(session.execute(select(User.id, User.display_name)).all())
             reports = [
-                CaseReport(r.id, r.reference, report_rules.CATEGORY_LABELS[r.category], r.received_at)
+                CaseReport(r.id, r.reference, str(report_rules.CATEGORY_LABELS[r.category]), r.received_at)
                 for r in session.scalars(
                     select(Report).where(Report.case_id == case.id).order_by(Report.received_at)
                 )

@@ -155,7 +155,7 @@ def event_view(policy: Policy, row: CaseEvent, case_key: bytes, names: Mapping[u
             details.append(getattr(option, "label", option) if option is not None else value)
     for name, word in DATE_FIELDS.items():
         if isinstance(data.get(name), str):
-            details.append(f"{word} {date.fromisoformat(data[name]):%-d %b %Y}")
+            details.append(f"{word} {date.fromisoformat(data[name]):%-d %B %Y}")
     if isinstance(data.get("employment"), str):
         details.append(f"now {data['employment']}")
     if isinstance(data.get("allegation_id"), str):

@@ -47,6 +47,7 @@ from enum import StrEnum
 from statistics import NormalDist
 
 from upstander.errors import InvalidInput
+from upstander.i18n import gettext, lazy_gettext, translated
 
 MIN_CELL = 5
 """Smallest count in any of the four cells for which an interval is given."""
@@ -268,13 +269,15 @@ def _number(value: float) -> str:
 
 
 _FIXED_READINGS = {
-    Outcome.REFERENCE: "the reference group",
-    Outcome.NO_MEMBERS: "no members at the stage before, so no rate can be given",
-    Outcome.NO_EVENTS: "none reached this stage; too few to give an interval",
-    Outcome.REFERENCE_NO_MEMBERS: "the reference group ({reference}) had no members at the stage before, "
-    "so no comparison can be made",
-    Outcome.REFERENCE_NO_EVENTS: "none of the reference group ({reference}) reached this stage, "
-    "so no comparison can be made",
+    Outcome.REFERENCE: lazy_gettext("the reference group"),
+    Outcome.NO_MEMBERS: lazy_gettext("no members at the stage before, so no rate can be given"),
+    Outcome.NO_EVENTS: lazy_gettext("none reached this stage; too few to give an interval"),
+    Outcome.REFERENCE_NO_MEMBERS: lazy_gettext(
+        "the reference group ({reference}) had no members at the stage before, so no comparison can be made"
+    ),
+    Outcome.REFERENCE_NO_EVENTS: lazy_gettext(
+        "none of the reference group ({reference}) reached this stage, so no comparison can be made"
+    ),
 }
 
 
@@ -285,11 +288,26 @@ def _reading(outcome: Outcome, reference: str, ratio: float | None, interval: In
     a suppressed cell can narrow it down; which ratios to publish is the publication's decision.
     """
     if outcome in _FIXED_READINGS or ratio is None:
-        return _FIXED_READINGS[outcome].format(reference=reference)
-    likely = f"{_number(ratio)} times as likely as {reference}"
+        return str(_FIXED_READINGS[outcome]).format(reference=translated(reference))
+    shown_reference = translated(reference)
+    likely = gettext("%(ratio)s times as likely as %(reference)s") % {
+        "ratio": _number(ratio),
+        "reference": shown_reference,
+    }
     if interval is None:
-        return f"{likely}; too few to give an interval"
-    bounds = f"{_number(interval.lower)} to {_number(interval.upper)}"
-    percent = f"{interval.level * 100:g}%"
-    verdict = "excludes 1" if interval.excludes_one else "includes 1, so the difference may be chance"
-    return f"{likely}; the {percent} interval ({bounds}) {verdict}"
+        return gettext("%(likely)s; too few to give an interval") % {"likely": likely}
+    values = {
+        "likely": likely,
+        "percent": f"{interval.level * 100:g}",
+        "lower": _number(interval.lower),
+        "upper": _number(interval.upper),
+    }
+    if interval.excludes_one:
+        return gettext("%(likely)s; the %(percent)s%% interval (%(lower)s to %(upper)s) excludes 1") % values
+    return (
+        gettext(
+            "%(likely)s; the %(percent)s%% interval (%(lower)s to %(upper)s) includes 1, "
+            "so the difference may be chance"
+        )
+        % values
+    )

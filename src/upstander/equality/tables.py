@@ -50,6 +50,7 @@ from upstander.equality.suppression import (
     publish_breakdown,
 )
 from upstander.errors import InvalidInput
+from upstander.i18n import N_, gettext
 
 
 class Population(StrEnum):
@@ -57,7 +58,7 @@ class Population(StrEnum):
     COMPLAINANTS = "complainants"
 
 
-NOT_PUBLISHED = "not published: a count it rests on is too small to publish"
+NOT_PUBLISHED = N_("not published: a count it rests on is too small to publish")
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,12 @@ class StageLine:
     @property
     def interval_text(self) -> str:
         interval = self.comparison.interval if self.comparison else None
-        return "" if interval is None else f"{interval.lower:.2f} to {interval.upper:.2f}"
+        if interval is None:
+            return ""
+        return gettext("%(lower)s to %(upper)s") % {
+            "lower": f"{interval.lower:.2f}",
+            "upper": f"{interval.upper:.2f}",
+        }
 
 
 @dataclass(frozen=True)

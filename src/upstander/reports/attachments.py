@@ -18,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from upstander.config import Settings
 from upstander.errors import InvalidInput
+from upstander.i18n import lazy_gettext
 from upstander.reports import file_kinds
 from upstander.reports.cleaning_gate import CleaningGate
 from upstander.reports.document_cleaning import DocumentCleaner, default_command
@@ -43,16 +44,16 @@ MAX_FILENAME = 120
 # checked here, from the header, before any pixel is decoded.
 Image.MAX_IMAGE_PIXELS = None
 
-UNREADABLE_IMAGE = (
+UNREADABLE_IMAGE = lazy_gettext(
     "The image {name!r} could not be read; it may be damaged. It was not stored, so that no hidden "
     "details in it are kept. Please send a copy that opens, or a screenshot of it."
 )
-IMAGE_TOO_LARGE = (
+IMAGE_TOO_LARGE = lazy_gettext(
     "The image {name!r} is {width}×{height} pixels, more than the {limit} million this service "
     "accepts. It was not stored. Please send a smaller copy (a phone's usual photo setting, or a "
     "screenshot, is fine)."
 )
-CANNOT_BE_CLEANED = (
+CANNOT_BE_CLEANED = lazy_gettext(
     "The file {name!r} is a kind that cannot be cleaned of hidden details (such as the name of "
     "whoever made it, or where), so it was not stored. Please save it as a PDF, take a screenshot "
     "or photo of it, or copy its words into your message."

@@ -26,6 +26,7 @@ from upstander.errors import (
     NotSignedIn,
     TooManyAttempts,
 )
+from upstander.i18n import gettext, lazy_gettext
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
 from upstander.reports.messages import HANDLERS_NAME, _attachments, _messages, add_message
@@ -36,7 +37,7 @@ from upstander.reports.models import (
     ReportStatus,
 )
 
-WRONG_RECEIPT = "That receipt key does not open a report. Check each character and try again."
+WRONG_RECEIPT = lazy_gettext("That receipt key does not open a report. Check each character and try again.")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class ReporterFollowUp:
             )
         if not visitor_ok:
             raise TooManyAttempts(
-                "Too many tries with receipt keys. Wait a minute, then try again.",
+                gettext("Too many tries with receipt keys. Wait a minute, then try again."),
                 retry_after_seconds=ratelimit.seconds_left(now, 60),
             )
         receipt_key = crypto.normalise_receipt_key(receipt_text)
@@ -117,10 +118,10 @@ class ReporterFollowUp:
         if issued is None:
             if not within_budget:
                 raise TooManyAttempts(
-                    "Too many wrong receipt keys are being tried. Wait a minute, then try again.",
+                    gettext("Too many wrong receipt keys are being tried. Wait a minute, then try again."),
                     retry_after_seconds=ratelimit.seconds_left(now, 60),
                 )
-            raise NotSignedIn(WRONG_RECEIPT, code="wrong_receipt")
+            raise NotSignedIn(str(WRONG_RECEIPT), code="wrong_receipt")
         return issued
 
     def _find_report(self, receipt_key: str) -> tuple[uuid.UUID | None, crypto.ReceiptSecrets | None]:
@@ -187,8 +188,8 @@ class ReporterFollowUp:
             self._audit.record(session, reporter.actor, "reporter.viewed", "report", report.id)
             return ReporterView(
                 reference=report.reference,
-                category=rules.CATEGORY_LABELS[report.category],
-                status=rules.STATUS_FOR_REPORTER[report.status],
+                category=str(rules.CATEGORY_LABELS[report.category]),
+                status=str(rules.STATUS_FOR_REPORTER[report.status]),
                 received_at=report.received_at,
                 acknowledged_at=report.acknowledged_at,
                 acknowledge_by=rules.acknowledgement_due(report.received_at),
@@ -239,7 +240,7 @@ class ReporterFollowUp:
         with self._db.transaction() as session:
             row = session.get(Attachment, attachment_id)
             if row is None or row.report_id != reporter.report_id:
-                raise NotFound("There is no such file in your report.")
+                raise NotFound(gettext("There is no such file in your report."))
             opened = sealing.open_attachment(
                 row, crypto.unseal(reporter.private_key, row.sealed_key_for_reporter)
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from starlette.datastructures import FormData, UploadFile
 
 from upstander.errors import InvalidInput
+from upstander.i18n import gettext
 from upstander.reports.models import Category, ReporterRelation
 from upstander.reports.rules import AboutMe, FileInput, Identity, SubjectInput, Submission
 
@@ -97,20 +98,22 @@ def to_submission(report_form: ReportForm, files: tuple[FileInput, ...]) -> Subm
     try:
         category = Category(report_form.category)
     except ValueError:
-        errors["category"] = "Please choose what the report is about (“Something else” is fine)."
+        errors["category"] = gettext("Please choose what the report is about (“Something else” is fine).")
         category = Category.OTHER
     try:
         relation = ReporterRelation(report_form.relation)
     except ValueError:
-        errors["relation"] = "Please say whether it happened to you or you saw or know of it."
+        errors["relation"] = gettext("Please say whether it happened to you or you saw or know of it.")
         relation = ReporterRelation.WITNESS
     if not report_form.what_happened.strip():
-        errors["what_happened"] = "Please say what happened. A few words are enough to start."
+        errors["what_happened"] = gettext("Please say what happened. A few words are enough to start.")
     age = report_form.about_age.strip()
     if age and not age.isdigit():
-        errors["about_me.age"] = "Give your age in years, or leave it empty."
+        errors["about_me.age"] = gettext("Give your age in years, or leave it empty.")
     if errors:
-        raise InvalidInput("Some of the report needs correcting before it can be sent.", fields=errors)
+        raise InvalidInput(
+            gettext("Some of the report needs correcting before it can be sent."), fields=errors
+        )
     about_me = AboutMe(
         report_form.about_sex.strip(), report_form.about_ethnicity.strip(), int(age) if age else None
     )

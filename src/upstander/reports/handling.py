@@ -131,7 +131,7 @@ class HandlingService:
             view = ReportView(
                 id=report.id,
                 reference=report.reference,
-                category=rules.CATEGORY_LABELS[report.category],
+                category=str(rules.CATEGORY_LABELS[report.category]),
                 category_value=report.category.value,
                 channel=report.channel,
                 relation=report.reporter_relation.value,

@@ -52,7 +52,7 @@ class IdentityService:
                 HeldIdentity(
                     r.id,
                     r.reference,
-                    rules.CATEGORY_LABELS[r.category],
+                    str(rules.CATEGORY_LABELS[r.category]),
                     r.received_at,
                     r.disclosed_identity is not None,
                 )

@@ -153,7 +153,7 @@ def inbox_page(
             InboxItem(
                 report_id=row.id,
                 reference=row.reference,
-                category=rules.CATEGORY_LABELS[row.category],
+                category=str(rules.CATEGORY_LABELS[row.category]),
                 channel=row.channel,
                 anonymous=row.anonymous,
                 received_at=row.received_at,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from upstander import crypto
+from upstander.i18n import N_
 from upstander.reports import sealing
 from upstander.reports.models import (
     Attachment,
@@ -17,7 +18,8 @@ from upstander.reports.models import (
     Report,
 )
 
-HANDLERS_NAME = "Professional Standards"
+# Kept in English in the sealed message; the reporter's page shows it in their language.
+HANDLERS_NAME = N_("Professional Standards")
 
 
 def add_message(

@@ -15,7 +15,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
+
 from upstander.errors import InvalidInput, PayloadTooLarge
+from upstander.i18n import babel_locale, gettext, lazy_gettext
 from upstander.reports.models import Category, Channel, ReporterRelation, ReportStatus
 
 ACKNOWLEDGE_WITHIN = timedelta(days=7)
@@ -34,23 +37,26 @@ MEDIA_TYPE = re.compile(
 )
 
 CATEGORY_LABELS: dict[Category, str] = {
-    Category.SEXUAL_MISCONDUCT: "Sexual misconduct or assault",
-    Category.SEXUAL_HARASSMENT: "Sexual harassment",
-    Category.DISCRIMINATION: "Racism or other discrimination",
-    Category.BULLYING: "Bullying",
-    Category.ABUSE_OF_POSITION: "Abuse of position",
-    Category.CORRUPTION: "Corruption",
-    Category.DRINK_DRUG_DRIVING: "Drink or drug driving",
-    Category.DOMESTIC_ABUSE: "Domestic abuse",
-    Category.OTHER: "Something else",
+    Category.SEXUAL_MISCONDUCT: lazy_gettext("Sexual misconduct or assault"),
+    Category.SEXUAL_HARASSMENT: lazy_gettext("Sexual harassment"),
+    Category.DISCRIMINATION: lazy_gettext("Racism or other discrimination"),
+    Category.BULLYING: lazy_gettext("Bullying"),
+    Category.ABUSE_OF_POSITION: lazy_gettext("Abuse of position"),
+    Category.CORRUPTION: lazy_gettext("Corruption"),
+    Category.DRINK_DRUG_DRIVING: lazy_gettext("Drink or drug driving"),
+    Category.DOMESTIC_ABUSE: lazy_gettext("Domestic abuse"),
+    Category.OTHER: lazy_gettext("Something else"),
 }
 
 STATUS_FOR_REPORTER: dict[ReportStatus, str] = {
-    ReportStatus.RECEIVED: "Received. It has been stored safely and is waiting to be read by the professional "
-    "standards team.",
-    ReportStatus.ACKNOWLEDGED: "Acknowledged. The professional standards team has read your report.",
-    ReportStatus.IN_CASE: "Being dealt with. Your report is part of an open case.",
-    ReportStatus.CLOSED: "Closed. The outcome and the reasons are in the messages below.",
+    ReportStatus.RECEIVED: lazy_gettext(
+        "Received. It has been stored safely and is waiting to be read by the professional standards team."
+    ),
+    ReportStatus.ACKNOWLEDGED: lazy_gettext(
+        "Acknowledged. The professional standards team has read your report."
+    ),
+    ReportStatus.IN_CASE: lazy_gettext("Being dealt with. Your report is part of an open case."),
+    ReportStatus.CLOSED: lazy_gettext("Closed. The outcome and the reasons are in the messages below."),
 }
 
 
@@ -128,21 +134,27 @@ class Submission:
 
 def _check_length(errors: dict[str, str], name: str, value: str, limit: int, label: str) -> None:
     if len(value) > limit:
-        errors[name] = f"{label} is too long: {len(value):,} characters, the limit is {limit:,}."
+        errors[name] = gettext("%(label)s is too long: %(length)s characters, the limit is %(limit)s.") % {
+            "label": label,
+            "length": format_decimal(len(value), locale=babel_locale()),
+            "limit": format_decimal(limit, locale=babel_locale()),
+        }
 
 
 def validate_submission(submission: Submission, limits: Limits) -> None:
     """Every problem at once, each under the field it concerns, so nothing typed has to be re-entered twice."""
     errors: dict[str, str] = {}
     if not submission.what_happened.strip():
-        errors["what_happened"] = "Please say what happened. A few words are enough to start."
-    _check_length(errors, "what_happened", submission.what_happened, limits.max_text_chars, "What happened")
-    _check_length(errors, "when", submission.when, limits.max_short_text_chars, "When")
-    _check_length(errors, "where", submission.where, limits.max_short_text_chars, "Where")
+        errors["what_happened"] = gettext("Please say what happened. A few words are enough to start.")
+    _check_length(
+        errors, "what_happened", submission.what_happened, limits.max_text_chars, gettext("What happened")
+    )
+    _check_length(errors, "when", submission.when, limits.max_short_text_chars, gettext("When"))
+    _check_length(errors, "where", submission.where, limits.max_short_text_chars, gettext("Where"))
     if len(submission.subjects) > limits.max_subjects:
-        errors["subjects"] = (
-            f"A report can name at most {limits.max_subjects} people; add more in a message later."
-        )
+        errors["subjects"] = gettext(
+            "A report can name at most %(count)s people; add more in a message later."
+        ) % {"count": limits.max_subjects}
     for index, subject in enumerate(submission.subjects):
         for name, value in (
             ("name", subject.name),
@@ -150,32 +162,40 @@ def validate_submission(submission: Submission, limits: Limits) -> None:
             ("unit", subject.unit),
         ):
             _check_length(
-                errors, f"subjects.{index}.{name}", value, limits.max_short_text_chars, "This detail"
+                errors, f"subjects.{index}.{name}", value, limits.max_short_text_chars, gettext("This detail")
             )
     if submission.identity is not None:
         if not submission.identity.name.strip():
-            errors["identity.name"] = "To report in your name, give your name — or choose to stay anonymous."
+            errors["identity.name"] = gettext(
+                "To report in your name, give your name — or choose to stay anonymous."
+            )
         for name, value in (
             ("name", submission.identity.name),
             ("staff_number", submission.identity.staff_number),
             ("contact", submission.identity.contact),
         ):
-            _check_length(errors, f"identity.{name}", value, limits.max_short_text_chars, "This detail")
+            _check_length(
+                errors, f"identity.{name}", value, limits.max_short_text_chars, gettext("This detail")
+            )
     if len(submission.files) > limits.max_files:
-        errors["files"] = (
-            f"At most {limits.max_files} files can be sent at once; send the rest in a message later."
-        )
+        errors["files"] = gettext(
+            "At most %(count)s files can be sent at once; send the rest in a message later."
+        ) % {"count": limits.max_files}
     about = submission.about_me
     if about is not None:
-        _check_length(errors, "about_me.sex", about.sex, 80, "This answer")
-        _check_length(errors, "about_me.ethnicity", about.ethnicity, 80, "This answer")
+        _check_length(errors, "about_me.sex", about.sex, 80, gettext("This answer"))
+        _check_length(errors, "about_me.ethnicity", about.ethnicity, 80, gettext("This answer"))
         if about.age is not None and not 16 <= about.age <= 90:
-            errors["about_me.age"] = "Give an age between 16 and 90, or leave it empty."
+            errors["about_me.age"] = gettext("Give an age between 16 and 90, or leave it empty.")
     empty = [file.filename for file in submission.files if not file.data]
     if empty:
-        errors["files"] = f"The file {empty[0]!r} is empty. Choose it again, or leave it out."
+        errors["files"] = gettext("The file “%(name)s” is empty. Choose it again, or leave it out.") % {
+            "name": empty[0]
+        }
     if errors:
-        raise InvalidInput("Some of the report needs correcting before it can be sent.", fields=errors)
+        raise InvalidInput(
+            gettext("Some of the report needs correcting before it can be sent."), fields=errors
+        )
     check_files(submission.files, limits)
 
 
@@ -209,18 +229,23 @@ def check_files(files: tuple[FileInput, ...], limits: Limits) -> None:
                 f"the limit is {limits.max_file_bytes / 1_048_576:.0f} MB per file."
             )
         if not file.data:
-            raise InvalidInput(f"The file {file.filename!r} is empty.", fields={"files": "empty file"})
+            raise InvalidInput(
+                gettext("The file “%(name)s” is empty.") % {"name": file.filename},
+                fields={"files": "empty file"},
+            )
 
 
 def validate_message(text: str, files: tuple[FileInput, ...], limits: Limits) -> None:
     if not text.strip() and not files:
-        raise InvalidInput("Please write a message or add a file.", fields={"text": "empty message"})
+        raise InvalidInput(gettext("Please write a message or add a file."), fields={"text": "empty message"})
     errors: dict[str, str] = {}
-    _check_length(errors, "text", text, limits.max_text_chars, "The message")
+    _check_length(errors, "text", text, limits.max_text_chars, gettext("The message"))
     if len(files) > limits.max_files:
-        errors["files"] = f"At most {limits.max_files} files can be sent at once."
+        errors["files"] = gettext("At most %(count)s files can be sent at once.") % {
+            "count": limits.max_files
+        }
     if errors:
-        raise InvalidInput("The message needs correcting before it can be sent.", fields=errors)
+        raise InvalidInput(gettext("The message needs correcting before it can be sent."), fields=errors)
     check_files(files, limits)
 
 

@@ -17,23 +17,24 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from upstander.errors import DatabaseUnavailable, DomainError, InvalidInput, NotSignedIn
+from upstander.i18n import gettext, lazy_gettext
 
 log = logging.getLogger("upstander.errors")
 
 PROBLEM_TYPE_BASE = "https://upstander.invalid/problems/"
 PLAIN_TITLES = {
-    400: "The request could not be understood",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed here",
-    409: "Conflict",
-    413: "Too large",
-    415: "Unsupported format",
-    422: "Some of what was sent is not valid",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "Not available right now",
+    400: lazy_gettext("The request could not be understood"),
+    401: lazy_gettext("Please sign in"),
+    403: lazy_gettext("Not allowed"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Not allowed here"),
+    409: lazy_gettext("Conflict"),
+    413: lazy_gettext("Too large"),
+    415: lazy_gettext("Unsupported format"),
+    422: lazy_gettext("Some of what was sent is not valid"),
+    429: lazy_gettext("Too many attempts"),
+    500: lazy_gettext("Something went wrong on our side"),
+    503: lazy_gettext("Not available right now"),
 }
 
 
@@ -49,7 +50,7 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + error.code.replace(":", "/"),
-        "title": error.title,
+        "title": str(error.title),
         "status": error.status,
         "detail": error.detail,
         "instance": instance,
@@ -94,7 +95,7 @@ def page_response(request: Request, error: DomainError, headers: Mapping[str, st
         request,
         "error.html",
         {
-            "title": error.title,
+            "title": str(error.title),
             "detail": error.detail,
             "status": error.status,
             "fields": getattr(error, "fields", {}) or {},
@@ -109,9 +110,9 @@ def page_response(request: Request, error: DomainError, headers: Mapping[str, st
 
 # Never written back into a page: asked for again instead.
 SECRET_FIELDS = {
-    "password": ("Your password", "password"),
-    "totp_code": ("The code from your authenticator app", "text"),
-    "receipt_key": ("Your receipt key", "password"),
+    "password": (lazy_gettext("Your password"), "password"),
+    "totp_code": (lazy_gettext("The code from your authenticator app"), "text"),
+    "receipt_key": (lazy_gettext("Your receipt key"), "password"),
 }
 # Carried back unchanged but not worth showing to the person.
 UNSHOWN_FIELDS = {"submission_token", "next"}
@@ -160,7 +161,7 @@ async def unavailable_page(request: Request, error: DatabaseUnavailable) -> Resp
         request,
         "unavailable.html",
         {
-            "title": error.title,
+            "title": str(error.title),
             "detail": error.detail,
             "kept": kept,
             "shown": shown,
@@ -196,7 +197,7 @@ def install(app: FastAPI) -> None:
             for item in error.errors()
         }
         domain = InvalidInput(
-            "Some of what was sent is missing or not valid.", fields=fields, code="invalid_request"
+            gettext("Some of what was sent is missing or not valid."), fields=fields, code="invalid_request"
         )
         if is_api(request.url.path):
             return problem_response(domain, request.url.path)
@@ -204,10 +205,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        title = PLAIN_TITLES.get(error.status_code, "Error")
-        detail = error.detail if isinstance(error.detail, str) else title
+        title = PLAIN_TITLES.get(error.status_code) or gettext("Error")
+        detail = error.detail if isinstance(error.detail, str) else str(title)
         if error.status_code == 404:
-            detail = "There is nothing at this address."
+            detail = gettext("There is nothing at this address.")
         domain = DomainError(detail, code=f"http_{error.status_code}")
         domain.status = error.status_code
         domain.title = title
@@ -229,8 +230,10 @@ def install(app: FastAPI) -> None:
             exc_info=error,
         )
         domain = DomainError(
-            "Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, "
-            "contact Professional Standards by phone.",
+            gettext(
+                "Something went wrong on our side and nothing was saved. Please try again; if it keeps "
+                "happening, contact Professional Standards by phone."
+            ),
             code="internal_error",
         )
         domain.status = 500

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from upstander import i18n
+from upstander.web.formatting import DEFAULT_ZONE, Formats
+from upstander.web.language import language_link
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
@@ -20,45 +22,37 @@ TEMPLATE_DIRS = [
     PACKAGE / "safeguarding" / "templates",
     PACKAGE / "patterns" / "templates",
 ]
-LOCAL_ZONE = ZoneInfo("Europe/London")
 
 
-def format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, datetime):
-        raise TypeError(
-            f"the datetime filter needs a moment, not {type(value).__name__}; use the date filter"
-        )
-    return value.astimezone(LOCAL_ZONE).strftime("%-d %b %Y, %H:%M")
-
-
-def format_date(value: date | datetime | None) -> str:
-    """A calendar day: a moment is first put in local time, a day (a review due, an order's end)
-    is already one."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(LOCAL_ZONE)
-    return value.strftime("%-d %b %Y")
-
-
-def format_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1_048_576:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1_048_576:.1f} MB"
-
-
-def build_templates() -> Jinja2Templates:
+def build_environment(time_zone: str = DEFAULT_ZONE) -> Environment:
+    """Every string of a template goes through the catalogues (`{% trans %}`, `_()`), in the
+    language of the request; dates and times are shown in the policy pack's zone."""
     environment = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(path)) for path in TEMPLATE_DIRS if path.exists()]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    environment.filters["datetime"] = format_datetime
-    environment.filters["date"] = format_date
-    environment.filters["filesize"] = format_size
+    # A {% trans %} block's line breaks and indents are not part of its message.
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
+    )
+    formats = Formats(time_zone)
+    environment.filters["datetime"] = formats.datetime
+    environment.filters["date"] = formats.date
+    environment.filters["day_month"] = formats.day_month
+    environment.filters["time"] = formats.time
+    environment.filters["number"] = formats.number
+    environment.filters["filesize"] = formats.filesize
+    environment.filters["translated"] = i18n.translated
+    environment.globals["current_language"] = i18n.language
+    environment.globals["language_names"] = i18n.NATIVE_NAMES
+    environment.globals["language_link"] = language_link
+    return environment
+
+
+def build_templates(time_zone: str = DEFAULT_ZONE) -> Jinja2Templates:
+    environment = build_environment(time_zone)
     return Jinja2Templates(env=environment)

@@ -166,7 +166,7 @@ def test_an_empty_file_is_refused_under_files_naming_the_file() -> None:
     with pytest.raises(InvalidInput) as refused:
         validate_submission(submission, LIMITS)
     assert refused.value.fields == {
-        "files": "The file 'blank.pdf' is empty. Choose it again, or leave it out."
+        "files": "The file “blank.pdf” is empty. Choose it again, or leave it out."
     }
 
 

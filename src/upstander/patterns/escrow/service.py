@@ -75,10 +75,10 @@ class MyEscrowReport:
         if self.status is EscrowStatus.OPENED and self.opened_at is not None:
             return (
                 "Matched and opened to the professional standards department on "
-                f"{self.opened_at.strftime('%-d %b %Y')}."
+                f"{self.opened_at.strftime('%-d %B %Y')}."
             )
         if self.status is EscrowStatus.WITHDRAWN and self.withdrawn_on is not None:
-            return f"Withdrawn on {self.withdrawn_on.strftime('%-d %b %Y')}; nothing of it is kept."
+            return f"Withdrawn on {self.withdrawn_on.strftime('%-d %B %Y')}; nothing of it is kept."
         return f"In escrow: it opens when {self.threshold} different people have named this person."
 
 
@@ -353,7 +353,7 @@ class EscrowService:
                         opened_at=row.opened_at,
                         withdrawn_on=row.withdrawn_on,
                         person=escrow_filing.describe_person(document) if document else "—",
-                        category=report_rules.CATEGORY_LABELS[Category(category)] if category else "—",
+                        category=str(report_rules.CATEGORY_LABELS[Category(category)]) if category else "—",
                         what_happened=str(document.get("what_happened", "")),
                     )
                 )
