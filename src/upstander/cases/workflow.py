@@ -32,6 +32,7 @@ from upstander.cases.engine import rules
 from upstander.cases.engine.actions import OpenCase
 from upstander.cases.engine.clocks import deadlines, local_date
 from upstander.cases.engine.context import Actor
+from upstander.cases.engine.owed import NOTHING_DUE, Owed, owed_by_column, owed_next
 from upstander.cases.engine.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.packs import Policy
@@ -128,7 +129,7 @@ class WorkflowService:
             )
             self._store(session, case, decision.events, principal.user_id)
             state = decision.state
-        case.stage = state.status
+        settle(case, policy, state)
         return state
 
     def on_report_acknowledged(self, session: Session, acknowledged: ReportAcknowledged) -> None:
@@ -156,7 +157,7 @@ class WorkflowService:
             step = forms.build_action("acknowledge", {}, state)
             decision = rules.decide(policy, state, step, actor, at)
             self._store(session, case, decision.events, principal.user_id)
-            case.stage = decision.state.status
+            settle(case, policy, decision.state)
 
     def record_feedback(self, session: Session, case: Case, principal: StaffPrincipal, summary: str) -> None:
         """A reply to the reporter is the feedback the reporter clock asks for, when the case allows it.
@@ -169,6 +170,7 @@ class WorkflowService:
             step = forms.build_action("give_feedback", {"summary": [summary[:500]]}, state)
             decision = rules.decide(policy, state, step, actor, self._clock())
             self._store(session, case, decision.events, principal.user_id)
+            settle(case, policy, decision.state)
 
     # --- use cases ----------------------------------------------------------------------------
 
@@ -208,7 +210,7 @@ class WorkflowService:
             self._store(session, case, decision.events, principal.user_id)
             self._consequences(session, case, case_key, decision.events, principal)
             disclosure_store.share_disclosed(session, case, case_key)
-            case.stage = decision.state.status
+            settle(case, policy, decision.state)
             return decision.state
 
     def act_as_reporter(self, report_id: uuid.UUID, kind: str, raw: Mapping[str, Sequence[str]]) -> CaseState:
@@ -224,7 +226,7 @@ class WorkflowService:
             actor = Actor(report.reference, frozenset({"reporter"}))
             decision = rules.decide(policy, state, forms.build_action(kind, raw, state), actor, now)
             self._store(session, case, decision.events, None, reporter=report.reference)
-            case.stage = decision.state.status
+            settle(case, policy, decision.state)
             return decision.state
 
     def reporter_steps(self, report_id: uuid.UUID) -> list[StepView]:
@@ -364,6 +366,16 @@ class WorkflowService:
             handler = CONSEQUENCES.get(event.kind)
             if handler is not None:
                 handler(effects, event)
+
+
+def settle(case: Case, policy: Policy, state: CaseState) -> Owed:
+    """Keep on the case row where it stands and what it waits for, after its events changed."""
+    owed = owed_next(policy, state)
+    case.stage = state.status
+    case.next_due_on = owed.due_on or NOTHING_DUE
+    case.next_due_label = owed.due_label
+    case.owed_by = owed_by_column(owed)
+    return owed
 
 
 def _colleague_first(
