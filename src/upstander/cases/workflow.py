@@ -288,6 +288,7 @@ class WorkflowService:
             steps=steps,
             timeline=[event_view(policy, row, case_key, names) for row in rows],
             excluded_investigators=[(s.name, s.reasons) for s in screened if s.conflicts],
+            owed=list(owed_next(policy, state).steps),
         )
 
     # --- storage and consequences -------------------------------------------------------------

@@ -50,7 +50,8 @@ def test_every_open_state_says_what_is_owed_next_and_by_which_staff(pack: str, s
             assert not {"reporter", "representative"} & set(step.roles)
             assert status in policy.actions[step.kind].from_states
             assert step.by_whom
-        assert owed_by_column(owed).startswith(",") and owed_by_column(owed).endswith(",")
+        assert owed_by_column(owed).startswith(",")
+        assert owed_by_column(owed).endswith(",")
 
 
 def test_a_new_case_is_acknowledged_by_a_handler_then_assessed_by_a_decision_maker() -> None:
@@ -58,7 +59,8 @@ def test_a_new_case_is_acknowledged_by_a_handler_then_assessed_by_a_decision_mak
     received = owed_next(EW, state)
     assert [s.kind for s in received.steps] == ["acknowledge"]
     assert received.steps[0].by_whom == "a case handler or an intake operator"
-    assert received.due_on is not None and received.due_label
+    assert received.due_on is not None
+    assert received.due_label
     acknowledged = owed_next(EW, dataclasses.replace(state, status="acknowledged"))
     assert [(s.kind, s.roles) for s in acknowledged.steps] == [("assess_severity", ("decision_maker",))]
     assert owed_by_column(acknowledged) == ",decision_maker,"
@@ -83,6 +85,6 @@ def test_an_assessed_case_owes_the_step_its_severity_allows() -> None:
 
 def test_nothing_owed_leaves_an_empty_roles_column() -> None:
     assert owed_by_column(Owed((), None, None)) == ""
-    assert owed_by_column(Owed((OwedStep("x", "x", ("handler", "decision_maker")),), None, None)) == (
+    assert owed_by_column(Owed((OwedStep("x", "x", ("handler", "decision_maker"), ""),), None, None)) == (
         ",decision_maker,handler,"
     )

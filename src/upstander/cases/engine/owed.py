@@ -26,11 +26,8 @@ class OwedStep:
     kind: str
     label: str
     roles: tuple[str, ...]
-
-    @property
-    def by_whom(self) -> str:
-        """'a case handler or a decision maker'."""
-        return roles_phrase(self.roles)
+    # Who may take it, in words: "a case handler or a decision maker".
+    by_whom: str
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ def owed_next(policy: Policy, state: CaseState) -> Owed:
         if action.severities and state.severity not in action.severities:
             continue
         roles = tuple(role for role in action.roles if role not in _NOT_STAFF)
-        steps.append(OwedStep(kind, action.label, roles))
+        steps.append(OwedStep(kind, action.label, roles, roles_phrase(roles)))
     duties = sorted((d for d in deadlines(policy, state) if d.duty), key=lambda d: d.due_on)
     first = duties[0] if duties else None
     return Owed(tuple(steps), first.due_on if first else None, first.label if first else None)
