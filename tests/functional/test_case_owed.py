@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from common import staff as staffing
 from common.clock import FakeClock
@@ -18,6 +19,8 @@ from common.query_count import counting
 from common.reports import submission
 from common.staff import Staff
 from upstander.accounts.models import Role
+from upstander.cases.engine.owed import NOTHING_DUE
+from upstander.cases.models import Case
 from upstander.services import Services
 
 pytestmark = pytest.mark.clock
@@ -166,3 +169,18 @@ def test_the_dashboard_sends_as_many_statements_for_30_cases_as_for_3(
         counts["page"].append(statements.count)
     for route, (small, large) in counts.items():
         assert small == large, (route, counts)
+
+
+def test_refreshing_brings_cases_stored_before_the_columns_up_to_date(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    _, decider = people(staff)
+    reference = open_case(services, staff, acknowledged=True)
+    with services.database.transaction() as session:
+        session.execute(update(Case).values(next_due_on=NOTHING_DUE, next_due_label=None, owed_by=""))
+    assert listed(client, staff.api_headers(client, decider), for_you=True) == []
+    assert services.workflow.refresh_owed(batch=1) == 1
+    assert services.workflow.refresh_owed() == 0
+    [case] = listed(client, staff.api_headers(client, decider), for_you=True)
+    assert case["reference"] == reference
+    assert case["owed_by"] == ["decision_maker"]

@@ -291,6 +291,32 @@ class WorkflowService:
             owed=list(owed_next(policy, state).steps),
         )
 
+    def refresh_owed(self, batch: int = 500) -> int:
+        """Replay every case once and keep on its row what it waits for (rows stored before the
+        `cases.next_due_on` column read "nothing due"); dates and stages only, no content. Returns how
+        many cases changed. Each batch of cases is read with its timelines in two statements."""
+        changed = 0
+        after: uuid.UUID | None = None
+        while True:
+            with self._db.transaction() as session:
+                query = select(Case).order_by(Case.id).limit(batch)
+                cases = list(session.scalars(query.where(Case.id > after) if after else query))
+                if not cases:
+                    return changed
+                timelines: dict[uuid.UUID, list[CaseEvent]] = {case.id: [] for case in cases}
+                for row in session.scalars(
+                    select(CaseEvent)
+                    .where(CaseEvent.case_id.in_(list(timelines)))
+                    .order_by(CaseEvent.case_id, CaseEvent.seq)
+                ):
+                    timelines[row.case_id].append(row)
+                for case in cases:
+                    policy = self.policies.get(case.policy_pack, case.policy_version)
+                    before = (case.stage, case.next_due_on, case.next_due_label, case.owed_by)
+                    settle(case, policy, replay(policy, engine_events(timelines[case.id], None)))
+                    changed += before != (case.stage, case.next_due_on, case.next_due_label, case.owed_by)
+                after = cases[-1].id
+
     # --- storage and consequences -------------------------------------------------------------
 
     def store(self, session: Session, case: Case, events: Sequence[Event], user_id: uuid.UUID) -> int:
