@@ -78,6 +78,10 @@ class HandlerChoice:
     name: str
 
 
+# The assignment picker and the case list's handler filter offer at most this many handlers.
+HANDLER_CHOICES = 200
+
+
 class CaseService:
     def __init__(
         self,
@@ -97,7 +101,8 @@ class CaseService:
                 select(User.id, User.display_name)
                 .join(UserRole, UserRole.user_id == User.id)
                 .where(UserRole.role == Role.HANDLER, User.active.is_(True))
-                .order_by(User.display_name)
+                .order_by(User.display_name, User.id)
+                .limit(HANDLER_CHOICES)
             ).all()
             return [HandlerChoice(row.id, row.display_name) for row in rows]
 
