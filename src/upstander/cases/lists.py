@@ -61,7 +61,7 @@ def case_page(
     if wanted.unread:
         conditions.append(unread)
     if wanted.owed_to_or_unread:
-        owed = [Case.owed_by.like(f"%,{role},%") for role in wanted.owed_to_or_unread]
+        owed = [Case.owed_by.contains(f",{role},", autoescape=True) for role in wanted.owed_to_or_unread]
         conditions.append(or_(*owed, unread))
     if wanted.search:
         named = exists().where(
