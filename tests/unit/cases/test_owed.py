@@ -85,6 +85,14 @@ def test_an_assessed_case_owes_the_step_its_severity_allows() -> None:
 
 def test_nothing_owed_leaves_an_empty_roles_column() -> None:
     assert owed_by_column(Owed((), None, None)) == ""
-    assert owed_by_column(Owed((OwedStep("x", "x", ("handler", "decision_maker"), ""),), None, None)) == (
-        ",decision_maker,handler,"
-    )
+    both = (OwedStep("x", "x", ("handler", "overseer"), ""), OwedStep("y", "y", ("decision_maker",), ""))
+    assert owed_by_column(Owed(both, None, None)) == ",decision_maker,handler,"
+
+
+def test_appointing_an_investigator_waits_for_the_handler_not_for_everyone_who_may_do_it() -> None:
+    state = dataclasses.replace(opened(EW), status="assessed", severity="misconduct")
+    owed = owed_next(EW, state)
+    appoint = next(s for s in owed.steps if s.kind == "assign_investigator")
+    assert appoint.by_whom == "a case handler, a decision maker or the independent overseer"
+    assert "overseer" not in owed.roles
+    assert "handler" in owed.roles

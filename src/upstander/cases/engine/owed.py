@@ -39,7 +39,10 @@ class Owed:
 
     @property
     def roles(self) -> frozenset[str]:
-        return frozenset(role for step in self.steps for role in step.roles)
+        """Who owes the next step: for each owed step, the first staff role the pack lists for it.
+        The others listed may take it too, but it is not waiting for them: appointing an
+        investigator waits for the case handler, though a decision maker or the overseer may do it."""
+        return frozenset(step.roles[0] for step in self.steps if step.roles)
 
 
 def owed_next(policy: Policy, state: CaseState) -> Owed:
