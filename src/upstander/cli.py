@@ -18,6 +18,7 @@ from upstander.analysis import cli as analysis_cli
 from upstander.audit import cli as audit_cli
 from upstander.backup import cli as backup_cli
 from upstander.cases import cli as cases_cli
+from upstander.cases.workflow import OWED_COLUMNS_REVISION
 from upstander.config import Settings, load_settings
 from upstander.equality import cli as equality_cli
 from upstander.errors import DatabaseUnavailable
@@ -86,8 +87,17 @@ def init() -> None:
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    before = schema.current_revision(settings.resolved_database_url)
     schema.upgrade(settings.resolved_database_url)
     _check_server_keys(settings)
+    if schema.crossed(before, OWED_COLUMNS_REVISION):
+        # Cases stored before their rows said what each waits for would read "nothing due".
+        services = services_module.build_services(settings)
+        try:
+            changed = services.workflow.refresh_owed()
+        finally:
+            services.database.dispose()
+        console.print(f"What each case waits for, worked out again from its timeline (cases changed: {changed})")
     console.print(f"Database ready: [bold]{_safe_url(settings.resolved_database_url)}[/]")
     console.print(
         f"Key files in: [bold]{settings.data_dir.resolve()}[/] (`upstander backup` keeps them with the database, encrypted)"

@@ -12,6 +12,9 @@ import pytest
 from sqlalchemy import BindParameter, Uuid, bindparam
 from typer.testing import CliRunner
 
+from common.clock import FakeClock
+from common.reports import submission
+from common.staff import Staff
 from upstander.cli import app as cli
 from upstander.db import Database
 from upstander.store import schema
@@ -279,3 +282,50 @@ def test_reports_stored_before_keyed_receipts_keep_argon2id_and_still_open(
         services.database.dispose()
     with pytest.raises(RuntimeError, match="cannot open them"):
         command.downgrade(schema.alembic_config(old_database_url), "0013")
+
+
+def test_init_after_an_upgrade_across_the_owed_columns_works_out_what_each_case_waits_for(
+    old_database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    """A case stored before its row said what it waits for is not left reading "nothing due"."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from upstander.accounts.models import Role
+    from upstander.cases.models import Case
+    from upstander.cases.workflow import OWED_COLUMNS_REVISION
+    from upstander.config import KdfCost, Settings
+    from upstander.services import build_services
+
+    fast = KdfCost(opslimit=1, memlimit_kib=8)
+    settings = Settings(data_dir=data_dir, database_url=old_database_url, password_cost=fast, receipt_cost=fast)
+    schema.upgrade(old_database_url)
+    services = build_services(settings)
+    try:
+        staff = Staff(services, clock)
+        handler = staff.handler()
+        staff.user("decider", [Role.DECISION_MAKER])
+        report = services.reports.submit(submission("Something happened."))
+        services.handling.acknowledge(staff.principal(handler), report.report_id, "Thank you.")
+        services.cases.open_case(staff.principal(handler), [report.report_id])
+    finally:
+        services.database.dispose()
+    command.downgrade(schema.alembic_config(old_database_url), f"{OWED_COLUMNS_REVISION}-1")
+
+    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("UPSTANDER_DATABASE_URL", old_database_url)
+    monkeypatch.setenv("UPSTANDER_PASSWORD_COST", '{"opslimit": 1, "memlimit_kib": 8}')
+    result = CliRunner().invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "worked out again from its timeline (cases changed: 1)" in result.output
+    services = build_services(settings)
+    try:
+        with services.database.transaction() as session:
+            case = session.scalars(select(Case)).one()
+            assert case.owed_by == "decision_maker"
+            assert case.next_due_label is not None
+    finally:
+        services.database.dispose()
+    again = CliRunner().invoke(cli, ["init"])
+    assert again.exit_code == 0, again.output
+    assert "worked out again" not in again.output

@@ -40,6 +40,9 @@ class CaseSummaryOut(BaseModel):
     report_count: int
     version: int
     unread: bool = False
+    next_due_on: Any = None
+    next_due_label: str | None = None
+    owed_by: list[str] = []
 
 
 @router.post("/cases", status_code=201, response_model=CaseSummaryOut)
@@ -78,10 +81,31 @@ def my_cases(
     stage: str | None = None,
     category: Annotated[str | None, Query(description="Cases holding a report of this category.")] = None,
     handler: Annotated[str | None, Query(description="`me`, or a handler's user id.")] = None,
+    due: Annotated[
+        str | None, Query(description="The case's first duty `overdue`, or due `soon` (within 7 days).")
+    ] = None,
+    unread: Annotated[
+        bool, Query(description="Only cases a reporter added to since you last opened the report.")
+    ] = False,
+    for_you: Annotated[
+        bool,
+        Query(
+            description="The dashboard's list: cases whose next step is owed by one of your roles "
+            "(a severity assessment, a decision, a second decision on a closure...), or unread by you."
+        ),
+    ] = False,
 ) -> Any:
     """One page of the cases you hold, newest first (sort: opened, reference, stage, handler,
-    reports). The total and the next page are in the X-Total-Count, X-Next-Cursor and Link headers."""
-    wanted = case_rules.parse_case_filter(search=q, stage=stage, category=category, handler=handler)
+    reports, due). The total and the next page are in the X-Total-Count, X-Next-Cursor and Link headers."""
+    wanted = case_rules.parse_case_filter(
+        search=q,
+        stage=stage,
+        category=category,
+        handler=handler,
+        due=due,
+        unread=unread,
+        for_you=tuple(role.value for role in staff.roles) if for_you else (),
+    )
     page = services.cases.my_cases(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
     set_page_headers(request, response, page)
     return [dataclasses.asdict(case) for case in page.items]

@@ -1,4 +1,5 @@
-"""`upstander cases due`: what is overdue or due soon on every case, for a daily reminder job."""
+"""`upstander cases due`: what is overdue or due soon on every case, for a daily reminder job;
+`upstander cases refresh-owed`: what each case waits for, replayed once onto its row."""
 
 from __future__ import annotations
 
@@ -44,3 +45,18 @@ def due(ctx: typer.Context) -> None:
     console.print(f"{len(board.overdue)} case(s) overdue, {len(board.due_this_week)} due this week.")
     if board.overdue:
         raise typer.Exit(code=1)
+
+
+@app.command("refresh-owed")
+def refresh_owed(ctx: typer.Context) -> None:
+    """Replay every case and keep on its row its first duty and who is owed its next step.
+
+    Run once after upgrading to revision 0018, whose new columns read "nothing due" for the cases
+    already stored; afterwards every step keeps them. Dates and stages only (no case content).
+    """
+    services: Services = ctx.obj.build_services(load_settings())
+    try:
+        changed = services.workflow.refresh_owed()
+    finally:
+        services.database.dispose()
+    console.print(f"{changed} case(s) brought up to date.")

@@ -7,7 +7,7 @@ view adds the referrals waiting for its decision on the mode of investigation.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,10 +19,10 @@ from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.cases.engine.clocks import deadlines, local_date
 from upstander.cases.engine.state import replay
-from upstander.cases.models import Case
+from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.views import DeadlineView, deadline_view
-from upstander.cases.workflow import engine_events, stored_events
+from upstander.cases.workflow import engine_events
 from upstander.db import Database, utcnow
 from upstander.reports.models import CaseKeyGrant
 
@@ -93,10 +93,19 @@ class DashboardService:
         with self._db.transaction() as session:
             names = dict(session.execute(select(User.id, User.display_name)).all())
             cases = session.scalars(query).all()
+            # Every case's timeline in one statement, not one per case.
+            timelines: dict[uuid.UUID, list[CaseEvent]] = defaultdict(list)
+            shown = query.with_only_columns(Case.id).order_by(None)
+            for row in session.scalars(
+                select(CaseEvent)
+                .where(CaseEvent.case_id.in_(shown))
+                .order_by(CaseEvent.case_id, CaseEvent.seq)
+            ):
+                timelines[row.case_id].append(row)
             lines = []
             for case in cases:
                 policy = self._policies.get(case.policy_pack, case.policy_version)
-                state = replay(policy, engine_events(stored_events(session, case), None))
+                state = replay(policy, engine_events(timelines[case.id], None))
                 today = local_date(now, policy.calendar)
                 duties = [deadline_view(d, today) for d in deadlines(policy, state) if d.duty]
                 lines.append(

@@ -6,9 +6,10 @@ report in the system grouped by case."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,6 +27,7 @@ def case_page(
     session: Session,
     user_id: uuid.UUID,
     wanted: rules.CaseFilter,
+    today: date,
     sort: paging.Sort,
     cursor: str | None,
     limit: int,
@@ -39,7 +41,9 @@ def case_page(
         "stage": [Case.stage],
         "handler": [handler_name],
         "reports": [report_count],
+        "due": [Case.next_due_on],
     }
+    unread = exists().where(Report.case_id == Case.id, report_lists.unread_by(user_id))
     conditions: list[ColumnElement[bool]] = []
     if wanted.stage:
         conditions.append(Case.stage == wanted.stage)
@@ -49,6 +53,16 @@ def case_page(
         conditions.append(Case.handler_id == wanted.handler_id)
     if wanted.category is not None:
         conditions.append(exists().where(Report.case_id == Case.id, Report.category == wanted.category))
+    if wanted.due is not None:
+        lower, upper = rules.due_window(wanted.due, today)
+        conditions.append(Case.next_due_on < upper)
+        if lower is not None:
+            conditions.append(Case.next_due_on >= lower)
+    if wanted.unread:
+        conditions.append(unread)
+    if wanted.owed_to_or_unread:
+        owed = [Case.owed_by.contains(f",{role},", autoescape=True) for role in wanted.owed_to_or_unread]
+        conditions.append(or_(*owed, unread))
     if wanted.search:
         named = exists().where(
             Report.case_id == Case.id,
@@ -66,7 +80,10 @@ def case_page(
             Case.version,
             User.display_name.label("handler_name"),
             report_count.label("report_count"),
-            exists().where(Report.case_id == Case.id, report_lists.unread_by(user_id)).label("unread"),
+            unread.label("unread"),
+            Case.next_due_on,
+            Case.next_due_label,
+            Case.owed_by,
         )
         .join(CaseKeyGrant, (CaseKeyGrant.case_id == Case.id) & (CaseKeyGrant.user_id == user_id))
         .outerjoin(User, User.id == Case.handler_id)

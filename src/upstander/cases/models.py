@@ -27,10 +27,19 @@ class Case(Base):
     # Moves on with every change to the case, its timeline included (see `workflow.lock_case`):
     # each UPDATE is `... WHERE version = <the one read>`, and what a person saw is checked against it.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # What the case waits for, kept from its events by the workflow (`engine/owed.py`) so lists and
+    # dashboards filter and sort on it in SQL: the first duty's date (9999-12-31 when none is owed),
+    # what that duty is, and the roles owed the next step, each between commas (",decision_maker,").
+    next_due_on: Mapped[date] = mapped_column(server_default="9999-12-31")
+    next_due_label: Mapped[str | None] = mapped_column(String(200))
+    owed_by: Mapped[str] = mapped_column(String(200), server_default="")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-    # The case list pages by (opened_at, id): see migration 0013.
-    __table_args__ = (Index("ix_cases_opened_at_id", "opened_at", "id"),)
+    # The case list pages by (opened_at, id) (migration 0013) and by (next_due_on, id) (0018).
+    __table_args__ = (
+        Index("ix_cases_opened_at_id", "opened_at", "id"),
+        Index("ix_cases_next_due_on_id", "next_due_on", "id"),
+    )
 
 
 class CaseEvent(Base):

@@ -39,8 +39,24 @@ def _uuid(value: object, field: str) -> uuid.UUID:
 
 
 @router.get("/staff/dashboard")
-def dashboard(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
-    return render(request, "dashboard.html", {"board": services.dashboard.for_person(staff)})
+def dashboard(request: Request, staff: PageStaff, services: ServicesDep, paging: Paging) -> Response:
+    """The board, with "for you" first: a page of the cases owed a step by one of your roles (a new
+    case's severity assessment, a decision, a second decision on a closure) or unread by you."""
+    wanted = case_rules.parse_case_filter(for_you=tuple(role.value for role in staff.roles))
+    page = services.cases.my_cases(
+        staff, wanted, sort=paging.sort or "due", cursor=paging.cursor, limit=paging.limit or 20
+    )
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "board": services.dashboard.for_person(staff),
+            "page": page,
+            "next_url": next_page_url(request, page.next_cursor) if page.next_cursor else None,
+            "first_url": first_page_url(request),
+            "sort_url": lambda column: sort_url(request, page.sort, column),
+        },
+    )
 
 
 @router.get("/staff/cases")
@@ -53,8 +69,12 @@ def cases(
     stage: str | None = None,
     category: str | None = None,
     handler: str | None = None,
+    due: str | None = None,
+    unread: int = 0,
 ) -> Response:
-    wanted = case_rules.parse_case_filter(search=q, stage=stage, category=category, handler=handler)
+    wanted = case_rules.parse_case_filter(
+        search=q, stage=stage, category=category, handler=handler, due=due, unread=bool(unread)
+    )
     page = services.cases.my_cases(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
     return render(
         request,

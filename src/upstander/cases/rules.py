@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from upstander.errors import InvalidInput
 from upstander.reports.models import Category
+from upstander.reports.rules import DueFilter
 
-CASE_SORTS = ("opened", "reference", "stage", "handler", "reports")
+CASE_SORTS = ("opened", "reference", "stage", "handler", "reports", "due")
 CASE_DEFAULT_SORT = ("opened", True)  # newest first, as the list always was
+# "Due soon" on the case list and "due this week" on the dashboard: the next seven days.
+DUE_SOON_WITHIN = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,18 @@ class CaseFilter:
     # `mine` is the reader's own cases; otherwise one handler's, or everyone's when None.
     handler_id: uuid.UUID | None = None
     mine: bool = False
+    due: DueFilter | None = None
+    unread: bool = False
+    # The dashboard's "for you": cases owed a step by one of these roles, or unread by the reader.
+    owed_to_or_unread: tuple[str, ...] = ()
+
+
+def due_window(due: DueFilter, today: date) -> tuple[date | None, date]:
+    """The first-duty dates of cases in this state today, as `[lower, upper)` on `cases.next_due_on`:
+    overdue is due before today; due soon is due today or in the next seven days."""
+    if due is DueFilter.OVERDUE:
+        return None, today
+    return today, today + DUE_SOON_WITHIN + timedelta(days=1)
 
 
 def parse_case_filter(
@@ -28,8 +44,12 @@ def parse_case_filter(
     stage: str | None = None,
     category: str | None = None,
     handler: str | None = None,
+    due: str | None = None,
+    unread: bool = False,
+    for_you: tuple[str, ...] = (),
 ) -> CaseFilter:
-    """The case list's filters as a form or query sends them; `handler` is `me` or a user's id."""
+    """The case list's filters as a form or query sends them; `handler` is `me` or a user's id;
+    `for_you` the reader's roles when they ask for what is owed by them or unread by them."""
     errors: dict[str, str] = {}
     text = (search or "").strip()
     if len(text) > 80:
@@ -51,6 +71,14 @@ def parse_case_filter(
             handler_id = uuid.UUID(handler)
         except ValueError:
             errors["handler"] = "choose me or a handler from the list"
+    parsed_due = None
+    if due:
+        try:
+            parsed_due = DueFilter(due)
+        except ValueError:
+            errors["due"] = f"choose one of {', '.join(d.value for d in DueFilter)}"
     if errors:
         raise InvalidInput("Some of the list's filters are not valid.", fields=errors)
-    return CaseFilter(text, wanted_stage, parsed_category, handler_id, mine)
+    return CaseFilter(
+        text, wanted_stage, parsed_category, handler_id, mine, parsed_due, unread, tuple(sorted(for_you))
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,6 +18,8 @@ from upstander.audit.service import AuditLog
 from upstander.cases import appointment, lists, versions
 from upstander.cases import rules as case_rules
 from upstander.cases.appointment import Screened
+from upstander.cases.engine.clocks import local_date
+from upstander.cases.engine.owed import NOTHING_DUE
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.views import WorkflowView
 from upstander.cases.workflow import WorkflowService
@@ -42,6 +44,10 @@ class CaseSummary:
     version: int
     # A reporter added to one of its reports since this reader last opened that report.
     unread: bool = False
+    # The case's first duty and the roles owed its next step (`engine/owed.py`).
+    next_due_on: date | None = None
+    next_due_label: str | None = None
+    owed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,10 @@ class HandlerChoice:
     name: str
 
 
+# The assignment picker and the case list's handler filter offer at most this many handlers.
+HANDLER_CHOICES = 200
+
+
 class CaseService:
     def __init__(
         self,
@@ -91,7 +101,8 @@ class CaseService:
                 select(User.id, User.display_name)
                 .join(UserRole, UserRole.user_id == User.id)
                 .where(UserRole.role == Role.HANDLER, User.active.is_(True))
-                .order_by(User.display_name)
+                .order_by(User.display_name, User.id)
+                .limit(HANDLER_CHOICES)
             ).all()
             return [HandlerChoice(row.id, row.display_name) for row in rows]
 
@@ -243,11 +254,13 @@ class CaseService:
             sort, case_rules.CASE_SORTS, paging.Sort(default_column, default_descending)
         )
         size = paging.parse_limit(limit)
+        today = local_date(self._clock(), self._workflow.policies.current().calendar)
         with self._db.transaction() as session:
             return lists.case_page(
                 session,
                 principal.user_id,
                 wanted or case_rules.CaseFilter(),
+                today,
                 order,
                 cursor,
                 size,
@@ -260,6 +273,9 @@ class CaseService:
                     row.report_count or 0,
                     row.version,
                     bool(row.unread),
+                    None if row.next_due_on == NOTHING_DUE else row.next_due_on,
+                    row.next_due_label,
+                    tuple(role for role in row.owed_by.split(",") if role),
                 ),
             )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from upstander.cases import forms
 from upstander.cases.engine.clocks import Deadline
+from upstander.cases.engine.owed import OwedStep
 from upstander.cases.engine.state import CaseState
 from upstander.cases.engine.vocabulary import EVENT_TITLES
 from upstander.cases.models import Case, CaseEvent
@@ -85,6 +86,8 @@ class WorkflowView:
     timeline: list[EventView]
     # Investigators not offered for appointment, each with the conflicts that exclude them.
     excluded_investigators: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    # What moves the case on next, and who may take each step (the pack's `owed` for this state).
+    owed: list[OwedStep] = field(default_factory=list)
 
 
 def progress_report_draft(

@@ -32,6 +32,7 @@ from upstander.cases.engine import rules
 from upstander.cases.engine.actions import OpenCase
 from upstander.cases.engine.clocks import deadlines, local_date
 from upstander.cases.engine.context import Actor
+from upstander.cases.engine.owed import NOTHING_DUE, Owed, owed_by_column, owed_next
 from upstander.cases.engine.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.packs import Policy
@@ -46,6 +47,8 @@ from upstander.reports.events import ReportAcknowledged, ReporterAnswered
 from upstander.reports.models import Report
 
 SEALED = "[sealed]"
+# The schema revision from which each case row keeps what it waits for (`refresh_owed` fills older rows).
+OWED_COLUMNS_REVISION = "0018"
 
 
 def actor_for(principal: StaffPrincipal) -> Actor:
@@ -128,7 +131,7 @@ class WorkflowService:
             )
             self._store(session, case, decision.events, principal.user_id)
             state = decision.state
-        case.stage = state.status
+        settle(case, policy, state)
         return state
 
     def on_report_acknowledged(self, session: Session, acknowledged: ReportAcknowledged) -> None:
@@ -156,7 +159,7 @@ class WorkflowService:
             step = forms.build_action("acknowledge", {}, state)
             decision = rules.decide(policy, state, step, actor, at)
             self._store(session, case, decision.events, principal.user_id)
-            case.stage = decision.state.status
+            settle(case, policy, decision.state)
 
     def record_feedback(self, session: Session, case: Case, principal: StaffPrincipal, summary: str) -> None:
         """A reply to the reporter is the feedback the reporter clock asks for, when the case allows it.
@@ -169,6 +172,7 @@ class WorkflowService:
             step = forms.build_action("give_feedback", {"summary": [summary[:500]]}, state)
             decision = rules.decide(policy, state, step, actor, self._clock())
             self._store(session, case, decision.events, principal.user_id)
+            settle(case, policy, decision.state)
 
     # --- use cases ----------------------------------------------------------------------------
 
@@ -208,7 +212,7 @@ class WorkflowService:
             self._store(session, case, decision.events, principal.user_id)
             self._consequences(session, case, case_key, decision.events, principal)
             disclosure_store.share_disclosed(session, case, case_key)
-            case.stage = decision.state.status
+            settle(case, policy, decision.state)
             return decision.state
 
     def act_as_reporter(self, report_id: uuid.UUID, kind: str, raw: Mapping[str, Sequence[str]]) -> CaseState:
@@ -224,7 +228,7 @@ class WorkflowService:
             actor = Actor(report.reference, frozenset({"reporter"}))
             decision = rules.decide(policy, state, forms.build_action(kind, raw, state), actor, now)
             self._store(session, case, decision.events, None, reporter=report.reference)
-            case.stage = decision.state.status
+            settle(case, policy, decision.state)
             return decision.state
 
     def reporter_steps(self, report_id: uuid.UUID) -> list[StepView]:
@@ -286,7 +290,34 @@ class WorkflowService:
             steps=steps,
             timeline=[event_view(policy, row, case_key, names) for row in rows],
             excluded_investigators=[(s.name, s.reasons) for s in screened if s.conflicts],
+            owed=list(owed_next(policy, state).steps),
         )
+
+    def refresh_owed(self, batch: int = 500) -> int:
+        """Replay every case once and keep on its row what it waits for (rows stored before the
+        `cases.next_due_on` column read "nothing due"); dates and stages only, no content. Returns how
+        many cases changed. Each batch of cases is read with its timelines in two statements."""
+        changed = 0
+        after: uuid.UUID | None = None
+        while True:
+            with self._db.transaction() as session:
+                query = select(Case).order_by(Case.id).limit(batch)
+                cases = list(session.scalars(query.where(Case.id > after) if after else query))
+                if not cases:
+                    return changed
+                timelines: dict[uuid.UUID, list[CaseEvent]] = {case.id: [] for case in cases}
+                for row in session.scalars(
+                    select(CaseEvent)
+                    .where(CaseEvent.case_id.in_(list(timelines)))
+                    .order_by(CaseEvent.case_id, CaseEvent.seq)
+                ):
+                    timelines[row.case_id].append(row)
+                for case in cases:
+                    policy = self.policies.get(case.policy_pack, case.policy_version)
+                    before = (case.stage, case.next_due_on, case.next_due_label, case.owed_by)
+                    settle(case, policy, replay(policy, engine_events(timelines[case.id], None)))
+                    changed += before != (case.stage, case.next_due_on, case.next_due_label, case.owed_by)
+                after = cases[-1].id
 
     # --- storage and consequences -------------------------------------------------------------
 
@@ -364,6 +395,16 @@ class WorkflowService:
             handler = CONSEQUENCES.get(event.kind)
             if handler is not None:
                 handler(effects, event)
+
+
+def settle(case: Case, policy: Policy, state: CaseState) -> Owed:
+    """Keep on the case row where it stands and what it waits for, after its events changed."""
+    owed = owed_next(policy, state)
+    case.stage = state.status
+    case.next_due_on = owed.due_on or NOTHING_DUE
+    case.next_due_label = owed.due_label
+    case.owed_by = owed_by_column(owed)
+    return owed
 
 
 def _colleague_first(

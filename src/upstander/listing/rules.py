@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from upstander.errors import InvalidInput
@@ -21,7 +21,7 @@ from upstander.errors import InvalidInput
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
-Value = str | int | bool | datetime | uuid.UUID | None
+Value = str | int | bool | datetime | date | uuid.UUID | None
 Row = TypeVar("Row")
 
 
@@ -62,17 +62,21 @@ def parse_limit(value: int | None) -> int:
 
 
 def _encode_value(value: Value) -> list[object]:
-    if value is None:
-        return ["n", None]
-    if isinstance(value, bool):
-        return ["b", value]
-    if isinstance(value, int):
-        return ["i", value]
-    if isinstance(value, datetime):
-        return ["t", value.isoformat()]
+    if value is None or isinstance(value, bool | int | str):
+        tag = (
+            "n"
+            if value is None
+            else "b"
+            if isinstance(value, bool)
+            else "i"
+            if isinstance(value, int)
+            else "s"
+        )
+        return [tag, value]
     if isinstance(value, uuid.UUID):
         return ["u", str(value)]
-    return ["s", value]
+    # A datetime is a date too: it is tagged first, with its offset.
+    return ["t" if isinstance(value, datetime) else "d", value.isoformat()]
 
 
 def _decode_value(tagged: object) -> Value:
@@ -84,6 +88,7 @@ def _decode_value(tagged: object) -> Value:
         "b": lambda r: r if isinstance(r, bool) else _fail(),
         "i": lambda r: r if isinstance(r, int) and not isinstance(r, bool) else _fail(),
         "t": lambda r: _aware(datetime.fromisoformat(r)) if isinstance(r, str) else _fail(),
+        "d": lambda r: date.fromisoformat(r) if isinstance(r, str) else _fail(),
         "u": lambda r: uuid.UUID(r) if isinstance(r, str) else _fail(),
         "s": lambda r: r if isinstance(r, str) else _fail(),
     }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from upstander.listing.rules import Page
+from upstander.listing.web import PAGE_HEADERS, Paging, set_page_headers
 from upstander.patterns.models import FlagStatus
 from upstander.web.deps import ApiStaff, ServicesDep
 
@@ -23,10 +25,35 @@ class LinkDecisionIn(BaseModel):
     reasons: str = Field(max_length=2000)
 
 
-@router.get("/people/{person_id}/history")
-def history(person_id: uuid.UUID, staff: ApiStaff, services: ServicesDep) -> dict[str, Any]:
-    """Every allegation ever linked to this person, across units, years, channels and outcomes."""
-    return dataclasses.asdict(services.linking.history(staff, person_id))
+@router.get("/people/{person_id}/history", responses=PAGE_HEADERS)
+def history(
+    request: Request,
+    response: Response,
+    person_id: uuid.UUID,
+    staff: ApiStaff,
+    services: ServicesDep,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=80, description="A record's or a case's reference.")] = None,
+    category: Annotated[str | None, Query(max_length=120, description="One category of allegation.")] = None,
+    channel: Annotated[str | None, Query(description="internal_report, public_complaint or import.")] = None,
+) -> dict[str, Any]:
+    """Every allegation ever linked to this person, across units, years, channels and outcomes, a page
+    at a time (sort: received, channel, category, finding, case). The total and the next page are in
+    the body (`total`, `next_cursor`) and in the X-Total-Count, X-Next-Cursor and Link headers."""
+    history = services.linking.history(
+        staff,
+        person_id,
+        search=q or "",
+        category=category or "",
+        channel=channel or "",
+        sort=paging.sort,
+        cursor=paging.cursor,
+        limit=paging.limit,
+    )
+    set_page_headers(
+        request, response, Page([], history.total, history.next_cursor, history.sort, history.limit)
+    )
+    return {**dataclasses.asdict(history), "sort": history.sort.token}
 
 
 @router.post("/allegations/{allegation_id}/links", status_code=204)
@@ -45,18 +72,37 @@ class FlagResponseIn(BaseModel):
     reasons: str = Field(max_length=4000)
 
 
-@router.get("/intervention-flags")
+@router.get("/intervention-flags", responses=PAGE_HEADERS)
 def intervention_flags(
+    request: Request,
+    response: Response,
     staff: ApiStaff,
     services: ServicesDep,
+    paging: Paging,
     status: Literal["open", "answered", "all"] = "open",
     person_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=80, description="The flagged person's staff number.")] = None,
+    rule: Annotated[str | None, Query(max_length=80, description="One rule's id.")] = None,
 ) -> dict[str, Any]:
-    """Early-intervention flags, newest first (at most 200): open ones by default."""
+    """One page of early-intervention flags, newest first (sort: raised, person, rule, status): open
+    ones by default. The total and the next page are in the body (`total`, `next_cursor`) and in the
+    X-Total-Count, X-Next-Cursor and Link headers."""
     found = services.intervention.flags(
-        staff, status=None if status == "all" else FlagStatus(status), person_id=person_id
+        staff,
+        status=None if status == "all" else FlagStatus(status),
+        person_id=person_id,
+        search=q or "",
+        rule_id=rule or "",
+        sort=paging.sort,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return dataclasses.asdict(found)
+    set_page_headers(request, response, found)
+    return {
+        "flags": [dataclasses.asdict(flag) for flag in found.items],
+        "total": found.total,
+        "next_cursor": found.next_cursor,
+    }
 
 
 @router.post("/intervention-flags/{flag_id}/response")

@@ -48,12 +48,6 @@ class FlagView:
     responded_at: datetime | None
 
 
-@dataclass(frozen=True)
-class FlagList:
-    flags: list[FlagView]
-    total: int
-
-
 def flag_views(session: Session, policy: Policy, flags: Sequence[InterventionFlag]) -> list[FlagView]:
     """Flags as the list page and the API show them: the person, the rule in words, the dates, the response."""
     if not flags:

@@ -25,9 +25,11 @@ from upstander.cases.policy.model import InterventionRuleSpec, Policy
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.listing import query as listing
+from upstander.listing import rules as paging
 from upstander.org.models import Person
 from upstander.patterns.events import SubjectsLinked
-from upstander.patterns.flag_views import DECISION_LABELS, FlagList, FlagView, flag_views
+from upstander.patterns.flag_views import DECISION_LABELS, FlagView, flag_views
 from upstander.patterns.intervention import (
     AllegationFact,
     KnownFlag,
@@ -48,7 +50,8 @@ FACT_COLUMNS = (
     Allegation.received_on,
     Allegation.complaint_id,
 )
-LIST_LIMIT = 200
+FLAG_SORTS = ("raised", "person", "rule", "status")
+FLAG_DEFAULT_SORT = paging.Sort("raised", descending=True)  # newest first, as the list always was
 
 
 @dataclass(frozen=True)
@@ -146,21 +149,49 @@ class InterventionService:
         *,
         status: FlagStatus | None = FlagStatus.OPEN,
         person_id: uuid.UUID | None = None,
-        limit: int = LIST_LIMIT,
-    ) -> FlagList:
-        """The flags for the PSD and the overseer, newest first; the read is audited."""
+        search: str = "",
+        rule_id: str = "",
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> paging.Page[FlagView]:
+        """One page of the flags for the PSD and the overseer, newest first unless sorted otherwise
+        (raised, person, rule, status); searched by the person's staff number, filtered by status,
+        person and rule. The read is audited."""
         access.require(principal.roles, access.Action.VIEW_INTERVENTION_FLAGS)
+        order = paging.parse_sort(sort, FLAG_SORTS, FLAG_DEFAULT_SORT)
+        size = paging.parse_limit(limit)
+        text = search.strip()
+        if len(text) > 80 or len(rule_id) > 80:
+            raise InvalidInput(
+                "Search for a staff number of at most 80 characters.", fields={"q": "too long"}
+            )
+        keys: dict[str, list[listing.KeyColumn]] = {
+            "raised": [InterventionFlag.raised_at],
+            "person": [Person.staff_number],
+            "rule": [InterventionFlag.rule_title],
+            "status": [InterventionFlag.status],
+        }
         with self._db.transaction() as session:
-            query = select(InterventionFlag)
+            query = select(InterventionFlag).join(Person, Person.id == InterventionFlag.person_id)
             if status is not None:
                 query = query.where(InterventionFlag.status == status)
             if person_id is not None:
                 query = query.where(InterventionFlag.person_id == person_id)
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            found = session.scalars(
-                query.order_by(InterventionFlag.raised_at.desc(), InterventionFlag.id).limit(limit)
-            ).all()
-            views = flag_views(session, self.policy, found)
+            if rule_id:
+                query = query.where(InterventionFlag.rule_id == rule_id)
+            if text:
+                query = query.where(func.lower(Person.staff_number) == text.lower())
+            found = listing.page(
+                session,
+                query,
+                [*keys[order.column], InterventionFlag.id],
+                order,
+                cursor,
+                size,
+                lambda row: row.InterventionFlag,
+            )
+            views = flag_views(session, self.policy, found.items)
             self._audit.record(
                 session,
                 principal.actor,
@@ -169,7 +200,7 @@ class InterventionService:
                 person_id or "all",
                 {"flags": len(views), "status": status.value if status else "all"},
             )
-            return FlagList(views, int(total))
+            return paging.Page(views, found.total, found.next_cursor, found.sort, found.limit)
 
     def respond(self, principal: StaffPrincipal, flag_id: uuid.UUID, decision: str, reasons: str) -> FlagView:
         """A decision maker's response to a flag: what was decided and why. It closes this flag only;

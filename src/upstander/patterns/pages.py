@@ -10,7 +10,10 @@ from fastapi.responses import Response
 
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
+from upstander.cases.models import ComplaintChannel
 from upstander.errors import DomainError, InvalidInput
+from upstander.listing.rules import MAX_LIMIT
+from upstander.listing.web import PageParams, Paging, first_page_url, next_page_url, sort_url
 from upstander.patterns.flag_views import DECISION_LABELS
 from upstander.patterns.models import FlagStatus
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
@@ -24,11 +27,40 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/staff/people/{person_id}")
 def person_history(
-    request: Request, person_id: uuid.UUID, staff: PageStaff, services: ServicesDep
+    request: Request,
+    person_id: uuid.UUID,
+    staff: PageStaff,
+    services: ServicesDep,
+    paging: Paging,
+    q: str = "",
+    category: str = "",
+    channel: str = "",
 ) -> Response:
-    history = services.linking.history(staff, person_id)
-    flags = services.intervention.flags(staff, status=None, person_id=person_id)
-    return render(request, "person_history.html", {"history": history, "flags": flags.flags})
+    history = services.linking.history(
+        staff,
+        person_id,
+        search=q,
+        category=category,
+        channel=channel,
+        sort=paging.sort,
+        cursor=paging.cursor,
+        limit=paging.limit,
+    )
+    flags = services.intervention.flags(staff, status=None, person_id=person_id, limit=MAX_LIMIT)
+    return render(
+        request,
+        "person_history.html",
+        {
+            "history": history,
+            "flags": flags.items,
+            "more_flags": flags.total - len(flags.items),
+            "wanted": {"q": q, "category": category, "channel": channel},
+            "channels": [c.value for c in ComplaintChannel],
+            "next_url": next_page_url(request, history.next_cursor) if history.next_cursor else None,
+            "first_url": first_page_url(request),
+            "sort_url": lambda column: sort_url(request, history.sort, column),
+        },
+    )
 
 
 @router.post("/staff/allegations/{allegation_id}/links", dependencies=[CsrfChecked])
@@ -59,18 +91,31 @@ def _flags_page(
     services: Services,
     staff: StaffPrincipal,
     status: str,
+    paging: PageParams,
+    search: str = "",
     *,
     done: str = "",
     error: DomainError | None = None,
     failed: str = "",
     draft: dict[str, str] | None = None,
 ) -> Response:
-    found = services.intervention.flags(staff, status=STATUSES.get(status, FlagStatus.OPEN))
+    found = services.intervention.flags(
+        staff,
+        status=STATUSES.get(status, FlagStatus.OPEN),
+        search=search,
+        sort=paging.sort,
+        cursor=paging.cursor,
+        limit=paging.limit,
+    )
     return render(
         request,
         "intervention_flags.html",
         {
             "found": found,
+            "search": search,
+            "next_url": next_page_url(request, found.next_cursor) if found.next_cursor else None,
+            "first_url": first_page_url(request),
+            "sort_url": lambda column: sort_url(request, found.sort, column),
             "status": status if status in STATUSES else "open",
             "can_respond": access.allowed(staff.roles, access.Action.RESPOND_TO_INTERVENTION_FLAG),
             "decisions": DECISION_LABELS,
@@ -85,9 +130,15 @@ def _flags_page(
 
 @router.get("/staff/intervention-flags")
 def intervention_flags(
-    request: Request, staff: PageStaff, services: ServicesDep, status: str = "open", done: str = ""
+    request: Request,
+    staff: PageStaff,
+    services: ServicesDep,
+    paging: Paging,
+    status: str = "open",
+    done: str = "",
+    q: str = "",
 ) -> Response:
-    return _flags_page(request, services, staff, status, done=done)
+    return _flags_page(request, services, staff, status, paging, q, done=done)
 
 
 @router.post("/staff/intervention-flags/{flag_id}/response", dependencies=[CsrfChecked])
@@ -102,5 +153,8 @@ async def respond_to_flag(
     except DomainError as error:
         if error.status in {401, 403}:
             raise
-        return _flags_page(request, services, staff, "open", error=error, failed=str(flag_id), draft=draft)
+        first_page = PageParams(None, None, None)
+        return _flags_page(
+            request, services, staff, "open", first_page, error=error, failed=str(flag_id), draft=draft
+        )
     return redirect("/staff/intervention-flags?done=answered")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from upstander import access
@@ -17,6 +17,8 @@ from upstander.cases.models import Allegation, Case, Complainant, Complaint, Com
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.events import Events
+from upstander.listing import query as listing
+from upstander.listing import rules as paging
 from upstander.org.linking import Candidate, Described, SubjectCard, Suggestion, suggest
 from upstander.org.models import OrgUnit, Person
 from upstander.org.vetting import Identity
@@ -47,12 +49,24 @@ class HistoryEntry:
     case_stage: str | None
 
 
+HISTORY_SORTS = ("received", "channel", "category", "finding", "case")
+HISTORY_DEFAULT_SORT = paging.Sort("received")
+# An allegation with no date received sorts before every dated one, as NULLs would ascending.
+_UNDATED = date(1, 1, 1)
+
+
 @dataclass(frozen=True)
 class PersonHistory:
     person_id: uuid.UUID
     label: str
     employment_status: str
+    # One page of the person's allegations, oldest first unless sorted otherwise; `total` is how
+    # many the whole (filtered) history holds, `next_cursor` where its next page starts.
     entries: list[HistoryEntry]
+    total: int = 0
+    next_cursor: str | None = None
+    sort: paging.Sort = HISTORY_DEFAULT_SORT
+    limit: int = paging.DEFAULT_LIMIT
 
 
 def person_label(person: Person, unit_name: str | None) -> str:
@@ -262,39 +276,87 @@ class LinkingService:
                 {"person": str(person.id)},
             )
 
-    def history(self, principal: StaffPrincipal, person_id: uuid.UUID) -> PersonHistory:
-        """Every allegation ever linked to this person, whatever its outcome or channel; the read is audited."""
+    def history(
+        self,
+        principal: StaffPrincipal,
+        person_id: uuid.UUID,
+        *,
+        search: str = "",
+        category: str = "",
+        channel: str = "",
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> PersonHistory:
+        """Every allegation ever linked to this person, whatever its outcome or channel, a page at a
+        time; searched by record or case reference, filtered by category and channel. Audited."""
         access.require(principal.roles, access.Action.VIEW_PERSON_HISTORY)
+        order = paging.parse_sort(sort, HISTORY_SORTS, HISTORY_DEFAULT_SORT)
+        size = paging.parse_limit(limit)
+        wanted_channel = None
+        if channel:
+            try:
+                wanted_channel = ComplaintChannel(channel)
+            except ValueError:
+                raise InvalidInput(
+                    f"Choose a channel of {', '.join(c.value for c in ComplaintChannel)}.",
+                    fields={"channel": "not one of the choices"},
+                ) from None
+        if len(search) > 80 or len(category) > 120:
+            raise InvalidInput("Search for a reference of at most 80 characters.", fields={"q": "too long"})
+        keys: dict[str, list[listing.KeyColumn]] = {
+            "received": [func.coalesce(Allegation.received_on, _UNDATED), Complaint.source_ref],
+            "channel": [Complaint.channel],
+            "category": [Allegation.category],
+            "finding": [func.coalesce(Allegation.finding, "")],
+            "case": [func.coalesce(Case.reference, "")],
+        }
         with self._db.transaction() as session:
             person = session.get(Person, person_id)
             if person is None:
                 raise NotFound("There is no such staff record.")
             unit = session.get(OrgUnit, person.unit_id) if person.unit_id else None
-            rows = session.execute(
+            query = (
                 select(Allegation, Complaint, Case.reference, Case.stage)
                 .join(Complaint, Complaint.id == Allegation.complaint_id)
                 .outerjoin(Report, Report.id == Complaint.report_id)
                 .outerjoin(Case, Case.id == Report.case_id)
                 .where(Allegation.person_id == person.id)
-                .order_by(Allegation.received_on, Complaint.source_ref)
-            ).all()
-            entries = [
-                HistoryEntry(
-                    allegation.id,
-                    allegation.received_on,
-                    allegation.incident_on,
-                    complaint.channel.value,
-                    complaint.source,
-                    complaint.source_ref,
-                    allegation.category,
-                    allegation.finding,
-                    allegation.outcome,
-                    "linked",
-                    case_reference,
-                    case_stage,
+            )
+            if search.strip():
+                wanted = search.strip().upper()
+                query = query.where(
+                    (func.upper(Complaint.source_ref) == wanted)
+                    | (func.upper(Allegation.source_ref) == wanted)
+                    | (func.upper(Case.reference) == wanted)
                 )
-                for allegation, complaint, case_reference, case_stage in rows
-            ]
+            if category:
+                query = query.where(Allegation.category == category)
+            if wanted_channel is not None:
+                query = query.where(Complaint.channel == wanted_channel)
+            found = listing.page(
+                session,
+                query,
+                [*keys[order.column], Allegation.id],
+                order,
+                cursor,
+                size,
+                lambda row: HistoryEntry(
+                    row.Allegation.id,
+                    row.Allegation.received_on,
+                    row.Allegation.incident_on,
+                    row.Complaint.channel.value,
+                    row.Complaint.source,
+                    row.Complaint.source_ref,
+                    row.Allegation.category,
+                    row.Allegation.finding,
+                    row.Allegation.outcome,
+                    "linked",
+                    row.reference,
+                    row.stage,
+                ),
+            )
+            entries = found.items
             self._audit.record(
                 session,
                 principal.actor,
@@ -308,4 +370,8 @@ class LinkingService:
                 person_label(person, unit.name if unit else None),
                 person.employment_status.value,
                 entries,
+                found.total,
+                found.next_cursor,
+                order,
+                size,
             )

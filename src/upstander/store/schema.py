@@ -6,7 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+
+from upstander.db import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -21,6 +24,22 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at; None for a database with no schema yet."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def crossed(before: str | None, revision: str) -> bool:
+    """Whether an upgrade from `before` went through `revision` (revisions are numbered in order);
+    a database made from nothing never needs what an upgrade of old rows does."""
+    return before is not None and int(before) < int(revision)
 
 
 def check(url: str) -> None:

@@ -215,7 +215,19 @@ RULES: dict[tuple[str, str], list[str]] = {
     ],
     ("GET", "/api/v1/cases"): [
         "sort is one of the list's columns; a cursor is one this list gave for the same sort",
-        "category is a report category; handler is me or a user id; stage is one word",
+        "category is a report category; handler is me or a user id; stage is one word; "
+        "due is overdue or soon",
+    ],
+    ("GET", "/api/v1/intervention-flags"): [
+        "sort is one of the list's columns; a cursor is one this list gave for the same sort",
+    ],
+    ("GET", "/api/v1/people/{person_id}/history"): [
+        "sort is one of the list's columns; a cursor is one this list gave for the same sort",
+        "channel is internal_report, public_complaint or import",
+    ],
+    ("GET", "/api/v1/restrictions"): [
+        "sort is one of the list's columns; a cursor is one this list gave for the same sort",
+        "kind is suspended or restricted_duties; due is overdue or soon; category is one word",
     ],
     ("POST", "/api/v1/allegations/{allegation_id}/links"): ["the reason is given in a sentence"],
     ("POST", "/api/v1/separation-orders/{order_id}/end"): ["the reason is at least 20 characters"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from upstander.cases import rules
 from upstander.errors import InvalidInput
 from upstander.reports.models import Category
+from upstander.reports.rules import DueFilter
 
 
 def test_the_case_filters_read_what_the_form_sends() -> None:
@@ -36,3 +38,25 @@ def test_any_stage_text_is_taken_as_a_word_or_refused(text: str) -> None:
         with pytest.raises(InvalidInput) as refused:
             rules.parse_case_filter(stage=text)
         assert set(refused.value.fields) == {"stage"}
+
+
+def test_the_due_and_unread_filters_and_the_dashboard_roles_are_read() -> None:
+    wanted = rules.parse_case_filter(due="overdue", unread=True, for_you=("handler", "decision_maker"))
+    assert wanted.due is DueFilter.OVERDUE
+    assert wanted.unread is True
+    assert wanted.owed_to_or_unread == ("decision_maker", "handler")
+    with pytest.raises(InvalidInput) as refused:
+        rules.parse_case_filter(due="yesterday")
+    assert refused.value.fields == {"due": "choose one of overdue, soon"}
+
+
+@given(st.dates(max_value=date(9000, 1, 1)), st.integers(-30, 30))
+def test_a_first_duty_is_in_exactly_the_window_its_date_says(today: date, offset: int) -> None:
+    due_on = today + timedelta(days=offset)
+
+    def inside(due: DueFilter) -> bool:
+        lower, upper = rules.due_window(due, today)
+        return (lower is None or due_on >= lower) and due_on < upper
+
+    assert inside(DueFilter.OVERDUE) == (due_on < today)
+    assert inside(DueFilter.DUE_SOON) == (today <= due_on <= today + timedelta(days=7))

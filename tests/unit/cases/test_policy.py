@@ -222,6 +222,17 @@ def test_period_describes_itself_in_words() -> None:
             "actions.open_case",
             id="open case from a state",
         ),
+        pytest.param(
+            lambda d: d["states"]["acknowledged"].pop("owed"), "states.acknowledged.owed", id="owes nothing"
+        ),
+        pytest.param(
+            lambda d: d["states"]["received"].update(owed=["assess_severity"]),
+            "states.received.owed",
+            id="owed step not taken from there",
+        ),
+        pytest.param(
+            lambda d: d["states"]["received"].update(owed=["sing"]), "states.received.owed", id="unknown step"
+        ),
     ],
 )
 def test_a_mistake_in_a_pack_names_the_key(change: Callable[[dict[str, Any]], None], names: str) -> None:

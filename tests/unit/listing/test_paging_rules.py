@@ -78,7 +78,8 @@ def test_paging_through_every_page_yields_every_row_once_in_order(
         | st.integers()
         | st.text(max_size=30)
         | st.uuids()
-        | st.datetimes(timezones=st.just(UTC)),
+        | st.datetimes(timezones=st.just(UTC))
+        | st.dates(),
         max_size=4,
     ),
     st.sampled_from(COLUMNS),

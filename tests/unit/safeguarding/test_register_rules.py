@@ -14,12 +14,14 @@ from upstander.errors import InvalidInput
 from upstander.safeguarding.register.rules import (
     MAX_REVIEW_DAYS,
     NewRestriction,
+    RegisterFilter,
     ReviewOutcome,
     check_event_day,
     check_new_restriction,
     check_review,
     count_label,
     ends_with_case,
+    parse_register_filter,
     review_overdue,
     within_window,
 )
@@ -185,3 +187,14 @@ def test_an_hr_decision_is_recorded_once_made_and_within_a_year() -> None:
         check_event_day(TODAY + timedelta(days=1), TODAY)
     with pytest.raises(InvalidInput, match="more than a year old"):
         check_event_day(TODAY - timedelta(days=367), TODAY)
+
+
+def test_the_register_filters_read_what_the_form_sends() -> None:
+    assert parse_register_filter(search=" NS001 ", kind="suspended", category="bullying", due="overdue") == (
+        RegisterFilter("NS001", RestrictionKind.SUSPENDED, "bullying", overdue=True)
+    )
+    assert parse_register_filter(due="soon").overdue is False
+    assert parse_register_filter() == RegisterFilter()
+    with pytest.raises(InvalidInput) as refused:
+        parse_register_filter(kind="exile", category="a; b", due="later")
+    assert set(refused.value.fields) == {"kind", "category", "due"}

@@ -86,8 +86,25 @@ def _check_states_and_actions(policy: Policy, fail: _Fail, known: _Known) -> Non
         if closes and kind != "confirm_closure" and any(states[s].open for s in spec.from_states):
             raise fail(f"{key}.to", "only confirm_closure may close an open case")
     _check_closure_steps(policy, fail)
+    _check_owed(policy, fail, known)
     if any(s.hold_until_referred for s in states.values()) and policy.referral is None:
         raise fail("states", "hold_until_referred needs a [referral] table")
+
+
+def _check_owed(policy: Policy, fail: _Fail, known: _Known) -> None:
+    """Every open state says which steps move it on (what is owed next, and by whom), and each is a
+    step a member of staff can take from that state."""
+    for state_id, state in policy.states.items():
+        key = f"states.{state_id}.owed"
+        known(key, state.owed, policy.actions, "step")
+        if state.open and not state.owed:
+            raise fail(key, "an open state names the steps that move it on (what is owed next)")
+        for kind in state.owed:
+            spec = policy.actions[kind]
+            if state_id not in spec.from_states:
+                raise fail(key, f"{kind!r} cannot be taken from {state_id!r}")
+            if not set(spec.roles) - {"reporter", "representative"}:
+                raise fail(key, f"{kind!r} is not a step staff take")
 
 
 def _check_closure_steps(policy: Policy, fail: _Fail) -> None:

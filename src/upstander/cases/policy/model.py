@@ -36,6 +36,8 @@ class StateSpec:
     investigation_open: bool
     advisory_list_if_subject_leaves: bool
     hold_until_referred: bool
+    # The steps that move a case on from here (action kinds): what is owed next, and by whom.
+    owed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,7 @@ def _state(key: str, t: Table) -> StateSpec:
         investigation_open=t.flag("investigation_open", False),
         advisory_list_if_subject_leaves=t.flag("advisory_list_if_subject_leaves", False),
         hold_until_referred=t.flag("hold_until_referred", False),
+        owed=t.texts("owed"),
     )
     t.done()
     return spec

@@ -34,7 +34,7 @@ from upstander.cases.models import Case, DisclosedCopy, RepresentativeConsent
 from upstander.cases.parties import PartyRole, case_people
 from upstander.cases.representation.sealing import active_representatives, share_disclosed
 from upstander.cases.views import StepView
-from upstander.cases.workflow import WorkflowService, engine_events, stored_events
+from upstander.cases.workflow import WorkflowService, engine_events, settle, stored_events
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
 from upstander.org.models import Person
@@ -284,7 +284,7 @@ class RepresentationService:
                 for offset, event in enumerate(decision.events)
             }
             share_disclosed(session, case, None, texts)
-            case.stage = decision.state.status
+            settle(case, policy, decision.state)
             return decision.state.status, policy.state_label(decision.state.status)
 
 

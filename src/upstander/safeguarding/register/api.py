@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from upstander.cases.engine.vocabulary import RestrictionKind
+from upstander.listing.web import PAGE_HEADERS, Paging, set_page_headers
 from upstander.safeguarding.detriment import AlertView, HrEventView
 from upstander.safeguarding.models import HrEventKind
 from upstander.safeguarding.register.rules import MAX_REASONS, ReviewOutcome
@@ -147,12 +149,35 @@ def impose(body: RestrictionIn, staff: ApiStaff, services: ServicesDep) -> Restr
     )
 
 
-@router.get("/restrictions", response_model=list[RestrictionOut])
-def register(staff: ApiStaff, services: ServicesDep, include_lifted: bool = False) -> list[RestrictionOut]:
-    """The register: entries in force, overdue reviews first."""
-    return [
-        restriction_out(item) for item in services.register.register(staff, include_lifted=include_lifted)
-    ]
+@router.get("/restrictions", response_model=list[RestrictionOut], responses=PAGE_HEADERS)
+def register(
+    request: Request,
+    response: Response,
+    staff: ApiStaff,
+    services: ServicesDep,
+    paging: Paging,
+    include_lifted: bool = False,
+    q: Annotated[str | None, Query(max_length=80, description="The person's staff number.")] = None,
+    kind: Annotated[str | None, Query(description="suspended or restricted_duties.")] = None,
+    category: Annotated[str | None, Query(max_length=40, description="One category of report.")] = None,
+    due: Annotated[str | None, Query(description="Review `overdue`, or due `soon` (within 7 days).")] = None,
+) -> list[RestrictionOut]:
+    """One page of the register: entries in force, the earliest review first (sort: review, since,
+    kind, category, person). The total and the next page are in the X-Total-Count, X-Next-Cursor
+    and Link headers."""
+    page = services.register.register(
+        staff,
+        include_lifted=include_lifted,
+        search=q or "",
+        kind=kind or "",
+        category=category or "",
+        due=due or "",
+        sort=paging.sort,
+        cursor=paging.cursor,
+        limit=paging.limit,
+    )
+    set_page_headers(request, response, page)
+    return [restriction_out(item) for item in page.items]
 
 
 @router.get("/restrictions/due", response_model=list[RestrictionOut])

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import DomainError, InvalidInput
+from upstander.listing.web import PageParams, Paging, first_page_url, next_page_url, sort_url
 from upstander.safeguarding.detriment import KIND_LABELS as HR_KIND_LABELS
 from upstander.safeguarding.register.rules import ReviewOutcome
 from upstander.safeguarding.register.service import CATEGORIES
@@ -22,6 +23,8 @@ from upstander.web.pages import redirect, render
 
 if TYPE_CHECKING:
     from upstander.services import Services
+
+FIRST_PAGE = PageParams(None, None, None)
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,17 +45,34 @@ def _register_page(
     request: Request,
     services: Services,
     staff: StaffPrincipal,
+    paging: PageParams = FIRST_PAGE,
+    wanted: dict[str, str] | None = None,
     *,
     done: str = "",
     error: DomainError | None = None,
     draft: dict[str, str] | None = None,
 ) -> Response:
-    entries = services.register.register(staff)
+    wanted = wanted or {}
+    page = services.register.register(
+        staff,
+        search=wanted.get("q", ""),
+        kind=wanted.get("kind", ""),
+        category=wanted.get("category", ""),
+        due=wanted.get("due", ""),
+        sort=paging.sort,
+        cursor=paging.cursor,
+        limit=paging.limit,
+    )
     return render(
         request,
         "restrictions.html",
         {
-            "entries": entries,
+            "entries": page.items,
+            "page": page,
+            "wanted": wanted,
+            "next_url": next_page_url(request, page.next_cursor) if page.next_cursor else None,
+            "first_url": first_page_url(request),
+            "sort_url": lambda column: sort_url(request, page.sort, column),
             "done": done,
             "can_restrict": access.allowed(staff.roles, access.Action.RECORD_RESTRICTED_DUTIES),
             "can_suspend": access.allowed(staff.roles, access.Action.SUSPEND),
@@ -66,8 +86,19 @@ def _register_page(
 
 
 @router.get("/staff/restrictions")
-def register(request: Request, staff: PageStaff, services: ServicesDep, done: str = "") -> Response:
-    return _register_page(request, services, staff, done=done)
+def register(
+    request: Request,
+    staff: PageStaff,
+    services: ServicesDep,
+    paging: Paging,
+    done: str = "",
+    q: str = "",
+    kind: str = "",
+    category: str = "",
+    due: str = "",
+) -> Response:
+    wanted = {"q": q, "kind": kind, "category": category, "due": due}
+    return _register_page(request, services, staff, paging, wanted, done=done)
 
 
 @router.post("/staff/restrictions", dependencies=[CsrfChecked])
@@ -101,7 +132,7 @@ async def review(request: Request, reference: str, staff: PageStaff, services: S
         for name in ("outcome", "reasons", "next_review_due", "kind", "redeployment_considered")
         if isinstance(value := form.get(name, ""), str)
     }
-    entry = next((item for item in services.register.register(staff) if item.reference == reference), None)
+    entry = services.register.in_force(staff, reference)
     try:
         if entry is None:
             raise InvalidInput(f"{reference} is not in force: there is nothing to review.")

@@ -218,3 +218,37 @@ def ends_with_case(end_condition: str) -> bool:
     """Whether an order's end condition is the closing of its case ("until the case closes", "until
     the case is closed", "until the conclusion of the investigation"), matched without regard to case."""
     return bool(_ENDS_WITH_CASE.search(" ".join(end_condition.casefold().split())))
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    search: str = ""
+    kind: RestrictionKind | None = None
+    category: str = ""
+    # True: reviews overdue; False: reviews due within the week; None: either.
+    overdue: bool | None = None
+
+
+def parse_register_filter(
+    *, search: str = "", kind: str = "", category: str = "", due: str = ""
+) -> RegisterFilter:
+    """The register's filters as a form or query sends them; an unknown value is named back."""
+    errors: dict[str, str] = {}
+    text = search.strip()
+    if len(text) > 80:
+        errors["q"] = "search for a staff number of at most 80 characters"
+    parsed_kind = None
+    if kind:
+        try:
+            parsed_kind = RestrictionKind(kind)
+        except ValueError:
+            errors["kind"] = f"choose one of {', '.join(k.value for k in RestrictionKind)}"
+    if len(category) > 40 or not all(c.isalnum() or c == "_" for c in category):
+        errors["category"] = "a category is a word such as bullying"
+    overdue = {"": None, "overdue": True, "soon": False}.get(due, ...)
+    if overdue is ...:
+        errors["due"] = "choose overdue or soon"
+        overdue = None
+    if errors:
+        raise InvalidInput("Some of the register's filters are not valid.", fields=errors)
+    return RegisterFilter(text, parsed_kind, category, overdue if isinstance(overdue, bool) else None)

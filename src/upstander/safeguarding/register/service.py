@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, func, or_, select
 
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
@@ -21,6 +21,8 @@ from upstander.audit.service import AuditLog
 from upstander.cases.engine.vocabulary import RestrictionKind
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, NotFound
+from upstander.listing import query as listing
+from upstander.listing import rules as paging
 from upstander.org.models import Person
 from upstander.org.people import find_person, label
 from upstander.reports.models import Category
@@ -32,6 +34,8 @@ from upstander.safeguarding.register.views import RestrictionView, restriction_r
 LOCAL_ZONE = ZoneInfo("Europe/London")
 CATEGORIES = frozenset(category.value for category in Category)
 DUE_SOON_DAYS = 7
+REGISTER_SORTS = ("review", "since", "kind", "category", "person")
+REGISTER_DEFAULT_SORT = paging.Sort("review")  # the earliest review first: the overdue lead
 
 
 @dataclass(frozen=True)
@@ -213,26 +217,93 @@ class RegisterService:
             )
             return restriction_views(session, [restriction], today)[0]
 
-    def register(self, principal: StaffPrincipal, *, include_lifted: bool = False) -> list[RestrictionView]:
-        """The entries in force (and, if asked, those lifted in the last year), overdue reviews first."""
+    def register(
+        self,
+        principal: StaffPrincipal,
+        *,
+        include_lifted: bool = False,
+        search: str = "",
+        kind: str = "",
+        category: str = "",
+        due: str = "",
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> paging.Page[RestrictionView]:
+        """One page of the entries in force (and, if asked, those lifted in the last year), the
+        earliest review first unless sorted otherwise (review, since, kind, category, person);
+        searched by staff number, filtered by measure, category and an overdue or soon-due review."""
         access.require(principal.roles, access.Action.READ_RESTRICTIONS)
+        order = paging.parse_sort(sort, REGISTER_SORTS, REGISTER_DEFAULT_SORT)
+        size = paging.parse_limit(limit)
+        wanted = rules.parse_register_filter(search=search, kind=kind, category=category, due=due)
         today = self.today()
+        keys: dict[str, list[listing.KeyColumn]] = {
+            "review": [Restriction.review_due],
+            "since": [Restriction.starts_on],
+            "kind": [Restriction.kind],
+            "category": [Restriction.category],
+            "person": [Person.staff_number],
+        }
         with self._db.transaction() as session:
-            query = select(Restriction)
+            query = select(Restriction).join(Person, Person.id == Restriction.person_id)
             if include_lifted:
                 query = query.where(
                     or_(Restriction.ended_on.is_(None), Restriction.ended_on >= today - timedelta(days=366))
                 )
             else:
                 query = query.where(Restriction.ended_on.is_(None))
-            found = list(session.scalars(query.order_by(Restriction.review_due, Restriction.id)))
+            if wanted.search:
+                query = query.where(func.lower(Person.staff_number) == wanted.search.lower())
+            if wanted.kind is not None:
+                query = query.where(Restriction.kind == wanted.kind)
+            if wanted.category:
+                query = query.where(Restriction.category == wanted.category)
+            if wanted.overdue is not None:
+                query = query.where(Restriction.ended_on.is_(None))
+                soon = Restriction.review_due <= today + timedelta(days=DUE_SOON_DAYS)
+                query = query.where(
+                    Restriction.review_due < today
+                    if wanted.overdue
+                    else soon & (Restriction.review_due >= today)
+                )
+            found = listing.page(
+                session,
+                query,
+                [*keys[order.column], Restriction.id],
+                order,
+                cursor,
+                size,
+                lambda row: row.Restriction,
+            )
             self._audit.record(
-                session, principal.actor, "restrictions.listed", "restriction", "*", {"count": len(found)}
+                session,
+                principal.actor,
+                "restrictions.listed",
+                "restriction",
+                "*",
+                {"count": len(found.items)},
             )
-            return sorted(
-                restriction_views(session, found, today),
-                key=lambda view: (view.ended_on is not None, not view.overdue, view.review_due),
+            views = restriction_views(session, found.items, today)
+            return paging.Page(views, found.total, found.next_cursor, found.sort, found.limit)
+
+    def in_force(self, principal: StaffPrincipal, reference: str) -> RestrictionView | None:
+        """The entry in force that people call by this reference (RS- and the first 8 hex digits of its id)."""
+        access.require(principal.roles, access.Action.READ_RESTRICTIONS)
+        prefix = reference.strip().upper().removeprefix("RS-")
+        if len(prefix) != 8 or any(c not in "0123456789ABCDEF" for c in prefix):
+            return None
+        with self._db.transaction() as session:
+            found = list(
+                session.scalars(
+                    select(Restriction).where(
+                        Restriction.ended_on.is_(None),
+                        func.lower(cast(Restriction.id, String)).like(prefix.lower() + "%"),
+                    )
+                )
             )
+            views = restriction_views(session, found, self.today())
+            return next((view for view in views if view.reference == reference.strip().upper()), None)
 
     def due(self, principal: StaffPrincipal | None = None) -> DueList:
         """Entries whose review is overdue, and those due within a week. Without a principal (the
