@@ -97,7 +97,9 @@ def init() -> None:
             changed = services.workflow.refresh_owed()
         finally:
             services.database.dispose()
-        console.print(f"What each case waits for, worked out again from its timeline (cases changed: {changed})")
+        console.print(
+            f"What each case waits for, worked out again from its timeline (cases changed: {changed})"
+        )
     console.print(f"Database ready: [bold]{_safe_url(settings.resolved_database_url)}[/]")
     console.print(
         f"Key files in: [bold]{settings.data_dir.resolve()}[/] (`upstander backup` keeps them with the database, encrypted)"
