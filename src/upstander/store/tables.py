@@ -4,6 +4,7 @@ from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User
 from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from upstander.cases.models import Allegation, Case, CaseEvent, Complainant, Complaint
 from upstander.db import Base
+from upstander.notify.models import Notification, NotificationChoice
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
 from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry
@@ -46,6 +47,8 @@ __all__ = [
     "KeyFingerprint",
     "Message",
     "Note",
+    "Notification",
+    "NotificationChoice",
     "OrgKey",
     "OrgKeyGrant",
     "OrgUnit",
