@@ -92,6 +92,18 @@ class Jobs:
             if sent:
                 log.info("Sent %s waiting notification(s)", sent)
 
+        if self.shared_queue:
+            # procrastinate's own recipe: a job left "doing" by a worker that stopped sending its
+            # heartbeat (killed, its machine lost) is put back in the queue.
+            @app.periodic(cron=SWEEP_ON_POSTGRESQL)
+            @app.task(name="jobs.retry_stalled", queue="periodic", queueing_lock="jobs.retry_stalled")
+            async def retry_stalled(timestamp: int) -> None:
+                for job in await app.job_manager.get_stalled_jobs():
+                    log.warning(
+                        "Job %s (%s) was left by a stopped worker; queued again", job.id, job.task_name
+                    )
+                    await app.job_manager.retry_job(job)
+
         @app.periodic(cron=DAILY_DUE_CHECK)
         @app.task(name="notify.due_work", queue=QUEUE)
         def due_work(timestamp: int) -> None:
