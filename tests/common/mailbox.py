@@ -55,7 +55,7 @@ def free_port() -> int:
 @contextmanager
 def smtp_server() -> Iterator[Mailbox]:
     mailbox = Mailbox(port=free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port, server_hostname="localhost")
     controller.start()
     try:
         yield mailbox

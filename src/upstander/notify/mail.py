@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from upstander.config import Settings
 from upstander.notify.rules import Message
@@ -28,7 +29,11 @@ class SmtpMailer:
         mail["To"] = address
         mail["Subject"] = message.subject
         mail.set_content(message.body)
-        with smtplib.SMTP(self._host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
+        # The name this server gives in EHLO comes from the public address, not a DNS lookup per message.
+        helo = urlsplit(settings.public_base_url).hostname or "localhost"
+        with smtplib.SMTP(
+            self._host, settings.smtp_port, local_hostname=helo, timeout=settings.smtp_timeout_seconds
+        ) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls()
             if settings.smtp_username and settings.smtp_password:

@@ -18,6 +18,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "equality" / "templates",
     PACKAGE / "safeguarding" / "templates",
     PACKAGE / "patterns" / "templates",
+    PACKAGE / "notify" / "templates",
 ]
 LOCAL_ZONE = ZoneInfo("Europe/London")
 
