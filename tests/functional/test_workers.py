@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -126,4 +127,28 @@ def test_a_worker_killed_mid_job_loses_nothing_and_sends_once(
     clock.now = max(clock.now, row.claimed_until + timedelta(seconds=1))
     assert services.notify.sweep() == 1
     assert services.notify.sweep() == 0
+    assert [m["To"] for m in mailbox.messages()] == [ADDRESS]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_on_sqlite_the_jobs_run_inside_the_server_process(
+    services: Services, mailbox: Mailbox, clock: FakeClock
+) -> None:
+    from upstander.notify.jobs import run_in_background
+
+    Staff(services, clock).overseer()
+    _waiting(services, 0)
+    jobs, thread = run_in_background(
+        services.settings, lambda settings: build_services(settings, clock=clock)
+    )
+    try:
+        services.reports.submit(submission())
+        for _ in range(200):
+            if mailbox.messages():
+                break
+            time.sleep(0.1)
+    finally:
+        jobs.stop()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
     assert [m["To"] for m in mailbox.messages()] == [ADDRESS]

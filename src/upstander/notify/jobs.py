@@ -15,6 +15,7 @@ tasks and worker loop are procrastinate's, and the outbox table is what makes th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import uuid
@@ -68,6 +69,8 @@ class Jobs:
         self._build_services = build_services
         self._services: Services | None = None
         self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
         self._declare()
 
     @property
@@ -138,22 +141,38 @@ class Jobs:
         """Work jobs until stopped (or, with ``until_empty``, until the queues are empty)."""
 
         async def work() -> None:
-            async with self.app.open_async():
-                await self.app.run_worker_async(
-                    wait=not until_empty,
-                    name=name,
-                    install_signal_handlers=install_signal_handlers,
-                    listen_notify=self.shared_queue,
-                    fetch_job_polling_interval=5.0 if self.shared_queue else 1.0,
-                    update_heartbeat_interval=5.0,
-                    stalled_worker_timeout=30.0,
-                    delete_jobs="successful",
-                )
+            self._stop = asyncio.Event()
+            self._loop = asyncio.get_running_loop()
+            worker = asyncio.create_task(self._work(until_empty, name, install_signal_handlers))
+            stopped = asyncio.create_task(self._stop.wait())
+            await asyncio.wait({worker, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not worker.done():
+                worker.cancel()  # procrastinate ends a cancelled worker gracefully
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
 
         try:
             asyncio.run(work())
         finally:
             self.close()
+
+    async def _work(self, until_empty: bool, name: str, install_signal_handlers: bool) -> None:
+        async with self.app.open_async():
+            await self.app.run_worker_async(
+                wait=not until_empty,
+                name=name,
+                install_signal_handlers=install_signal_handlers,
+                listen_notify=self.shared_queue,
+                fetch_job_polling_interval=5.0 if self.shared_queue else 1.0,
+                update_heartbeat_interval=5.0,
+                stalled_worker_timeout=30.0,
+                delete_jobs="successful",
+            )
+
+    def stop(self) -> None:
+        """Ask a running worker (in another thread) to finish its job and stop."""
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
 
     def close(self) -> None:
         with self._lock:
@@ -162,8 +181,12 @@ class Jobs:
                 self._services = None
 
 
-def run_in_background(settings: Settings, build_services: Callable[[Settings], Services]) -> threading.Thread:
+def run_in_background(
+    settings: Settings, build_services: Callable[[Settings], Services]
+) -> tuple[Jobs, threading.Thread]:
     """The SQLite default: the jobs run in a thread of `upstander serve`."""
+    # A sweep every few seconds would fill the server's log with procrastinate's line per job.
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
     jobs = Jobs(settings, build_services)
     thread = threading.Thread(
         target=jobs.run,
@@ -172,4 +195,4 @@ def run_in_background(settings: Settings, build_services: Callable[[Settings], S
         name="jobs",
     )
     thread.start()
-    return thread
+    return jobs, thread
