@@ -124,6 +124,7 @@ def build_services(
         timedelta(seconds=settings.notification_lease_seconds),
         timedelta(days=settings.notification_retention_days),
         clock,
+        register.due,
     )
     subscribe(events, audit, linking, watcher, workflow, intervention, notify)
     return Services(

@@ -15,6 +15,7 @@ from common import staff as staff_module
 from common.clock import FakeClock
 from common.mailbox import Mailbox, assert_content_free, body, smtp_server
 from common.reports import named, submission
+from common.safeguarding import build_force
 from common.staff import Staff
 from upstander.accounts.models import Role
 from upstander.config import Settings
@@ -233,6 +234,33 @@ def test_the_daily_check_reminds_a_handler_of_a_step_they_owe(
     assert [m["To"] for m in owed] == [_address(team["second"])]
     assert f"/staff/cases/{case.id}" in body(owed[0])
     assert_content_free(mailbox.messages(), [*_forbidden(services), case.reference])
+
+
+def test_the_daily_check_reminds_those_who_record_restrictions_of_a_review_due(
+    services: Services, staff: Staff, mailbox: Mailbox, clock: FakeClock
+) -> None:
+    _team(staff, services)
+    welfare = staff.user("welfare", [Role.WELFARE])
+    decision = staff.user("decider", [Role.DECISION_MAKER])
+    for user in (welfare, decision):
+        services.notify.choose(staff.principal(user), _address(user), "immediate")
+    staff_number, person = next(iter(build_force(services).items()))
+    reasons = "Allegation of sexual misconduct towards a member of the public, Quill."
+    entry = services.register.impose(
+        staff.principal(welfare), person, "restricted_duties", "sexual_misconduct", reasons
+    )
+
+    clock.move_to(entry.review_due - timedelta(days=1))
+    services.notify.check_due_work()
+    clock.move_to(entry.review_due + timedelta(days=1))
+    services.notify.check_due_work()
+    services.notify.sweep()
+
+    reviews = [m for m in mailbox.messages() if "review of a suspension" in body(m)]
+    assert sorted(m["To"] for m in reviews) == sorted([_address(welfare), _address(decision)] * 2)
+    assert sum("due tomorrow" in body(m) for m in reviews) == 2
+    assert sum("overdue" in body(m) for m in reviews) == 2
+    assert_content_free(mailbox.messages(), [*_forbidden(services), reasons, staff_number, entry.reference])
 
 
 def test_a_daily_digest_gathers_a_persons_notifications_into_one_message(

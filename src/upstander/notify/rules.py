@@ -27,7 +27,8 @@ class Kind(StrEnum):
     CASE_ASSIGNED = "case_assigned"
     STEP_DUE_TOMORROW = "step_due_tomorrow"
     STEP_OVERDUE = "step_overdue"
-    RESTRICTION_REVIEW_DUE = "restriction_review_due"
+    RESTRICTION_REVIEW_DUE_TOMORROW = "restriction_review_due"
+    RESTRICTION_REVIEW_OVERDUE = "restriction_review_overdue"
 
 
 # Each sentence is fixed text with at most a date in it: no field of a report or case can reach it.
@@ -39,7 +40,8 @@ SENTENCES: dict[Kind, str] = {
     Kind.CASE_ASSIGNED: "A case has been assigned to you.",
     Kind.STEP_DUE_TOMORROW: "A step you owe on a case is due tomorrow, {due}.",
     Kind.STEP_OVERDUE: "A step you owe on a case is overdue: it was due {due}.",
-    Kind.RESTRICTION_REVIEW_DUE: "A review of a suspension or restricted duties is due {due}.",
+    Kind.RESTRICTION_REVIEW_DUE_TOMORROW: "A review of a suspension or restricted duties is due tomorrow, {due}.",
+    Kind.RESTRICTION_REVIEW_OVERDUE: "A review of a suspension or restricted duties is overdue: it was due {due}.",
 }
 
 SUBJECT = "Upstander: something is waiting for you"
@@ -132,7 +134,7 @@ def digest_message(items: Sequence[Item], base_url: str) -> Message:
     return Message(DIGEST_SUBJECT, "\n".join(lines))
 
 
-OVERDUE_KINDS = frozenset({Kind.ACKNOWLEDGEMENT_OVERDUE, Kind.STEP_OVERDUE})
+OVERDUE_KINDS = frozenset({Kind.ACKNOWLEDGEMENT_OVERDUE, Kind.STEP_OVERDUE, Kind.RESTRICTION_REVIEW_OVERDUE})
 
 
 def _digest_order(item: Item) -> tuple[int, date, datetime]:

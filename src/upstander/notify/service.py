@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from upstander import access
 from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
@@ -34,6 +35,7 @@ from upstander.notify.queue import DeliveryQueue
 from upstander.reports import rules as report_rules
 from upstander.reports.events import ReporterAddedInformation, ReportStored
 from upstander.reports.models import Report
+from upstander.safeguarding.register.service import DueList
 
 log = logging.getLogger("upstander.notify")
 
@@ -66,6 +68,7 @@ class NotifyService:
         lease: timedelta,
         retention: timedelta,
         clock: Callable[[], datetime] = utcnow,
+        restrictions_due: Callable[[], DueList] | None = None,
     ) -> None:
         self._db = database
         self._audit = audit
@@ -76,6 +79,7 @@ class NotifyService:
         self._lease = lease
         self._retention = retention
         self._clock = clock
+        self._restrictions_due = restrictions_due
 
     # --- subscribers: in the cause's transaction ------------------------------------------
 
@@ -255,6 +259,7 @@ class NotifyService:
         today = self._clock().astimezone(LOCAL_ZONE).date()
         written = 0
         board = self._dashboard.everything()
+        restrictions = self._restrictions_due() if self._restrictions_due else None
         with self._db.transaction() as session:
             team = _holders(session, INTAKE_TEAM)
             waiting = session.execute(
@@ -282,7 +287,24 @@ class NotifyService:
                         kind = rules.Kind.STEP_OVERDUE if overdue else rules.Kind.STEP_DUE_TOMORROW
                         link = rules.case_link(line.case_id)
                         written += len(self.write(session, [line.handler_id], kind, link, duty.due_on))
+            if restrictions is not None:
+                written += self._restriction_reviews(session, restrictions, today)
         return DueCheck(written)
+
+    def _restriction_reviews(self, session: Session, listed: DueList, today: date) -> int:
+        """Reviews of suspensions and restricted duties, to those who may record them (reg. 11)."""
+        people = _holders(session, access.PERMISSIONS[access.Action.RECORD_RESTRICTED_DUTIES])
+        written = 0
+        for entry in listed.overdue + listed.due_soon:
+            tomorrow, overdue = rules.reminder(entry.review_due, today)
+            if tomorrow or overdue:
+                kind = (
+                    rules.Kind.RESTRICTION_REVIEW_OVERDUE
+                    if overdue
+                    else rules.Kind.RESTRICTION_REVIEW_DUE_TOMORROW
+                )
+                written += len(self.write(session, people, kind, rules.RESTRICTIONS_PAGE, entry.review_due))
+        return written
 
     def prune(self) -> int:
         """Retention: sent and held notifications go once they are older than the retention period."""
