@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from upstander.notify import rules
 from upstander.web.deps import ApiStaff, ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["notifications"])
 class ChoiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    address: str = Field(max_length=254)
+    address: str = Field(max_length=254, pattern=rules.ADDRESS_PATTERN.pattern)
     mode: Literal["immediate", "daily"]
 
 

@@ -30,7 +30,7 @@ def notifications(
 @router.post("/staff/account/notifications", dependencies=[CsrfChecked])
 async def choose(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
     form = await request.form()
-    address, mode = str(form.get("address", "")), str(form.get("mode", ""))
+    address, mode = str(form.get("address", "")).strip(), str(form.get("mode", ""))
     try:
         services.notify.choose(staff, address, mode)
     except DomainError as error:

@@ -152,12 +152,13 @@ def dedupe_key(kind: Kind, link: str, due_on: date | None) -> str:
     return f"{kind.value}:{link}:{due_on.isoformat() if due_on else ''}"
 
 
-ADDRESS_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The same pattern is the API's schema for the field, so it names its characters rather than \s,
+# whose meaning differs between Python's and JSON Schema's regular expressions.
+ADDRESS_PATTERN = re.compile(r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$")
 
 
 def validate_choice(address: str, mode: str) -> tuple[str, bool]:
     """An e-mail address and "immediate" or "daily"; a clear message for anything else."""
-    address = address.strip()
     fields = {}
     if len(address) > 254 or not ADDRESS_PATTERN.match(address):
         fields["address"] = "an e-mail address such as name@example.org"

