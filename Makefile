@@ -113,6 +113,7 @@ BENCH_ALLEGATIONS ?= 100000
 bench: install
 	$(BIN)/python bench/audit_verify.py
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/upload_memory.py
 	$(BIN)/python bench/postings.py
 	$(BIN)/python bench/stats.py --allegations $(BENCH_ALLEGATIONS)

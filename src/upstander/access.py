@@ -376,6 +376,11 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("POST", "/staff/account/recovery-key"): ANY_STAFF,
     ("POST", "/api/v1/me/password"): ANY_STAFF,
     ("POST", "/api/v1/me/recovery-key"): ANY_STAFF,
+    # Where one's own notifications go; a reporter is never sent any.
+    ("GET", "/staff/account/notifications"): ANY_STAFF,
+    ("POST", "/staff/account/notifications"): ANY_STAFF,
+    ("GET", "/api/v1/me/notifications"): ANY_STAFF,
+    ("PUT", "/api/v1/me/notifications"): ANY_STAFF,
     ("GET", "/staff/recover"): PUBLIC,
     ("POST", "/staff/recover"): PUBLIC,
     ("POST", "/api/v1/auth/recovery"): PUBLIC,

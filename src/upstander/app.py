@@ -24,6 +24,8 @@ from upstander.cases.representation import pages as representation_pages
 from upstander.config import Settings, load_settings
 from upstander.equality import api as statistics_api
 from upstander.equality import pages as statistics_pages
+from upstander.notify import api as notify_api
+from upstander.notify import pages as notify_pages
 from upstander.org import api as org_api
 from upstander.patterns import api as patterns_api
 from upstander.patterns import pages as patterns_pages
@@ -83,6 +85,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     holds_pages.router,
     retention_api.router,
     retention_pages.router,
+    notify_pages.router,
+    notify_api.router,
 )
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"

@@ -23,6 +23,7 @@ from upstander.config import Settings, load_settings
 from upstander.equality import cli as equality_cli
 from upstander.errors import DatabaseUnavailable
 from upstander.imports import cli as imports_cli
+from upstander.notify import cli as notify_cli
 from upstander.org import cli as org_cli
 from upstander.patterns import cli as patterns_cli
 from upstander.patterns.escrow import keyd_cli as escrow_keyd_cli
@@ -78,6 +79,7 @@ app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
 app.add_typer(backup_cli.keys_app, name="backup-key")
 app.add_typer(retention_cli.app, name="retention")
+app.command("worker")(notify_cli.worker)
 console = Console()
 
 
@@ -159,6 +161,11 @@ def serve(
     settings = load_settings()
     configure_logging(settings.log_level)
     check_server_keys_once_the_database_answers(settings)
+    if not settings.resolved_database_url.startswith("postgresql"):
+        from upstander.notify.jobs import run_in_background
+
+        # No shared queue on SQLite: the notifications and periodic jobs run in this process.
+        run_in_background(settings, services_module.build_services)
     console.print(
         f"Upstander is running at [bold]http://{host}:{port}[/]  (API docs: http://{host}:{port}/docs)"
     )

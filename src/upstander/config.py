@@ -157,6 +157,28 @@ class Settings(BaseSettings):
         "`upstander backup-key create` makes the pair",
     )
 
+    # Notifications (notify/): content-free messages by e-mail; with no SMTP host they stay in the
+    # outbox, held, and a log line says so.
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="The address staff open, for the links in notifications"
+    )
+    smtp_host: str | None = Field(default=None, description="Mail server for notifications; unset: none sent")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS")
+    smtp_from: str = "upstander@localhost"
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    notification_lease_seconds: int = Field(
+        default=120,
+        ge=1,
+        le=3600,
+        description="How long a worker may take to send one notification before another may",
+    )
+    notification_retention_days: int = Field(
+        default=90, ge=1, description="Sent notifications are deleted after"
+    )
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

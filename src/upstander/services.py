@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from upstander.accounts.lifecycle import AccountLifecycle
 from upstander.accounts.service import AccountService
@@ -14,7 +14,7 @@ from upstander.audit.service import AuditLog
 from upstander.cases import versions as case_versions
 from upstander.cases.case_file import CaseFileService
 from upstander.cases.dashboard import DashboardService
-from upstander.cases.events import CaseClosed
+from upstander.cases.events import CaseAssigned, CaseClosed
 from upstander.cases.holds.service import LegalHoldService
 from upstander.cases.overseer_keys import OverseerKeys
 from upstander.cases.policy.registry import PolicyRegistry
@@ -25,13 +25,21 @@ from upstander.config import Settings
 from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
 from upstander.events import Events
+from upstander.notify.mail import mailer_from_settings
+from upstander.notify.queue import queue_for
+from upstander.notify.service import NotifyService
 from upstander.org.lists import VettingService
 from upstander.patterns.escrow.client import key_service_from_settings
 from upstander.patterns.escrow.service import EscrowService
 from upstander.patterns.events import SubjectsLinked
 from upstander.patterns.flags import InterventionService
 from upstander.patterns.service import LinkingService
-from upstander.reports.events import ReportAcknowledged, ReporterAnswered, ReportStored
+from upstander.reports.events import (
+    ReportAcknowledged,
+    ReporterAddedInformation,
+    ReporterAnswered,
+    ReportStored,
+)
 from upstander.reports.follow_up import ReporterFollowUp
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
@@ -86,6 +94,7 @@ class Services:
     retention: RetentionService
     subject_access: SubjectAccessService
     case_files: CaseFileService
+    notify: NotifyService
 
 
 def build_services(
@@ -115,8 +124,20 @@ def build_services(
     register = RegisterService(database, audit, settings.restriction_review_days, clock)
     detriment = DetrimentService(database, audit, watcher, clock)
     intervention = InterventionService(database, audit, workflow.policies, clock)
-    cases = CaseService(database, audit, workflow, clock)
-    subscribe(events, audit, linking, watcher, workflow, intervention)
+    cases = CaseService(database, audit, workflow, clock, events)
+    notify = NotifyService(
+        database,
+        audit,
+        queue_for(settings.resolved_database_url),
+        mailer_from_settings(settings),
+        DashboardService(database, workflow.policies, clock),
+        settings.public_base_url,
+        timedelta(seconds=settings.notification_lease_seconds),
+        timedelta(days=settings.notification_retention_days),
+        clock,
+        register.due,
+    )
+    subscribe(events, audit, linking, watcher, workflow, intervention, notify)
     return Services(
         settings=settings,
         database=database,
@@ -171,6 +192,7 @@ def build_services(
         retention=RetentionService(database, audit, workflow.policies, clock),
         subject_access=SubjectAccessService(database, audit, clock),
         case_files=CaseFileService(database, audit, cases, clock),
+        notify=notify,
     )
 
 
@@ -181,6 +203,7 @@ def subscribe(
     watcher: DetrimentWatcher,
     workflow: WorkflowService,
     intervention: InterventionService,
+    notify: NotifyService,
 ) -> None:
     """Every subscriber of every domain event, in the order each runs (see events.py).
 
@@ -196,3 +219,8 @@ def subscribe(
     events.subscribe(SubjectsLinked, intervention.evaluate_linked)
     # A case closed: the separation orders made until it closes end with it.
     events.subscribe(CaseClosed, OrdersEndWithCase(audit))
+    # Content-free notifications, written in the cause's transaction (notify/): a new report to the
+    # intake team, information a reporter added, a case to its new handler.
+    events.subscribe(ReportStored, notify.on_report_stored)
+    events.subscribe(ReporterAddedInformation, notify.on_reporter_added)
+    events.subscribe(CaseAssigned, notify.on_case_assigned)

@@ -41,7 +41,11 @@ def test_every_kind_of_event_has_its_subscribers_listed_in_the_composition_root(
         kind: [getattr(s, "__qualname__", type(s).__qualname__) for s in services.events.subscribers(kind)]
         for kind in (ReportStored, ReportAcknowledged, ReporterAnswered, SubjectsLinked, CaseClosed)
     }
-    assert names[ReportStored] == ["DetrimentWatcher.watch_reporter", "LinkingService.link_report"]
+    assert names[ReportStored] == [
+        "DetrimentWatcher.watch_reporter",
+        "LinkingService.link_report",
+        "NotifyService.on_report_stored",
+    ]
     assert names[ReportAcknowledged] == ["WorkflowService.on_report_acknowledged"]
     assert names[ReporterAnswered] == ["WorkflowService.on_reporter_answered"]
     assert names[SubjectsLinked] == ["InterventionService.evaluate_linked"]

@@ -42,6 +42,8 @@ class CaseLine:
     awaiting_referral_decision: bool
     # The overseer's direction the case is under ("review", "reinvestigation"), if any.
     direction: str | None = None
+    # Whom the duties fall to, for the reminders of steps owed (notify/).
+    handler_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class DashboardService:
                         and state.referred_on is not None
                         and state.investigation_mode is None,
                         direction=state.direction,
+                        handler_id=case.handler_id,
                     )
                 )
         open_lines = [line for line in lines if line.is_open]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,3 +18,13 @@ class CaseClosed:
     on: date
     at: datetime
     principal: StaffPrincipal
+
+
+@dataclass(frozen=True)
+class CaseAssigned:
+    """``handler_id`` was made the handler of the case, by ``principal`` (on opening it or later)."""
+
+    case: Case
+    handler_id: uuid.UUID
+    principal: StaffPrincipal
+    at: datetime

@@ -20,11 +20,13 @@ from upstander.cases import rules as case_rules
 from upstander.cases.appointment import Screened
 from upstander.cases.engine.clocks import local_date
 from upstander.cases.engine.owed import NOTHING_DUE
+from upstander.cases.events import CaseAssigned
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.views import WorkflowView
 from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.events import Events
 from upstander.listing import rules as paging
 from upstander.reports import keys as keyring
 from upstander.reports import rules as report_rules
@@ -89,11 +91,13 @@ class CaseService:
         audit: AuditLog,
         workflow: WorkflowService,
         clock: Callable[[], datetime] = utcnow,
+        events: Events | None = None,
     ) -> None:
         self._db = database
         self._audit = audit
         self._workflow = workflow
         self._clock = clock
+        self._events = events or Events()
 
     def handlers(self) -> list[HandlerChoice]:
         with self._db.transaction() as session:
@@ -180,6 +184,8 @@ class CaseService:
                 },
             )
             session.flush()
+            if handler.id != principal.user_id:
+                self._events.publish(session, CaseAssigned(case, handler.id, principal, now))
             return CaseSummary(
                 case.id,
                 case.reference,
@@ -235,6 +241,7 @@ class CaseService:
                 {"handler": str(handler.id)},
             )
             session.flush()
+            self._events.publish(session, CaseAssigned(case, handler.id, principal, now))
             return case.version
 
     def my_cases(

@@ -12,12 +12,18 @@ from upstander.store.tables import metadata
 config = context.config
 
 
+def _ours(name: str | None, type_: str, parent_names: object) -> bool:
+    # procrastinate's queue lives beside our tables on PostgreSQL; its schema is its own (0015).
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def run_with(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=_ours,
     )
     with context.begin_transaction():
         context.run_migrations()

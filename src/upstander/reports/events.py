@@ -42,3 +42,11 @@ class ReporterAnswered:
     report: Report
     principal: StaffPrincipal
     text: str
+
+
+@dataclass(frozen=True)
+class ReporterAddedInformation:
+    """The reporter added a message or files to their report (what they added stays sealed)."""
+
+    report: Report
+    at: datetime

@@ -27,8 +27,10 @@ from upstander.errors import (
     TooManyAttempts,
 )
 from upstander.i18n import gettext, lazy_gettext
+from upstander.events import Events
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
+from upstander.reports.events import ReporterAddedInformation
 from upstander.reports.messages import HANDLERS_NAME, _attachments, _messages, add_message
 from upstander.reports.models import (
     Attachment,
@@ -67,8 +69,10 @@ class ReporterFollowUp:
         limits: rules.Limits,
         files: FileCleaner,
         clock: Callable[[], datetime] = utcnow,
+        events: Events | None = None,
     ) -> None:
         self._db = database
+        self._events = events or Events()
         self._settings = settings
         self._audit = audit
         self.derive_receipt = derive_receipt
@@ -234,6 +238,7 @@ class ReporterFollowUp:
                 report.id,
                 {"message": bool(message_id), "attachments": len(cleaned)},
             )
+            self._events.publish(session, ReporterAddedInformation(report, now))
             return message_id
 
     def reporter_download(self, reporter: ReporterPrincipal, attachment_id: uuid.UUID) -> sealing.OpenedFile:

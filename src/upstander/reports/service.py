@@ -96,6 +96,7 @@ class ReportService:
             self.limits,
             self.files,
             clock,
+            events,
         )
 
     # --- installation ------------------------------------------------------------------------

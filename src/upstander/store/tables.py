@@ -5,6 +5,7 @@ from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from upstander.cases.holds.models import LegalHold
 from upstander.cases.models import Allegation, Case, CaseEvent, Complainant, Complaint
 from upstander.db import Base
+from upstander.notify.models import Notification, NotificationChoice
 from upstander.org.lists_models import AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, Person
 from upstander.patterns.escrow.models import EscrowedReport, EscrowKeyPin, EscrowMatchEntry
@@ -49,6 +50,8 @@ __all__ = [
     "LegalHold",
     "Message",
     "Note",
+    "Notification",
+    "NotificationChoice",
     "OrgKey",
     "OrgKeyGrant",
     "OrgUnit",

@@ -21,6 +21,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "analysis" / "templates",
     PACKAGE / "safeguarding" / "templates",
     PACKAGE / "patterns" / "templates",
+    PACKAGE / "notify" / "templates",
 ]
 
 

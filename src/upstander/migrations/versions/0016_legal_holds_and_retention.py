@@ -5,7 +5,7 @@ each kind of record it erased from a case, so it never chooses it again; a subje
 reads the audit entries by actor.
 
 Revision ID: 0016
-Revises: 0014 (re-chained to 0015 when that revision joins)
+Revises: 0015
 Create Date: 2026-12-04
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import upstander.db
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ the due sort's keyset pages. Rows stored before this revision are replayed once 
 after the upgrade (or by `upstander cases refresh-owed`), so no case reads "nothing due" for want of it.
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0016
 Create Date: 2026-12-04
 """
 
