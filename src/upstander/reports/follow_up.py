@@ -26,8 +26,8 @@ from upstander.errors import (
     NotSignedIn,
     TooManyAttempts,
 )
-from upstander.i18n import gettext, lazy_gettext
 from upstander.events import Events
+from upstander.i18n import gettext, lazy_gettext
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
 from upstander.reports.events import ReporterAddedInformation
