@@ -350,6 +350,16 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     # Accounts: the administrator runs them (no route here shows content); each person changes
     # their own password and recovery key; a forgotten password is reset with the recovery key.
     ("GET", "/staff/users"): staff(A.MANAGE_USERS),
+    ("POST", "/staff/users"): staff(A.MANAGE_USERS),
+    ("POST", "/staff/users/{user_id}/second-factor"): staff(A.MANAGE_USERS),
+    ("POST", "/api/v1/users"): staff(A.MANAGE_USERS),
+    ("POST", "/api/v1/users/{user_id}/second-factor"): staff(A.MANAGE_USERS),
+    # Enrolment: whoever holds a one-time code, before they have a password or second factor.
+    ("GET", "/staff/enrol"): PUBLIC,
+    ("POST", "/staff/enrol"): PUBLIC,
+    ("POST", "/staff/enrol/finish"): PUBLIC,
+    ("POST", "/api/v1/auth/enrolment"): PUBLIC,
+    ("POST", "/api/v1/auth/enrolment/finish"): PUBLIC,
     ("POST", "/staff/users/{user_id}/disable"): staff(A.MANAGE_USERS),
     ("POST", "/staff/users/{user_id}/enable"): staff(A.MANAGE_USERS),
     ("POST", "/staff/users/{user_id}/roles"): staff(A.MANAGE_USERS),

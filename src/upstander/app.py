@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from upstander import __version__
-from upstander.accounts import admin_api, admin_pages
+from upstander.accounts import admin_api, admin_pages, enrol_pages
 from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
 from upstander.cases import api as cases_api
@@ -49,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reporter_pages.router,
     accounts_pages.router,
     admin_pages.router,
+    enrol_pages.router,
     staff_pages.router,
     cases_pages.router,
     statistics_pages.router,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from upstander.accounts.enrolment import EnrolmentService
 from upstander.accounts.lifecycle import AccountLifecycle
 from upstander.accounts.service import AccountService
 from upstander.accounts.trail import AuditTrail
@@ -54,6 +55,7 @@ class Services:
     audit: AuditLog
     accounts: AccountService
     lifecycle: AccountLifecycle
+    enrolment: EnrolmentService
     trail: AuditTrail
     reports: ReportService
     follow_up: ReporterFollowUp
@@ -114,6 +116,7 @@ def build_services(
         audit=audit,
         accounts=AccountService(database, settings, secrets, audit, clock),
         lifecycle=AccountLifecycle(database, settings, audit, clock),
+        enrolment=EnrolmentService(database, settings, secrets, audit, clock),
         trail=AuditTrail(database, audit, clock),
         reports=reports,
         follow_up=reports.follow_up,
