@@ -373,3 +373,33 @@ def test_users_create_prints_an_enrolment_code_and_no_password_is_asked(
     with services.database.transaction() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.created")).one()
         assert entry.actor == Actor.system("cli").label
+
+
+def test_disabled_and_unenrolled_accounts_are_in_no_assignment_picker(
+    staff: Staff, services: Services, admin: staff_helpers.TestUser
+) -> None:
+    from upstander.cases.appointment import users_in_role
+
+    by = staff.principal(admin)
+    handler = staff.handler()
+    investigator = staff.user("investigator", [Role.INVESTIGATOR, Role.HANDLER])
+    pending = services.enrolment.create_account(
+        by, username="pending", display_name="Pending", roles=[Role.HANDLER, Role.INVESTIGATOR]
+    )
+    services.lifecycle.disable(by, investigator.user_id, "Left the force.")
+
+    def pickers() -> dict[str, set[object]]:
+        with services.database.transaction() as session:
+            investigators = {user.id for user in users_in_role(session, Role.INVESTIGATOR)}
+        return {
+            "handlers": {choice.user_id for choice in services.cases.handlers()},
+            "investigators": investigators,
+            "sealed to": set(services.accounts.public_keys_of_roles([Role.HANDLER, Role.INVESTIGATOR])),
+        }
+
+    for name, chosen in pickers().items():
+        assert investigator.user_id not in chosen, name
+        assert pending.user_id not in chosen, name
+    assert handler.user_id in pickers()["handlers"]
+    services.lifecycle.enable(by, investigator.user_id, "Came back.")
+    assert all(investigator.user_id in chosen for chosen in pickers().values())
