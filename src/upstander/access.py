@@ -279,6 +279,8 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/people/{person_id}/history"): staff(A.VIEW_PERSON_HISTORY),
     ("POST", "/api/v1/allegations/{allegation_id}/links"): staff(A.LINK_SUBJECT),
     ("POST", "/api/v1/vetting/checks"): staff(A.RUN_VETTING_CHECK),
+    ("GET", "/staff/vetting"): staff(A.RUN_VETTING_CHECK),
+    ("POST", "/staff/vetting"): staff(A.RUN_VETTING_CHECK),
     # Published figures for everyone; exact ones for an analyst or the overseer who signs in.
     ("GET", "/api/v1/statistics/stages"): RouteRule(Audience.PUBLIC, A.VIEW_STATISTICS),
     ("GET", "/api/v1/separation-orders"): staff(A.READ_SEPARATION_ORDERS),
@@ -349,6 +351,7 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("POST", "/api/v1/oversight/share-keys"): staff(A.OVERSEE),
     # Accounts: the administrator runs them (no route here shows content); each person changes
     # their own password and recovery key; a forgotten password is reset with the recovery key.
+    ("GET", "/staff/admin"): staff(A.MANAGE_USERS),
     ("GET", "/staff/users"): staff(A.MANAGE_USERS),
     ("POST", "/staff/users"): staff(A.MANAGE_USERS),
     ("POST", "/staff/users/{user_id}/second-factor"): staff(A.MANAGE_USERS),

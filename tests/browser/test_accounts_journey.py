@@ -43,7 +43,9 @@ def test_an_account_s_life_from_enrolment_to_disabling_is_found_in_the_audit_tra
 
     # The administrator creates the account: no password, a one-time enrolment link instead.
     sign_in(page, live_server, clock, admin)
-    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+    expect(page.get_by_role("heading", name="Administration")).to_be_visible()
+    expect(page.locator("#count-accounts")).to_have_text("2")
+    page.get_by_role("navigation").get_by_role("link", name="Accounts").click()
     page.locator("#create-user summary").click()
     creating = page.locator("#create-user")
     creating.get_by_label("Username").fill("sergeant")
@@ -88,6 +90,9 @@ def test_an_account_s_life_from_enrolment_to_disabling_is_found_in_the_audit_tra
     expect(page.locator("#account-done")).to_contain_text("Password changed")
 
     sign_in(page, live_server, clock, admin)
+    expect(page.locator("#count-awaiting")).to_have_text("0")
+    expect(page.locator("#recent-steps")).to_contain_text("user.enrolled")
+    page.get_by_role("navigation").get_by_role("link", name="Accounts").click()
     row = page.locator("#user-sergeant")
     row.get_by_text("Change").click()
     row.locator("form[action$='/disable']").get_by_label("Reason").fill("Reported a lost warrant card.")

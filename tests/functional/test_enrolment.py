@@ -18,6 +18,7 @@ from sqlalchemy import select
 from common import staff as staff_helpers
 from common.clock import FakeClock
 from common.pages import csrf, sign_in
+from common.query_count import counting
 from common.staff import PASSWORD, Staff
 from upstander.accounts.models import Enrolment, Role, User
 from upstander.audit.models import AuditEntry
@@ -403,3 +404,25 @@ def test_disabled_and_unenrolled_accounts_are_in_no_assignment_picker(
     assert handler.user_id in pickers()["handlers"]
     services.lifecycle.enable(by, investigator.user_id, "Came back.")
     assert all(investigator.user_id in chosen for chosen in pickers().values())
+
+
+def test_the_administrator_s_home_counts_accounts_and_lists_enrolments_waiting(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock, admin: staff_helpers.TestUser
+) -> None:
+    by = staff.principal(admin)
+    handler = staff.handler()
+    services.lifecycle.disable(by, handler.user_id, "Left.")
+    services.enrolment.create_account(by, username="starter", display_name="Starter", roles=[Role.STAFF])
+    sign_in(client, clock, admin, "/staff/admin")
+    with counting(services.database.engine) as counted:
+        home = client.get("/staff/admin")
+    assert home.status_code == 200
+    for name, value in {"accounts": 3, "active": 1, "disabled": 1, "awaiting": 1}.items():
+        assert f'id="count-{name}">{value}<' in home.text, name
+    assert "starter" in home.text
+    assert "user.disabled" in home.text
+    # A handful of queries whatever the number of accounts (none a row).
+    assert counted.count <= 12
+    overseer = staff.overseer()
+    sign_in(client, clock, overseer, "/staff/audit")
+    assert client.get("/staff/admin", follow_redirects=False).status_code == 403

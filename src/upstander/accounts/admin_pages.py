@@ -61,6 +61,12 @@ def _users_page(
     )
 
 
+@router.get("/staff/admin")
+def admin_home(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
+    """The administrator's home: the accounts' states and the enrolments waiting."""
+    return render(request, "admin_home.html", {"overview": services.lifecycle.overview(staff)})
+
+
 @router.get("/staff/users")
 def users(
     request: Request,

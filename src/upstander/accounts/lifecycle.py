@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from upstander import access, crypto
 from upstander.accounts import ratelimit, rules
 from upstander.accounts.models import Role, User, UserRole, WebSession
+from upstander.accounts.overview import AccountsOverview, overview
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
@@ -127,6 +128,12 @@ class AccountLifecycle:
                 for user in users
             ]
         return UserPage(rows, rows[-1].username if more and rows else None)
+
+    def overview(self, by: By) -> AccountsOverview:
+        """The administrator's home: accounts by state, enrolments waiting, recent step counts."""
+        acting(by)
+        with self._db.transaction() as session:
+            return overview(session, self._clock())
 
     def find_user(self, by: By, user_id: uuid.UUID) -> UserRow:
         acting(by)
