@@ -52,6 +52,7 @@ class Action(StrEnum):
     VIEW_DETRIMENT_ALERTS = "view_detriment_alerts"
     VIEW_INTERVENTION_FLAGS = "view_intervention_flags"
     RESPOND_TO_INTERVENTION_FLAG = "respond_to_intervention_flag"
+    VIEW_READERS = "view_readers"
 
 
 R = Role
@@ -70,6 +71,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({R.ADMIN}),
     # Not the administrators: the trail records what they do, and who reads what.
     Action.VIEW_AUDIT: frozenset({R.OVERSEER}),
+    # Who has read a case or a report: its overseer and decision makers, who answer for its handling.
+    Action.VIEW_READERS: frozenset({R.OVERSEER, R.DECISION_MAKER}),
     Action.LINK_SUBJECT: frozenset({R.HANDLER, R.DECISION_MAKER}),
     Action.VIEW_PERSON_HISTORY: frozenset({R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
     Action.RUN_VETTING_CHECK: frozenset({R.VETTING, R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
@@ -117,6 +120,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.DISCLOSE_IDENTITY: "Only the custodian can disclose a reporter's identity.",
     Action.MANAGE_USERS: "Only an administrator can manage users.",
     Action.VIEW_AUDIT: "Only the overseer reads the audit trail.",
+    Action.VIEW_READERS: "Only the overseer and decision makers see who has read a case or a report.",
     Action.LINK_SUBJECT: "Only a case handler or a decision maker can link an allegation to a staff record.",
     Action.VIEW_PERSON_HISTORY: "Only the professional standards team and the overseer see a person's history.",
     Action.RUN_VETTING_CHECK: "Only the vetting unit, the professional standards team and the overseer can run vetting checks.",
@@ -242,6 +246,8 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/staff/cases"): staff(A.READ_CASE),
     ("POST", "/staff/cases"): staff(A.OPEN_CASE),
     ("GET", "/staff/cases/{case_id}"): staff(A.READ_CASE, CASE),
+    ("GET", "/staff/cases/{case_id}/readers"): staff(A.VIEW_READERS, CASE),
+    ("GET", "/staff/reports/{report_id}/readers"): staff(A.VIEW_READERS, REPORT),
     ("POST", "/staff/cases/{case_id}/steps/{kind}"): staff(A.READ_CASE, CASE),
     ("POST", "/staff/cases/{case_id}/handler"): staff(A.ASSIGN_HANDLER, CASE),
     ("GET", "/staff/statistics"): staff(A.VIEW_STATISTICS),

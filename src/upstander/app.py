@@ -27,7 +27,7 @@ from upstander.patterns import pages as patterns_pages
 from upstander.patterns.escrow import api as escrow_api
 from upstander.patterns.escrow import pages as escrow_pages
 from upstander.reports import api as reports_api
-from upstander.reports import reporter_pages, staff_pages
+from upstander.reports import readers_pages, reporter_pages, staff_pages
 from upstander.reports.attachments import MAX_IMAGE_PIXELS
 from upstander.safeguarding import api as safeguarding_api
 from upstander.safeguarding import pages as safeguarding_pages
@@ -52,6 +52,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin_pages.router,
     enrol_pages.router,
     staff_pages.router,
+    readers_pages.router,
     cases_pages.router,
     statistics_pages.router,
     patterns_pages.router,

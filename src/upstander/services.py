@@ -33,6 +33,7 @@ from upstander.reports.events import ReportAcknowledged, ReporterAnswered, Repor
 from upstander.reports.follow_up import ReporterFollowUp
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
+from upstander.reports.readers import ReadersService
 from upstander.reports.service import ReportService
 from upstander.safeguarding.case_closure import OrdersEndWithCase
 from upstander.safeguarding.conflicts import screen as conflict_screen
@@ -61,6 +62,7 @@ class Services:
     follow_up: ReporterFollowUp
     linking: LinkingService
     handling: HandlingService
+    readers: ReadersService
     cases: CaseService
     workflow: WorkflowService
     dashboard: DashboardService
@@ -121,6 +123,7 @@ def build_services(
         reports=reports,
         follow_up=reports.follow_up,
         linking=linking,
+        readers=ReadersService(database, audit, clock),
         handling=HandlingService(
             database,
             reports.limits,
