@@ -23,7 +23,7 @@ from common.staff import PASSWORD, Staff
 from upstander.accounts.models import Enrolment, Role, User
 from upstander.audit.models import AuditEntry
 from upstander.audit.service import Actor
-from upstander.errors import Conflict
+from upstander.errors import Conflict, NotAllowed
 from upstander.services import Services
 
 CHOSEN = "a passphrase only I know"
@@ -426,3 +426,29 @@ def test_the_administrator_s_home_counts_accounts_and_lists_enrolments_waiting(
     overseer = staff.overseer()
     sign_in(client, clock, overseer, "/staff/audit")
     assert client.get("/staff/admin", follow_redirects=False).status_code == 403
+
+
+def test_a_report_arriving_after_a_role_is_removed_is_sealed_to_a_key_the_old_holder_never_gets(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock, admin: staff_helpers.TestUser
+) -> None:
+    from common.reports import report_json
+    from upstander import crypto
+    from upstander.reports import keys as keyring
+    from upstander.reports.models import Report, ReportKeyGrant
+
+    leaver = staff.handler("leaver")
+    staff.handler("stayer")
+    old_copy = staff.principal(leaver).private_key  # what the leaver could have kept
+    services.lifecycle.set_roles(staff.principal(admin), leaver.user_id, [Role.STAFF], "Moved to response.")
+    receipt = client.post("/api/v1/reports", json=report_json())
+    assert receipt.status_code == 201, receipt.text
+    with services.database.transaction() as session:
+        report = session.scalars(select(Report).where(Report.reference == receipt.json()["reference"])).one()
+        grants = session.scalars(select(ReportKeyGrant).where(ReportKeyGrant.report_id == report.id)).all()
+        assert grants, "the report is sealed to the handlers still holding the role"
+        assert leaver.user_id not in {grant.user_id for grant in grants}
+        for grant in grants:
+            with pytest.raises(crypto.DecryptionFailed):
+                crypto.unseal(old_copy, grant.sealed_private_key)
+        with pytest.raises(NotAllowed):
+            keyring.report_private_key(session, report, leaver.user_id, old_copy)
