@@ -53,6 +53,7 @@ class Action(StrEnum):
     VIEW_INTERVENTION_FLAGS = "view_intervention_flags"
     RESPOND_TO_INTERVENTION_FLAG = "respond_to_intervention_flag"
     VIEW_READERS = "view_readers"
+    MANAGE_UNITS = "manage_units"
 
 
 R = Role
@@ -69,6 +70,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.ENTER_REPORT_ON_BEHALF: frozenset({R.OPERATOR}),
     Action.DISCLOSE_IDENTITY: frozenset({R.CUSTODIAN}),
     Action.MANAGE_USERS: frozenset({R.ADMIN}),
+    Action.MANAGE_UNITS: frozenset({R.ADMIN}),
     # Not the administrators: the trail records what they do, and who reads what.
     Action.VIEW_AUDIT: frozenset({R.OVERSEER}),
     # Who has read a case or a report: its overseer and decision makers, who answer for its handling.
@@ -119,6 +121,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.ENTER_REPORT_ON_BEHALF: "Only an operator can enter a report on someone's behalf.",
     Action.DISCLOSE_IDENTITY: "Only the custodian can disclose a reporter's identity.",
     Action.MANAGE_USERS: "Only an administrator can manage users.",
+    Action.MANAGE_UNITS: "Only an administrator keeps the organisation's units.",
     Action.VIEW_AUDIT: "Only the overseer reads the audit trail.",
     Action.VIEW_READERS: "Only the overseer and decision makers see who has read a case or a report.",
     Action.LINK_SUBJECT: "Only a case handler or a decision maker can link an allegation to a staff record.",
@@ -358,6 +361,12 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     # Accounts: the administrator runs them (no route here shows content); each person changes
     # their own password and recovery key; a forgotten password is reset with the recovery key.
     ("GET", "/staff/admin"): staff(A.MANAGE_USERS),
+    # The organisation's units, kept by the administrator (people move through the posting service).
+    ("GET", "/staff/units"): staff(A.MANAGE_UNITS),
+    ("POST", "/staff/units"): staff(A.MANAGE_UNITS),
+    ("POST", "/staff/units/{unit_id}/rename"): staff(A.MANAGE_UNITS),
+    ("POST", "/staff/units/{unit_id}/move"): staff(A.MANAGE_UNITS),
+    ("POST", "/staff/units/{unit_id}/close"): staff(A.MANAGE_UNITS),
     ("GET", "/staff/users"): staff(A.MANAGE_USERS),
     ("POST", "/staff/users"): staff(A.MANAGE_USERS),
     ("POST", "/staff/users/{user_id}/second-factor"): staff(A.MANAGE_USERS),

@@ -22,6 +22,7 @@ from upstander.equality import api as statistics_api
 from upstander.equality import pages as statistics_pages
 from upstander.org import api as org_api
 from upstander.org import pages as org_pages
+from upstander.org.units import pages as units_pages
 from upstander.patterns import api as patterns_api
 from upstander.patterns import pages as patterns_pages
 from upstander.patterns.escrow import api as escrow_api
@@ -63,6 +64,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     cases_api.router,
     org_api.router,
     org_pages.router,
+    units_pages.router,
     statistics_api.router,
     safeguarding_pages.router,
     safeguarding_api.router,

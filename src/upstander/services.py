@@ -24,6 +24,7 @@ from upstander.db import Database, utcnow
 from upstander.equality.service import StatisticsService
 from upstander.events import Events
 from upstander.org.lists import VettingService
+from upstander.org.units.service import UnitService
 from upstander.patterns.escrow.client import key_service_from_settings
 from upstander.patterns.escrow.service import EscrowService
 from upstander.patterns.events import SubjectsLinked
@@ -63,6 +64,7 @@ class Services:
     linking: LinkingService
     handling: HandlingService
     readers: ReadersService
+    units: UnitService
     cases: CaseService
     workflow: WorkflowService
     dashboard: DashboardService
@@ -124,6 +126,7 @@ def build_services(
         follow_up=reports.follow_up,
         linking=linking,
         readers=ReadersService(database, audit, clock),
+        units=UnitService(database, audit, clock),
         handling=HandlingService(
             database,
             reports.limits,

@@ -1,8 +1,9 @@
-"""enrolment codes
+"""enrolment codes and closed units
 
 An account is created without a password: the person opens a one-time enrolment code, chooses
 their password and enrols their second factor, and their key pair is made then. Codes are kept
 only as keyed hashes. Every account that exists already was enrolled when it was created.
+An organisational unit can be closed: it keeps its history but takes no one new.
 
 Revision ID: 0017
 Revises: 0014
@@ -45,12 +46,14 @@ def upgrade() -> None:
     # forbid; SQLite adds a nullable column in place.
     op.add_column("users", sa.Column("enrolled_at", upstander.db.UTCDateTime(timezone=True), nullable=True))
     op.execute("UPDATE users SET enrolled_at = created_at")
+    op.add_column("org_units", sa.Column("closed_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
     pending = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM users WHERE enrolled_at IS NULL"))
     if pending.scalar_one():
         raise RuntimeError("Accounts awaiting enrolment exist; the older code cannot tell them apart.")
+    op.drop_column("org_units", "closed_on")
     op.drop_column("users", "enrolled_at")
     op.drop_index(op.f("ix_enrolments_user_id"), table_name="enrolments")
     op.drop_table("enrolments")
