@@ -263,7 +263,7 @@ class EnrolmentService:
         now = self._clock()
         cost = self._settings.password_cost
         with self._db.transaction() as session:
-            enrolment, user = self._open(session, code, now, lock=False)
+            enrolment, user = self._open(session, code, now, lock=False, finishing=True)
             if enrolment.totp_secret_encrypted is None:
                 raise InvalidInput(
                     "Open the enrolment link first, and scan its code.", fields={"code": "unopened"}
@@ -349,12 +349,18 @@ class EnrolmentService:
             )
         return Enrolled(username, purpose, recovery_key)
 
-    def _open(self, session: Session, code: str, now: datetime, *, lock: bool) -> tuple[Enrolment, User]:
+    def _open(
+        self, session: Session, code: str, now: datetime, *, lock: bool, finishing: bool = False
+    ) -> tuple[Enrolment, User]:
         code_hash = self._hash(code)
         query = select(Enrolment).where(Enrolment.code_hash == (code_hash or ""))
         enrolment = session.scalar(query.with_for_update() if lock else query)
         if enrolment is None:
             raise InvalidInput(rules.ENROLMENT_REFUSED, fields={"code": "not valid"})
+        if finishing and enrolment.used_at is not None:
+            # Whoever finishes second holds the same code: they hear that it was used, as a 409,
+            # whether their request began before the winner's committed or just after.
+            raise Conflict(USED_MEANWHILE, code="enrolment_used")
         rules.check_enrolment_open(enrolment.expires_at, enrolment.used_at, enrolment.superseded_at, now)
         user = session.get(User, enrolment.user_id)
         if user is None:
