@@ -9,11 +9,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import BindParameter, Uuid, bindparam
 from typer.testing import CliRunner
 
 from upstander.cli import app as cli
-from upstander.db import Database
+from upstander.db import Database, UTCDateTime, utcnow
 from upstander.store import schema
 
 
@@ -146,6 +147,24 @@ def old_database_url(backend: str, tmp_path: Path, request: pytest.FixtureReques
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+USERS_AT_0010: dict[str, sa.types.TypeEngine[object]] = {
+    "id": sa.Uuid(),
+    "username": sa.String(),
+    "display_name": sa.String(),
+    "active": sa.Boolean(),
+    "created_at": UTCDateTime(),
+    "password_hash": sa.String(),
+    "totp_secret_encrypted": sa.LargeBinary(),
+    "failed_sign_ins": sa.Integer(),
+    "public_key": sa.LargeBinary(),
+    "key_salt": sa.LargeBinary(),
+    "locked_private_key": sa.LargeBinary(),
+    "recovery_key_salt": sa.LargeBinary(),
+    "recovery_locked_private_key": sa.LargeBinary(),
+    "is_demo": sa.Boolean(),
+}
+
+
 def uuid_params(**values: uuid.UUID) -> list[BindParameter[uuid.UUID]]:
     return [bindparam(name, value, type_=Uuid()) for name, value in values.items()]
 
@@ -156,8 +175,6 @@ def test_the_upgrade_seals_the_free_text_already_in_the_database(
     from alembic import command
     from sqlalchemy import select, text
 
-    from upstander.accounts.models import Role
-    from upstander.audit.service import Actor
     from upstander.config import KdfCost, Settings
     from upstander.org.models import Person
     from upstander.safeguarding.models import HrEvent, SeparationOrder
@@ -170,10 +187,18 @@ def test_the_upgrade_seals_the_free_text_already_in_the_database(
     )
     services = build_services(settings)
     try:
-        user = services.accounts.create_user(
-            username="welfare", display_name="W", password="a long enough password",
-            roles=[Role.WELFARE], actor=Actor.system("test"),
-        )  # fmt: skip
+        with services.database.transaction() as session:
+            # The users table as revision 0010 has it (the model has gained columns since).
+            user_id = uuid.uuid4()
+            users_then = sa.table("users", *(sa.column(name, kind) for name, kind in USERS_AT_0010.items()))
+            session.execute(
+                sa.insert(users_then).values(
+                    id=user_id, username="welfare", display_name="W", active=True, created_at=utcnow(),
+                    password_hash="", totp_secret_encrypted=b"", failed_sign_ins=0, public_key=b"",
+                    key_salt=b"", locked_private_key=b"", recovery_key_salt=b"",
+                    recovery_locked_private_key=b"", is_demo=False,
+                )
+            )  # fmt: skip
         with services.database.transaction() as session:
             people = [
                 Person(staff_number=f"NS0900{n}", given_name="A", family_name="B", rank="PC") for n in (1, 2)
@@ -181,7 +206,7 @@ def test_the_upgrade_seals_the_free_text_already_in_the_database(
             session.add_all(people)
             session.flush()
             first, second = sorted(p.id for p in people)
-            ids = {"person": first, "other": second, "user": user.user_id}
+            ids = {"person": first, "other": second, "user": user_id}
             session.execute(
                 text(
                     "INSERT INTO separation_orders (id, person_a_id, person_b_id, separate_teams, separate_shifts,"
@@ -195,7 +220,7 @@ def test_the_upgrade_seals_the_free_text_already_in_the_database(
                     "INSERT INTO hr_events (id, person_id, kind, occurred_on, details, recorded_by_id, recorded_at)"
                     " VALUES (:id, :person, 'posting_change', CURRENT_DATE, 'moved to nights after she reported',"
                     " :user, CURRENT_TIMESTAMP)"
-                ).bindparams(*uuid_params(id=uuid.uuid4(), person=first, user=user.user_id))
+                ).bindparams(*uuid_params(id=uuid.uuid4(), person=first, user=user_id))
             )
     finally:
         services.database.dispose()
