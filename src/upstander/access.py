@@ -54,6 +54,8 @@ class Action(StrEnum):
     RESPOND_TO_INTERVENTION_FLAG = "respond_to_intervention_flag"
     SET_LEGAL_HOLD = "set_legal_hold"
     MAKE_CASE_FILE = "make_case_file"
+    VIEW_READERS = "view_readers"
+    MANAGE_UNITS = "manage_units"
 
 
 R = Role
@@ -70,8 +72,11 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.ENTER_REPORT_ON_BEHALF: frozenset({R.OPERATOR}),
     Action.DISCLOSE_IDENTITY: frozenset({R.CUSTODIAN}),
     Action.MANAGE_USERS: frozenset({R.ADMIN}),
+    Action.MANAGE_UNITS: frozenset({R.ADMIN}),
     # Not the administrators: the trail records what they do, and who reads what.
     Action.VIEW_AUDIT: frozenset({R.OVERSEER}),
+    # Who has read a case or a report: its overseer and decision makers, who answer for its handling.
+    Action.VIEW_READERS: frozenset({R.OVERSEER, R.DECISION_MAKER}),
     Action.LINK_SUBJECT: frozenset({R.HANDLER, R.DECISION_MAKER}),
     Action.VIEW_PERSON_HISTORY: frozenset({R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
     Action.RUN_VETTING_CHECK: frozenset({R.VETTING, R.HANDLER, R.DECISION_MAKER, R.OVERSEER}),
@@ -122,7 +127,9 @@ REFUSALS: Mapping[Action, str] = {
     Action.ENTER_REPORT_ON_BEHALF: "Only an operator can enter a report on someone's behalf.",
     Action.DISCLOSE_IDENTITY: "Only the custodian can disclose a reporter's identity.",
     Action.MANAGE_USERS: "Only an administrator can manage users.",
+    Action.MANAGE_UNITS: "Only an administrator keeps the organisation's units.",
     Action.VIEW_AUDIT: "Only the overseer reads the audit trail.",
+    Action.VIEW_READERS: "Only the overseer and decision makers see who has read a case or a report.",
     Action.LINK_SUBJECT: "Only a case handler or a decision maker can link an allegation to a staff record.",
     Action.VIEW_PERSON_HISTORY: "Only the professional standards team and the overseer see a person's history.",
     Action.RUN_VETTING_CHECK: "Only the vetting unit, the professional standards team and the overseer can run vetting checks.",
@@ -250,6 +257,8 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/staff/cases"): staff(A.READ_CASE),
     ("POST", "/staff/cases"): staff(A.OPEN_CASE),
     ("GET", "/staff/cases/{case_id}"): staff(A.READ_CASE, CASE),
+    ("GET", "/staff/cases/{case_id}/readers"): staff(A.VIEW_READERS, CASE),
+    ("GET", "/staff/reports/{report_id}/readers"): staff(A.VIEW_READERS, REPORT),
     ("POST", "/staff/cases/{case_id}/steps/{kind}"): staff(A.READ_CASE, CASE),
     ("POST", "/staff/cases/{case_id}/handler"): staff(A.ASSIGN_HANDLER, CASE),
     ("GET", "/staff/cases/{case_id}/case-file.pdf"): staff(A.MAKE_CASE_FILE, CASE),
@@ -291,6 +300,8 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/people/{person_id}/history"): staff(A.VIEW_PERSON_HISTORY),
     ("POST", "/api/v1/allegations/{allegation_id}/links"): staff(A.LINK_SUBJECT),
     ("POST", "/api/v1/vetting/checks"): staff(A.RUN_VETTING_CHECK),
+    ("GET", "/staff/vetting"): staff(A.RUN_VETTING_CHECK),
+    ("POST", "/staff/vetting"): staff(A.RUN_VETTING_CHECK),
     # Published figures for everyone; exact ones for an analyst or the overseer who signs in.
     ("GET", "/api/v1/statistics/stages"): RouteRule(Audience.PUBLIC, A.VIEW_STATISTICS),
     # Analyses of imported records: exact figures, for analysts and the overseer.
@@ -363,7 +374,24 @@ ROUTES: Mapping[tuple[str, str], RouteRule] = {
     ("POST", "/api/v1/oversight/share-keys"): staff(A.OVERSEE),
     # Accounts: the administrator runs them (no route here shows content); each person changes
     # their own password and recovery key; a forgotten password is reset with the recovery key.
+    ("GET", "/staff/admin"): staff(A.MANAGE_USERS),
+    # The organisation's units, kept by the administrator (people move through the posting service).
+    ("GET", "/staff/units"): staff(A.MANAGE_UNITS),
+    ("POST", "/staff/units"): staff(A.MANAGE_UNITS),
+    ("POST", "/staff/units/{unit_id}/rename"): staff(A.MANAGE_UNITS),
+    ("POST", "/staff/units/{unit_id}/move"): staff(A.MANAGE_UNITS),
+    ("POST", "/staff/units/{unit_id}/close"): staff(A.MANAGE_UNITS),
     ("GET", "/staff/users"): staff(A.MANAGE_USERS),
+    ("POST", "/staff/users"): staff(A.MANAGE_USERS),
+    ("POST", "/staff/users/{user_id}/second-factor"): staff(A.MANAGE_USERS),
+    ("POST", "/api/v1/users"): staff(A.MANAGE_USERS),
+    ("POST", "/api/v1/users/{user_id}/second-factor"): staff(A.MANAGE_USERS),
+    # Enrolment: whoever holds a one-time code, before they have a password or second factor.
+    ("GET", "/staff/enrol"): PUBLIC,
+    ("POST", "/staff/enrol"): PUBLIC,
+    ("POST", "/staff/enrol/finish"): PUBLIC,
+    ("POST", "/api/v1/auth/enrolment"): PUBLIC,
+    ("POST", "/api/v1/auth/enrolment/finish"): PUBLIC,
     ("POST", "/staff/users/{user_id}/disable"): staff(A.MANAGE_USERS),
     ("POST", "/staff/users/{user_id}/enable"): staff(A.MANAGE_USERS),
     ("POST", "/staff/users/{user_id}/roles"): staff(A.MANAGE_USERS),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from upstander import __version__
-from upstander.accounts import admin_api, admin_pages
+from upstander.accounts import admin_api, admin_pages, enrol_pages
 from upstander.accounts import api as accounts_api
 from upstander.accounts import pages as accounts_pages
 from upstander.analysis import api as analysis_api
@@ -27,12 +27,14 @@ from upstander.equality import pages as statistics_pages
 from upstander.notify import api as notify_api
 from upstander.notify import pages as notify_pages
 from upstander.org import api as org_api
+from upstander.org import pages as org_pages
+from upstander.org.units import pages as units_pages
 from upstander.patterns import api as patterns_api
 from upstander.patterns import pages as patterns_pages
 from upstander.patterns.escrow import api as escrow_api
 from upstander.patterns.escrow import pages as escrow_pages
 from upstander.reports import api as reports_api
-from upstander.reports import reporter_pages, staff_pages
+from upstander.reports import readers_pages, reporter_pages, staff_pages
 from upstander.reports.attachments import MAX_IMAGE_PIXELS
 from upstander.retention import api as retention_api
 from upstander.retention import pages as retention_pages
@@ -58,7 +60,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     reporter_pages.router,
     accounts_pages.router,
     admin_pages.router,
+    enrol_pages.router,
     staff_pages.router,
+    readers_pages.router,
     cases_pages.router,
     statistics_pages.router,
     analysis_pages.router,
@@ -69,6 +73,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin_api.router,
     cases_api.router,
     org_api.router,
+    org_pages.router,
+    units_pages.router,
     statistics_api.router,
     analysis_api.router,
     safeguarding_pages.router,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from upstander.accounts.enrolment import EnrolmentService
 from upstander.accounts.lifecycle import AccountLifecycle
 from upstander.accounts.service import AccountService
 from upstander.accounts.trail import AuditTrail
@@ -29,6 +30,7 @@ from upstander.notify.mail import mailer_from_settings
 from upstander.notify.queue import queue_for
 from upstander.notify.service import NotifyService
 from upstander.org.lists import VettingService
+from upstander.org.units.service import UnitService
 from upstander.patterns.escrow.client import key_service_from_settings
 from upstander.patterns.escrow.service import EscrowService
 from upstander.patterns.events import SubjectsLinked
@@ -43,6 +45,7 @@ from upstander.reports.events import (
 from upstander.reports.follow_up import ReporterFollowUp
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
+from upstander.reports.readers import ReadersService
 from upstander.reports.service import ReportService
 from upstander.retention.service import RetentionService
 from upstander.retention.subject_access import SubjectAccessService
@@ -67,11 +70,14 @@ class Services:
     audit: AuditLog
     accounts: AccountService
     lifecycle: AccountLifecycle
+    enrolment: EnrolmentService
     trail: AuditTrail
     reports: ReportService
     follow_up: ReporterFollowUp
     linking: LinkingService
     handling: HandlingService
+    readers: ReadersService
+    units: UnitService
     cases: CaseService
     workflow: WorkflowService
     dashboard: DashboardService
@@ -146,10 +152,13 @@ def build_services(
         audit=audit,
         accounts=AccountService(database, settings, secrets, audit, clock),
         lifecycle=AccountLifecycle(database, settings, audit, clock),
+        enrolment=EnrolmentService(database, settings, secrets, audit, clock),
         trail=AuditTrail(database, audit, clock),
         reports=reports,
         follow_up=reports.follow_up,
         linking=linking,
+        readers=ReadersService(database, audit, clock),
+        units=UnitService(database, audit, clock),
         handling=HandlingService(
             database,
             reports.limits,

@@ -37,7 +37,7 @@ from upstander.access import PERMISSIONS, ROUTES, Audience, RouteRule, Scope
 from upstander.accounts.models import Role
 from upstander.app import ROUTERS, create_app
 from upstander.cases.models import Allegation
-from upstander.org.models import Person
+from upstander.org.models import OrgUnit, OrgUnitKind, Person
 from upstander.reports.models import Attachment, Report
 from upstander.services import Services
 
@@ -181,6 +181,11 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
 
     with services.database.transaction() as session:
         session.add(Person(staff_number="NS04243", given_name="Dana", family_name="Example", rank="Sergeant"))
+        # A real unit: a unit step sent empty is refused for what it lacks, or is a no-op move.
+        unit = OrgUnit(kind=OrgUnitKind.TEAM, code="ACCESS-T", name="Access team")
+        session.add(unit)
+        session.flush()
+        unit_id = str(unit.id)
     other_handler = staff.handler("second-handler")
     other = client.post(
         "/api/v1/reports",
@@ -284,6 +289,7 @@ def world(client: TestClient, staff: Staff, services: Services, clock: FakeClock
         "flag_id": str(uuid.uuid4()),  # no flag is needed: a response sent empty is refused for what it lacks
         # A real account: a lifecycle step sent empty is refused for its missing reason, changing nothing.
         "user_id": str(users[Role.STAFF].user_id),
+        "unit_id": unit_id,
     }
     ids = {
         "tied": {**common, "case_id": walk.case_id, "report_id": walk.report_id,

@@ -365,8 +365,8 @@ def test_the_administrator_s_pages_disable_and_change_roles(
 ) -> None:
     handler = staff.handler()
     token = sign_in(client, clock, admin, "/staff/users")
-    # The administrator's home is their accounts.
-    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/users"
+    # The administrator's home shows their work: the accounts and the enrolments waiting.
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/admin"
     page = client.get("/staff/users")
     assert page.status_code == 200
     assert 'id="user-handler"' in page.text

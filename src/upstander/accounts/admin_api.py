@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from upstander.accounts import rules
+from upstander.accounts.enrolment import IssuedCode
 from upstander.accounts.models import Role
 from upstander.accounts.trail import MAX_PAGE_SIZE, PAGE_SIZE, TrailFilter
 from upstander.errors import InvalidInput
@@ -47,6 +48,46 @@ class RecoveryIn(Strict):
     new_password: str = Field(max_length=rules.MAX_PASSWORD_LENGTH)
 
 
+class CreateUserIn(Strict):
+    username: str = Field(min_length=1, max_length=80)
+    display_name: str = Field(min_length=1, max_length=200)
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+
+
+class EnrolmentCodeOut(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    purpose: str
+    enrolment_code: str = Field(description="Shown this once; give it to the account's holder.")
+    enrolment_path: str = Field(description="The enrolment link's path on this server, code included")
+    expires_at: datetime
+
+
+class EnrolmentOpenIn(Strict):
+    code: str = Field(max_length=200)
+
+
+class EnrolmentStepOut(BaseModel):
+    username: str
+    display_name: str
+    purpose: str
+    totp_secret: str = Field(description="Enter it in an authenticator app (or scan otpauth_uri)")
+    otpauth_uri: str
+    expires_at: datetime
+
+
+class EnrolmentFinishIn(Strict):
+    code: str = Field(max_length=200)
+    password: str = Field(max_length=rules.MAX_PASSWORD_LENGTH)
+    totp_code: str = Field(max_length=12)
+
+
+class EnrolledOut(BaseModel):
+    username: str
+    purpose: str
+    recovery_key: str | None = Field(description="A new account's recovery key, shown this once")
+
+
 class UserOut(BaseModel):
     id: uuid.UUID
     username: str
@@ -55,6 +96,7 @@ class UserOut(BaseModel):
     active: bool
     created_at: datetime
     live_sessions: int
+    status: str = Field(description="active, disabled or awaiting enrolment")
 
 
 class UserPageOut(BaseModel):
@@ -119,10 +161,64 @@ def users(
                 active=row.active,
                 created_at=row.created_at,
                 live_sessions=row.live_sessions,
+                status=row.status,
             )
             for row in page.users
         ],
         next_after=page.next_after,
+    )
+
+
+def _issued(issued: IssuedCode) -> EnrolmentCodeOut:
+    return EnrolmentCodeOut(
+        user_id=issued.user_id,
+        username=issued.username,
+        purpose=issued.purpose.value,
+        enrolment_code=issued.code,
+        enrolment_path=issued.path,
+        expires_at=issued.expires_at,
+    )
+
+
+@router.post("/users", response_model=EnrolmentCodeOut, status_code=201)
+def create_user(body: CreateUserIn, staff: ApiStaff, services: ServicesDep) -> EnrolmentCodeOut:
+    """A new account awaiting enrolment; answers with its one-time enrolment code."""
+    return _issued(
+        services.enrolment.create_account(
+            staff, username=body.username, display_name=body.display_name, roles=body.roles
+        )
+    )
+
+
+@router.post("/users/{user_id}/second-factor", response_model=EnrolmentCodeOut)
+def reset_second_factor(
+    user_id: uuid.UUID, body: ReasonIn, staff: ApiStaff, services: ServicesDep
+) -> EnrolmentCodeOut:
+    """End the account's authenticator and sessions; answers with a code to enrol a new one."""
+    return _issued(services.enrolment.reset_second_factor(staff, user_id, body.reason))
+
+
+@router.post("/auth/enrolment", response_model=EnrolmentStepOut)
+def open_enrolment(body: EnrolmentOpenIn, services: ServicesDep) -> EnrolmentStepOut:
+    """Open a one-time enrolment code: the authenticator secret to enrol."""
+    step = services.enrolment.open(body.code)
+    return EnrolmentStepOut(
+        username=step.username,
+        display_name=step.display_name,
+        purpose=step.purpose.value,
+        totp_secret=step.totp_secret,
+        otpauth_uri=step.otpauth_uri,
+        expires_at=step.expires_at,
+    )
+
+
+@router.post("/auth/enrolment/finish", response_model=EnrolledOut)
+def finish_enrolment(body: EnrolmentFinishIn, services: ServicesDep) -> EnrolledOut:
+    """Finish: a new account's password (its key pair is made now), or a reset account's own
+    password; and a first code from the authenticator."""
+    enrolled = services.enrolment.finish(body.code, body.password, body.totp_code)
+    return EnrolledOut(
+        username=enrolled.username, purpose=enrolled.purpose.value, recovery_key=enrolled.recovery_key
     )
 
 

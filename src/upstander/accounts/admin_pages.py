@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from upstander.accounts.admin_api import AuditFilter, csv_response
+from upstander.accounts.enrolment import IssuedCode
 from upstander.accounts.models import Role
 from upstander.accounts.service import StaffPrincipal
 from upstander.errors import DomainError, InvalidInput, TooManyAttempts
@@ -39,6 +40,8 @@ def _users_page(
     *,
     done: str = "",
     error: DomainError | None = None,
+    issued: IssuedCode | None = None,
+    typed: dict[str, str] | None = None,
 ) -> Response:
     page = services.lifecycle.list_users(staff, after)
     return render(
@@ -49,9 +52,19 @@ def _users_page(
             "roles": [role.value for role in Role],
             "done": done,
             "error": error.detail if error else None,
+            "issued": issued,
+            # The link is shown in the answer itself, never in an address a browser keeps.
+            "enrol_link": f"{str(request.base_url).rstrip('/')}{issued.path}" if issued else "",
+            "typed": typed or {},
         },
         status_code=error.status if error else 200,
     )
+
+
+@router.get("/staff/admin")
+def admin_home(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
+    """The administrator's home: the accounts' states and the enrolments waiting."""
+    return render(request, "admin_home.html", {"overview": services.lifecycle.overview(staff)})
 
 
 @router.get("/staff/users")
@@ -63,6 +76,34 @@ def users(
     done: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     return _users_page(request, services, staff, after, done=done)
+
+
+@router.post("/staff/users", dependencies=[CsrfChecked])
+async def create(request: Request, staff: PageStaff, services: ServicesDep) -> Response:
+    form = await request.form()
+    wanted = [value for value in form.getlist("roles") if isinstance(value, str)]
+    typed = {name: value for name, value in form.items() if isinstance(value, str) and name != "csrf_token"}
+    try:
+        issued = services.enrolment.create_account(
+            staff,
+            username=typed.get("username", "")[:200],
+            display_name=typed.get("display_name", "")[:400],
+            roles=wanted,
+        )
+    except DomainError as error:
+        return _users_page(request, services, staff, error=error, typed=typed)
+    return _users_page(request, services, staff, issued=issued)
+
+
+@router.post("/staff/users/{user_id}/second-factor", dependencies=[CsrfChecked])
+def reset_second_factor(
+    request: Request, user_id: uuid.UUID, staff: PageStaff, services: ServicesDep, form: Form
+) -> Response:
+    try:
+        issued = services.enrolment.reset_second_factor(staff, user_id, form.get("reason", ""))
+    except DomainError as error:
+        return _users_page(request, services, staff, error=error)
+    return _users_page(request, services, staff, issued=issued)
 
 
 @router.post("/staff/users/{user_id}/disable", dependencies=[CsrfChecked])

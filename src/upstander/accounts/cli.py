@@ -1,4 +1,5 @@
-"""`upstander users ...`: creating accounts, and disabling, enabling, roles and password resets."""
+"""`upstander users ...`: creating accounts (with an enrolment code), and disabling, enabling, roles,
+second-factor and password resets."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from upstander.accounts.enrolment import IssuedCode
 from upstander.accounts.models import Role
 from upstander.audit.service import Actor
 from upstander.config import load_settings
@@ -27,30 +29,32 @@ def create(
     username: str = typer.Argument(..., help="Sign-in name"),
     display_name: str = typer.Option(..., "--name", help="Name shown to colleagues"),
     roles: list[Role] = typer.Option(..., "--role", help="A role; repeat for several"),  # noqa: B008
-    password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters"
-    ),
 ) -> None:
-    """Create a user with a fresh key pair; prints the TOTP secret and the recovery key once."""
-    services: Services = ctx.obj.build_services(load_settings())
-    try:
-        created = services.accounts.create_user(
-            username=username,
-            display_name=display_name,
-            password=password,
-            roles=roles,
-            actor=Actor.system("cli"),
+    """Create an account awaiting enrolment; prints its one-time enrolment code and link once.
+
+    Its holder opens the link, chooses a password and enrols an authenticator; their key pair is
+    made then. Nobody else ever knows the password."""
+
+    def step(services: Services) -> str:
+        issued = services.enrolment.create_account(
+            Actor.system("cli"), username=username, display_name=display_name, roles=roles
         )
-    except DomainError as error:
-        console.print(f"[bold red]{error.detail}[/]")
-        raise typer.Exit(code=1) from error
-    finally:
-        services.database.dispose()
-    console.print(f"Created [bold]{username}[/] ({', '.join(r.value for r in roles)}).")
-    console.print(f"Authenticator secret (enter it in the app now): [bold]{created.totp_secret}[/]")
-    console.print(
-        f"Recovery key (opens this user's private key if the password is lost; store it offline): "
-        f"[bold]{created.recovery_key}[/]"
+        return _issued_lines(
+            f"Created [bold]{issued.username}[/] ({', '.join(r.value for r in roles)}).", issued
+        )
+
+    _run(ctx, step)
+
+
+def _issued_lines(headline: str, issued: IssuedCode) -> str:
+    return "\n".join(
+        [
+            headline,
+            f"Enrolment code (give it to the holder; works once, until {issued.expires_at:%Y-%m-%d %H:%M} UTC):",
+            f"  [bold]{issued.code}[/]",
+            "Enrolment link, on this server:",
+            f"  {issued.path}",
+        ]
     )
 
 
@@ -136,6 +140,20 @@ def roles(
             f"Roles of {username}: granted {', '.join(sorted(change.granted)) or 'none'}; "
             f"removed {', '.join(sorted(change.removed)) or 'none'}."
         )
+
+    _run(ctx, step)
+
+
+@app.command("reset-second-factor")
+def reset_second_factor(ctx: typer.Context, username: str, reason: str = REASON) -> None:
+    """End an account's authenticator and every session; prints a one-time code to enrol a new one
+    (for an account still awaiting enrolment: a new enrolment code, ending the old one)."""
+
+    def step(services: Services) -> str:
+        issued = services.enrolment.reset_second_factor(
+            Actor.system("cli"), _user_id(services, username), reason
+        )
+        return _issued_lines(f"Second factor of {username} reset.", issued)
 
     _run(ctx, step)
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from upstander import access, crypto
 from upstander.accounts import ratelimit, rules
 from upstander.accounts.models import Role, User, UserRole, WebSession
+from upstander.accounts.overview import AccountsOverview, overview
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
@@ -35,7 +36,7 @@ PAGE_SIZE = 50
 By = StaffPrincipal | Actor
 
 
-def _acting(by: By) -> tuple[Actor, uuid.UUID | None]:
+def acting(by: By) -> tuple[Actor, uuid.UUID | None]:
     if isinstance(by, StaffPrincipal):
         access.require(by.roles, access.Action.MANAGE_USERS)
         return by.actor, by.user_id
@@ -51,6 +52,13 @@ class UserRow:
     active: bool
     created_at: datetime
     live_sessions: int
+    enrolled: bool = True
+
+    @property
+    def status(self) -> str:
+        if not self.enrolled:
+            return "awaiting enrolment"
+        return "active" if self.active else "disabled"
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ class AccountLifecycle:
 
     def list_users(self, by: By, after: str | None = None, limit: int = PAGE_SIZE) -> UserPage:
         """A page of accounts by username, after the one named (keyset, so pages stay cheap)."""
-        _acting(by)
+        acting(by)
         limit = max(1, min(limit, 200))
         now = self._clock()
         with self._db.transaction() as session:
@@ -115,13 +123,20 @@ class AccountLifecycle:
                     user.active,
                     user.created_at,
                     int(live.get(user.id, 0)),
+                    user.enrolled_at is not None,
                 )
                 for user in users
             ]
         return UserPage(rows, rows[-1].username if more and rows else None)
 
+    def overview(self, by: By) -> AccountsOverview:
+        """The administrator's home: accounts by state, enrolments waiting, recent step counts."""
+        acting(by)
+        with self._db.transaction() as session:
+            return overview(session, self._clock())
+
     def find_user(self, by: By, user_id: uuid.UUID) -> UserRow:
-        _acting(by)
+        acting(by)
         with self._db.transaction() as session:
             user = self._user(session, user_id, lock=False)
             return UserRow(
@@ -132,6 +147,7 @@ class AccountLifecycle:
                 user.active,
                 user.created_at,
                 0,
+                user.enrolled_at is not None,
             )
 
     def find_by_username(self, username: str) -> uuid.UUID | None:
@@ -142,14 +158,14 @@ class AccountLifecycle:
         """Disable an account and end every session and token it has, at once; its history stays.
 
         Returns how many live sessions were ended."""
-        actor, actor_id = _acting(by)
+        actor, actor_id = acting(by)
         reason = rules.check_reason(reason)
         now = self._clock()
         with self._db.transaction() as session:
             user = self._user(session, user_id, lock=True)
             rules.check_disable(actor_id, user.id, user.active)
             user.active = False
-            ended = _revoke_sessions(session, user.id, now)
+            ended = revoke_sessions(session, user.id, now)
             self._audit.record(
                 session,
                 actor,
@@ -162,12 +178,12 @@ class AccountLifecycle:
         return ended
 
     def enable(self, by: By, user_id: uuid.UUID, reason: str) -> None:
-        actor, _ = _acting(by)
+        actor, _ = acting(by)
         reason = rules.check_reason(reason)
         now = self._clock()
         with self._db.transaction() as session:
             user = self._user(session, user_id, lock=True)
-            rules.check_enable(user.active)
+            rules.check_enable(user.active, user.enrolled_at is not None)
             user.active = True
             self._audit.record(
                 session,
@@ -184,7 +200,7 @@ class AccountLifecycle:
     ) -> rules.RoleChange:
         """Replace an account's roles. A role granted reaches content sealed from now on (new
         reports and cases are sealed to the holders of their reading roles when they arrive)."""
-        actor, actor_id = _acting(by)
+        actor, actor_id = acting(by)
         reason = rules.check_reason(reason)
         try:
             wanted = frozenset(Role(role) for role in roles)
@@ -243,7 +259,7 @@ class AccountLifecycle:
             if user.password_hash != snapshot[0] or not user.active:
                 raise Conflict(CHANGED_MEANWHILE, code="account_changed")
             user.password_hash, user.key_salt, user.locked_private_key = password_hash, key_salt, locked
-            ended = _revoke_sessions(session, user.id, now, keep=me.session_id_hash)
+            ended = revoke_sessions(session, user.id, now, keep=me.session_id_hash)
             self._audit.record(
                 session, me.actor, "user.password_changed", "user", user.id, {"sessions_ended": ended}, at=now
             )
@@ -327,7 +343,7 @@ class AccountLifecycle:
                 raise Conflict(CHANGED_MEANWHILE, code="account_changed")
             user.password_hash, user.key_salt, user.locked_private_key = password_hash, key_salt, locked
             user.recovery_key_salt, user.recovery_locked_private_key = recovery_salt, recovery_locked
-            ended = _revoke_sessions(session, user.id, now)
+            ended = revoke_sessions(session, user.id, now)
             self._audit.record(
                 session,
                 Actor.user(user.id),
@@ -347,7 +363,7 @@ class AccountLifecycle:
         return user
 
 
-def _revoke_sessions(session: Session, user_id: uuid.UUID, now: datetime, keep: str | None = None) -> int:
+def revoke_sessions(session: Session, user_id: uuid.UUID, now: datetime, keep: str | None = None) -> int:
     """End every live session of one account (pages and API tokens alike), but `keep`."""
     query = update(WebSession).where(
         WebSession.user_id == user_id, WebSession.revoked_at.is_(None), WebSession.expires_at > now

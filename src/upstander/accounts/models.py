@@ -43,6 +43,10 @@ class User(Base):
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None until the person has opened their enrolment link, chosen a password and enrolled their
+    # second factor: until then the account is inactive and holds no key pair (the key columns
+    # are empty), so nothing is ever sealed to it.
+    enrolled_at: Mapped[datetime | None]
 
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
@@ -95,6 +99,31 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EnrolmentPurpose(StrEnum):
+    ACCOUNT = "account"  # a new account: password, second factor and key pair are made on enrolment
+    SECOND_FACTOR = "second_factor"  # the second factor was reset: only a new one is enrolled
+
+
+class Enrolment(Base):
+    """A one-time enrolment code. Only its keyed hash is kept; it expires and is used once.
+
+    The authenticator secret offered while enrolling is kept here, encrypted at rest, until the
+    person proves they scanned it with a first code."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[EnrolmentPurpose] = mapped_column(enum_column(EnrolmentPurpose, 16))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    # A newer code for the same account ends this one.
+    superseded_at: Mapped[datetime | None]
+    totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RateLimitWindow(Base):

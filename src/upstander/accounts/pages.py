@@ -74,7 +74,8 @@ LANDINGS: tuple[tuple[tuple[Role, ...], str], ...] = (
     ((Role.CUSTODIAN,), "/staff/identities"),
     ((Role.INVESTIGATOR,), "/staff/cases"),
     ((Role.WELFARE,), "/staff/separation-orders"),
-    ((Role.ADMIN,), "/staff/users"),
+    ((Role.VETTING,), "/staff/vetting"),
+    ((Role.ADMIN,), "/staff/admin"),
 )
 
 

@@ -101,9 +101,14 @@ def check_disable(actor_id: object, target_id: object, target_active: bool) -> N
         raise Conflict("This account is already disabled.", code="already_disabled")
 
 
-def check_enable(target_active: bool) -> None:
+def check_enable(target_active: bool, enrolled: bool = True) -> None:
     if target_active:
         raise Conflict("This account is already active.", code="already_active")
+    if not enrolled:
+        raise Conflict(
+            "This account has not been enrolled yet: it becomes active when its holder enrols.",
+            code="not_enrolled",
+        )
 
 
 @dataclass(frozen=True)
@@ -136,3 +141,32 @@ def check_password_change(current_password: str, new_password: str, username: st
 
 def crypto_equal(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode(), right.encode())
+
+
+# --- Enrolment ---------------------------------------------------------------------------------
+
+# Long enough for a new starter's first week to begin on a Monday after a Friday invitation.
+ENROLMENT_LIFETIME = timedelta(hours=96)
+# Finishing a second-factor enrolment checks the password with a slow derivation: a few tries an hour.
+ENROLMENT_ATTEMPTS_PER_HOUR = 5
+ENROLMENT_REFUSED = "This enrolment code is not valid: it may be mistyped, used, replaced or expired."
+
+
+def check_enrolment_open(
+    expires_at: datetime, used_at: datetime | None, superseded_at: datetime | None, now: datetime
+) -> None:
+    """An enrolment code works once, until it expires, and only while it is the account's newest.
+
+    Every refusal reads the same, so the answer never says which codes once existed."""
+    if used_at is not None or superseded_at is not None or now >= expires_at:
+        raise InvalidInput(ENROLMENT_REFUSED, fields={"code": "not valid"})
+
+
+def check_reenrolment(enrolled: bool, active: bool) -> None:
+    """A second factor is reset only on an enrolled, active account; an account still awaiting its
+    first enrolment simply gets a new code (which ends the old one)."""
+    if enrolled and not active:
+        raise Conflict(
+            "This account is disabled; enable it before resetting its second factor.",
+            code="account_disabled",
+        )

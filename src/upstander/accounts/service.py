@@ -115,6 +115,7 @@ class AccountService:
             recovery_key_salt=recovery_salt,
             recovery_locked_private_key=recovery_locked,
             is_demo=is_demo,
+            enrolled_at=self._clock(),
             role_rows=[UserRole(role=Role(role)) for role in set(roles)],
         )
         with self._db.transaction() as session:

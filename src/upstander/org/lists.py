@@ -21,6 +21,7 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import Actor, AuditLog
 from upstander.db import Database, utcnow
 from upstander.errors import NotFound
+from upstander.org import vetting_log
 from upstander.org.lists_models import LOCAL_FORCE_NAME, AdvisoryListEntry, BarredListEntry
 from upstander.org.models import OrgUnit, OrgUnitKind, Person
 from upstander.org.people import normalise_staff_number
@@ -215,6 +216,12 @@ class VettingService:
         standards, the overseer). See ``check_as``."""
         access.require(principal.roles, access.Action.RUN_VETTING_CHECK)
         return self.check_as(principal.actor, query)
+
+    def my_checks(self, principal: StaffPrincipal, before: int | None = None) -> vetting_log.PastChecks:
+        """The checks this officer ran, newest first, a page at a time: their work, to come back to."""
+        access.require(principal.roles, access.Action.RUN_VETTING_CHECK)
+        with self._db.transaction() as session:
+            return vetting_log.checks_by(session, principal.actor.label, before)
 
     def check_as(self, actor: Actor, query: VettingQuery) -> VettingResult:
         """Whether the person asked about is barred, on the advisory list, or named in open or past cases

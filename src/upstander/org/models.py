@@ -35,6 +35,8 @@ class OrgUnit(Base):
     kind: Mapped[OrgUnitKind] = mapped_column(enum_column(OrgUnitKind))
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # A closed unit keeps its history (postings, cases, statistics name it) but takes no one new.
+    closed_on: Mapped[date | None]
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 

@@ -48,6 +48,7 @@ class ServerSecrets:
     idempotency: bytes
     detriment: bytes
     free_text: bytes
+    enrolment: bytes
 
     @classmethod
     def from_master(cls, master: bytes) -> ServerSecrets:
@@ -57,6 +58,7 @@ class ServerSecrets:
             idempotency=crypto.subkey(master, "upstander idempotency"),
             detriment=crypto.subkey(master, "upstander detriment watch"),
             free_text=crypto.subkey(master, "upstander free text at rest"),
+            enrolment=crypto.subkey(master, "upstander enrolment codes"),
         )
 
     @classmethod

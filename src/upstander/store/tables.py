@@ -1,6 +1,14 @@
 """Every mapped table, imported in one place for migrations and `alembic check`."""
 
-from upstander.accounts.models import OrgKey, OrgKeyGrant, RateLimitWindow, User, UserRole, WebSession
+from upstander.accounts.models import (
+    Enrolment,
+    OrgKey,
+    OrgKeyGrant,
+    RateLimitWindow,
+    User,
+    UserRole,
+    WebSession,
+)
 from upstander.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from upstander.cases.holds.models import LegalHold
 from upstander.cases.models import Allegation, Case, CaseEvent, Complainant, Complaint
@@ -40,6 +48,7 @@ __all__ = [
     "CaseKeyGrant",
     "Complainant",
     "Complaint",
+    "Enrolment",
     "EscrowKeyPin",
     "EscrowMatchEntry",
     "EscrowedReport",

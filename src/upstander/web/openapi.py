@@ -165,7 +165,15 @@ DOMAIN_ANSWERS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/v1/postings/checks"): {404: "the person or unit named is not on the staff records"},
     ("POST", "/api/v1/hr/events"): {404: "the person named is not on the staff records"},
     ("POST", "/api/v1/users/{user_id}/disable"): {409: "the account is already disabled"},
-    ("POST", "/api/v1/users/{user_id}/enable"): {409: "the account is already active"},
+    ("POST", "/api/v1/users/{user_id}/enable"): {
+        409: "the account is already active, or has not been enrolled yet"
+    },
+    ("POST", "/api/v1/users"): {409: "the username is already taken"},
+    ("POST", "/api/v1/users/{user_id}/second-factor"): {409: "the account is disabled"},
+    ("POST", "/api/v1/auth/enrolment/finish"): {
+        409: "the code was used meanwhile, or the account changed meanwhile",
+        429: "five wrong passwords an hour for one second-factor code",
+    },
     ("POST", "/api/v1/me/password"): {409: "the account changed meanwhile (another password change)"},
     ("POST", "/api/v1/me/recovery-key"): {409: "the account changed meanwhile"},
     ("POST", "/api/v1/auth/recovery"): {
@@ -264,6 +272,21 @@ RULES: dict[tuple[str, str], list[str]] = {
     ],
     ("POST", "/api/v1/me/recovery-key"): ["the password is right"],
     ("POST", "/api/v1/auth/recovery"): ["the new password keeps the password policy"],
+    ("POST", "/api/v1/users"): [
+        "the username has no spaces and is not taken; the roles are known ones",
+    ],
+    ("POST", "/api/v1/users/{user_id}/second-factor"): [
+        REASON_RULE,
+        "nobody resets their own second factor; a disabled account is enabled first",
+    ],
+    ("POST", "/api/v1/auth/enrolment"): [
+        "the code is an enrolment code issued by an administrator, unused, unexpired and the newest",
+    ],
+    ("POST", "/api/v1/auth/enrolment/finish"): [
+        "the code is one opened with POST /api/v1/auth/enrolment, unused, unexpired and the newest",
+        "totp_code is the authenticator's code now; a new account's password keeps the password "
+        "policy, a reset account's is its own",
+    ],
     ("GET", "/api/v1/audit"): [*TRAIL_RULES],
     ("GET", "/api/v1/audit/export.csv"): [*TRAIL_RULES],
 }

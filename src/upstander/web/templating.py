@@ -16,6 +16,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "web" / "templates",
     PACKAGE / "reports" / "templates",
     PACKAGE / "accounts" / "templates",
+    PACKAGE / "org" / "templates",
     PACKAGE / "cases" / "templates",
     PACKAGE / "equality" / "templates",
     PACKAGE / "analysis" / "templates",

@@ -82,3 +82,31 @@ def test_a_new_password_differs_from_the_current_one_and_keeps_the_policy() -> N
     with pytest.raises(InvalidInput, match="username"):
         check_password_change("the current password", "ruth-is-my-name-here", "ruth")
     check_password_change("the current password", "a different long password", "ruth")
+
+
+def test_an_enrolment_code_works_once_until_it_expires_and_while_it_is_the_newest() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from upstander.accounts import rules
+
+    issued = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+    expires = issued + rules.ENROLMENT_LIFETIME
+    rules.check_enrolment_open(expires, None, None, expires - timedelta(seconds=1))
+    for used, superseded, now in (
+        (issued, None, issued),
+        (None, issued, issued),
+        (None, None, expires),
+    ):
+        with pytest.raises(InvalidInput, match="not valid"):
+            rules.check_enrolment_open(expires, used, superseded, now)
+
+
+def test_a_second_factor_is_reset_only_on_an_active_or_unenrolled_account() -> None:
+    from upstander.accounts import rules
+
+    rules.check_reenrolment(enrolled=True, active=True)
+    rules.check_reenrolment(enrolled=False, active=False)
+    with pytest.raises(Conflict):
+        rules.check_reenrolment(enrolled=True, active=False)
+    with pytest.raises(Conflict, match="not been enrolled"):
+        rules.check_enable(target_active=False, enrolled=False)

@@ -7,7 +7,7 @@ the due sort's keyset pages. Rows stored before this revision are replayed once 
 after the upgrade (or by `upstander cases refresh-owed`), so no case reads "nothing due" for want of it.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-04
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
