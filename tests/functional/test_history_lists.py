@@ -124,7 +124,7 @@ def test_the_history_page_searches_sorts_and_pages_with_plain_links(
     assert '<strong id="allegation-count">3</strong>' in first.text
     next_link = first.text.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
     second = client.get(next_link)
-    shown = [r for r in references if f"{r}</td>" in first.text + second.text]
+    shown = [r for r in references if f">{r}</span></td>" in first.text + second.text]
     assert sorted(shown) == references
     searched = client.get(f"/staff/people/{person}", params={"q": references[0]})
     assert references[0] in searched.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -337,7 +338,14 @@ def test_on_postgresql_the_delivery_job_is_deferred_in_the_transaction_of_its_ca
     assert jobs == [("notify.deliver", "todo"), ("notify.deliver", "todo")]
 
     worker = Jobs(services.settings, lambda settings: build_services(settings, clock=clock))
-    worker.run(until_empty=True, install_signal_handlers=False)
+    # In a thread of its own, as in `serve`: a browser test earlier on this worker leaves
+    # Playwright's event loop running in the main thread.
+    thread = threading.Thread(
+        target=worker.run, kwargs={"until_empty": True, "install_signal_handlers": False}
+    )
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive()
     assert len(mailbox.messages()) == 2
     with services.database.transaction() as session:
         assert session.scalar(text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")) == 0

@@ -21,6 +21,7 @@ from upstander.audit.models import AuditEntry
 from upstander.cases.models import Allegation, Case, CaseEvent
 from upstander.cli import app as cli
 from upstander.reports.models import Attachment, CaseKeyGrant, Message, Report, ReportKeyGrant
+from upstander.retention import cli as retention_cli
 from upstander.retention.models import RetentionErasure
 from upstander.safeguarding.models import Restriction, SeparationOrder
 from upstander.services import Services
@@ -31,7 +32,8 @@ def command(
 ) -> tuple[int, str]:
     monkeypatch.setenv("UPSTANDER_DATA_DIR", str(data_dir))
     monkeypatch.setenv("UPSTANDER_DATABASE_URL", database_url)
-    monkeypatch.setenv("COLUMNS", "200")
+    # The command's console was made at import, before any COLUMNS set here: widen it itself.
+    monkeypatch.setattr(retention_cli.console, "_width", 200)
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, " ".join(result.output.split())
 

@@ -39,8 +39,11 @@ def test_an_admin_cannot_touch_report_or_case_content(action: Action) -> None:
     assert not allowed([Role.ADMIN], action)
 
 
-def test_an_admin_may_manage_users_only_and_never_read_the_trail_of_what_admins_do() -> None:
-    assert {action for action in Action if allowed([Role.ADMIN], action)} == {Action.MANAGE_USERS}
+def test_an_admin_may_manage_users_and_units_only_and_never_read_the_trail_of_what_admins_do() -> None:
+    assert {action for action in Action if allowed([Role.ADMIN], action)} == {
+        Action.MANAGE_USERS,
+        Action.MANAGE_UNITS,
+    }
     assert allowed([Role.OVERSEER], Action.VIEW_AUDIT)
 
 

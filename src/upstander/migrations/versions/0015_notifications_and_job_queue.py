@@ -44,7 +44,7 @@ def upgrade() -> None:
     op.create_table(
         "notification_choices",
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("address", sa.String(length=254), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("daily_digest", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
