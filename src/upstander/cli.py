@@ -29,6 +29,7 @@ from upstander.safeguarding import cli as safeguarding_cli
 from upstander.safeguarding.register import cli as register_cli
 from upstander.store import schema
 from upstander.store.key_fingerprints import KeysDoNotMatchDatabase
+from upstander.synth import cli as synth_cli
 
 
 class RefusingGroup(TyperGroup):
@@ -74,6 +75,7 @@ app.add_typer(register_cli.app, name="restrictions")
 app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
 app.add_typer(backup_cli.keys_app, name="backup-key")
+app.command("synth")(synth_cli.synth)
 console = Console()
 
 
