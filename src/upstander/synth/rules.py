@@ -558,3 +558,12 @@ def entry_rates(headcount: Mapping[str, int], entered: Mapping[str, int], refere
     return {
         group: (entered[group] / headcount[group]) / reference_rate for group in headcount if headcount[group]
     }
+
+
+def demo_spec(today: date) -> SynthSpec:
+    """The small synth `upstander demo` loads: three years to the end of the last complete month, so the
+    transparency page's current year (which runs to that day) and the years before show real figures."""
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    return SynthSpec(
+        forces=3, years=3, allegations=1_500, seed=2026, until=last_month_end, serial_offenders=3
+    )
