@@ -14,7 +14,7 @@ import random
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -108,15 +108,15 @@ def _copy(session: Session, target: SqlTable, table: rules.Table, progress: Prog
 
 
 def _insert_batches(session: Session, target: SqlTable, table: rules.Table, progress: Progress) -> None:
-    json_columns = [column in _json_columns(target) for column in table.columns]
     marks = ", ".join("?" for _ in table.columns)
     statement = f'INSERT INTO "{table.name}" ({", ".join(table.columns)}) VALUES ({marks})'  # noqa: S608 - names are the generator's constants
+    convert = _sqlite_converters(target, table)
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     total = len(table.rows)
     try:
         for start in range(0, total, BATCH):
             batch = table.rows[start : start + BATCH]
-            cursor.executemany(statement, [_sqlite_row(row, json_columns) for row in batch])
+            cursor.executemany(statement, [convert(row) for row in batch])
             progress(table.name, min(start + BATCH, total), total)
     finally:
         cursor.close()
@@ -128,21 +128,39 @@ def _json_columns(target: SqlTable) -> set[str]:
     return {column.name for column in target.columns if column.type.__class__.__name__ == "JSON"}
 
 
-def _sqlite_row(row: Sequence[Any], json_columns: Sequence[bool]) -> tuple[Any, ...]:
-    return tuple(_sqlite_value(value, is_json) for value, is_json in zip(row, json_columns, strict=True))
+def _sqlite_converters(target: SqlTable, table: rules.Table) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """How each column's values are stored by SQLAlchemy on SQLite (UUIDs as 32 hex digits, dates as ISO
+    text, datetimes as naive UTC), decided once per column from its first value, not once per value."""
+    json_columns = _json_columns(target)
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, name in enumerate(table.columns):
+        sample = next((row[position] for row in table.rows if row[position] is not None), None)
+        if name in json_columns:
+            converters.append((position, json.dumps))
+        elif isinstance(sample, uuid.UUID):
+            converters.append((position, _hex))
+        elif isinstance(sample, datetime):
+            converters.append((position, _naive_utc))
+        elif isinstance(sample, date):
+            converters.append((position, date.isoformat))
+
+    def convert(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for position, converter in converters:
+            value = values[position]
+            if value is not None:
+                values[position] = converter(value)
+        return tuple(values)
+
+    return convert
 
 
-def _sqlite_value(value: Any, is_json: bool) -> Any:
-    """A value as SQLAlchemy stores it on SQLite: UUIDs as 32 hex digits, dates as ISO text."""
-    if is_json:
-        return json.dumps(value)
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+def _hex(value: uuid.UUID) -> str:
+    return value.hex
+
+
+def _naive_utc(value: datetime) -> str:
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 # --- reports and cases through the product's services --------------------------------------------------
