@@ -98,12 +98,17 @@ def _copy(session: Session, target: SqlTable, table: rules.Table, progress: Prog
     assert isinstance(raw, psycopg.Connection)
     total = len(table.rows)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for done, row in enumerate(table.rows, 1):
-            copy.write_row(
-                [Json(value) if is_json else value for value, is_json in zip(row, json_columns, strict=True)]
-            )
-            if done % BATCH == 0:
-                progress(table.name, done, total)
+        wrapped = [position for position, is_json in enumerate(json_columns) if is_json]
+        for start in range(0, total, BATCH):
+            for row in table.rows[start : start + BATCH]:
+                if wrapped:
+                    values = list(row)
+                    for position in wrapped:
+                        values[position] = Json(values[position])
+                    copy.write_row(values)
+                else:
+                    copy.write_row(row)
+            progress(table.name, min(start + BATCH, total), total)
     progress(table.name, total, total)
 
 
