@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from common.staff import Staff
+from common.staff import PASSWORD, Staff
 from upstander.accounts.models import Role
-from upstander.cases.models import Allegation, CaseEvent
+from upstander.cases.models import Allegation, Case, CaseEvent
 from upstander.cli import app as cli
 from upstander.equality.service import StatisticsFilters
 from upstander.errors import InvalidInput
@@ -85,6 +85,33 @@ def test_synthesised_reports_are_in_the_inbox_and_open_and_cases_have_their_even
         )
     assert [events[case_id] for case_id in case_ids] == sorted(events[case_id] for case_id in case_ids)
     assert events[case_ids[0]] < events[case_ids[3]]
+
+
+def test_the_command_submits_reports_and_walks_cases_as_the_named_staff(
+    staff: Staff,
+    services: Services,
+    database_url: str,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    staff.user("decision", [Role.DECISION_MAKER])
+    monkeypatch.setenv("UPSTANDER_DATABASE_URL", database_url)
+    monkeypatch.setenv("UPSTANDER_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("UPSTANDER_SYNTH_PASSWORD", PASSWORD)
+    monkeypatch.setenv(
+        "UPSTANDER_PASSWORD_COST", '{"opslimit": 1, "memlimit_kib": 8}'
+    )  # as the users were made
+    arguments = ["synth", "--forces", "1", "--years", "1", "--allegations", "50", "--seed", "6"]
+    result = CliRunner().invoke(
+        cli, [*arguments, "--reports", "2", "--cases", "2", "--manifest", str(tmp_path / "m.json")]
+    )
+    assert result.exit_code == 0, result.output
+    with services.database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 2
+    too_many = CliRunner().invoke(cli, [*arguments, "--reports", "1", "--cases", "2"])
+    assert too_many.exit_code == 2
+    assert "more cases than there are reports" in too_many.output
 
 
 def test_the_command_loads_and_writes_the_manifest(

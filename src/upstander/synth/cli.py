@@ -65,18 +65,24 @@ def synth(
             until=last_day,
             serial_offenders=serial,
         )
+        # the staff are unlocked first, so a wrong password stops the command before anything is written
+        principals = (
+            (
+                unlock_principal(services.database, settings, handler, password),
+                unlock_principal(services.database, settings, decision, password),
+            )
+            if cases
+            else None
+        )
         with _Bars() as bars:
             data = SynthService(services.database, services.audit).load(spec, bars.tick)
             report_ids = submit_reports(services.reports, data, reports, bars.tick)
-            if cases:
-                principal = unlock_principal(services.database, settings, handler, password)
-                decider = unlock_principal(services.database, settings, decision, password)
+            if principals is not None:
                 walk_cases(
                     services.handling,
                     services.cases,
                     services.workflow,
-                    principal,
-                    decider,
+                    *principals,
                     report_ids,
                     cases,
                     bars.tick,
