@@ -10,6 +10,7 @@ load is audited as one entry (the seed, the sizes), in the same transaction.
 from __future__ import annotations
 
 import json
+import operator
 import random
 import uuid
 from collections.abc import Callable, Sequence
@@ -121,7 +122,7 @@ def _insert_batches(session: Session, target: SqlTable, table: rules.Table, prog
     try:
         for start in range(0, total, BATCH):
             batch = table.rows[start : start + BATCH]
-            cursor.executemany(statement, [convert(row) for row in batch])
+            cursor.executemany(statement, convert(batch))
             progress(table.name, min(start + BATCH, total), total)
     finally:
         cursor.close()
@@ -133,35 +134,43 @@ def _json_columns(target: SqlTable) -> set[str]:
     return {column.name for column in target.columns if column.type.__class__.__name__ == "JSON"}
 
 
-def _sqlite_converters(target: SqlTable, table: rules.Table) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+def _sqlite_converters(
+    target: SqlTable, table: rules.Table
+) -> Callable[[Sequence[Any]], list[tuple[Any, ...]]]:
     """How each column's values are stored by SQLAlchemy on SQLite (UUIDs as 32 hex digits, dates as ISO
-    text, datetimes as naive UTC), decided once per column from its first value, not once per value."""
+    text, datetimes as naive UTC), decided once per column from its values; a batch is converted a
+    column at a time (``map`` of one function over the column), several times faster than row by row."""
     json_columns = _json_columns(target)
     converters: list[tuple[int, Callable[[Any], Any]]] = []
     for position, name in enumerate(table.columns):
-        sample = next((row[position] for row in table.rows if row[position] is not None), None)
+        values = [row[position] for row in table.rows]
+        sample = next((value for value in values if value is not None), None)
+        converter: Callable[[Any], Any] | None = None
         if name in json_columns:
-            converters.append((position, json.dumps))
+            converter = json.dumps
         elif isinstance(sample, uuid.UUID):
-            converters.append((position, _hex))
+            converter = operator.attrgetter("hex")
         elif isinstance(sample, datetime):
-            converters.append((position, _naive_utc))
+            converter = _naive_utc
         elif isinstance(sample, date):
-            converters.append((position, date.isoformat))
+            converter = date.isoformat
+        if converter is not None:
+            converters.append((position, _keeping_none(converter) if None in values else converter))
 
-    def convert(row: Sequence[Any]) -> tuple[Any, ...]:
-        values = list(row)
+    def convert(batch: Sequence[Any]) -> list[tuple[Any, ...]]:
+        columns: list[Any] = list(zip(*batch, strict=True))
         for position, converter in converters:
-            value = values[position]
-            if value is not None:
-                values[position] = converter(value)
-        return tuple(values)
+            columns[position] = map(converter, columns[position])
+        return list(zip(*columns, strict=True))
 
     return convert
 
 
-def _hex(value: uuid.UUID) -> str:
-    return value.hex
+def _keeping_none(converter: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return None if value is None else converter(value)
+
+    return convert
 
 
 def _naive_utc(value: datetime) -> str:
