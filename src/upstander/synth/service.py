@@ -255,8 +255,8 @@ def walk_cases(
     progress: Progress = _quiet,
 ) -> list[uuid.UUID]:
     """Cases opened from the first ``count`` reports and taken to several stages, a quarter at each:
-    opened; an allegation recorded; its severity assessed (by ``decision``); an investigator... referred
-    to the overseer. Every step goes through the case workflow, so each case has its real events."""
+    opened; an allegation recorded; its severity assessed (by ``decision``); referred to the overseer.
+    Every step goes through the case workflow, so each case has its real events and audit entries."""
     opened = []
     for number, report_id in enumerate(report_ids[:count]):
         handling.acknowledge(handler, report_id)
