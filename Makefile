@@ -119,6 +119,7 @@ bench: install
 	$(BIN)/python bench/stats.py --allegations $(BENCH_ALLEGATIONS)
 	$(BIN)/python bench/patterns.py --allegations $(BENCH_ALLEGATIONS)
 	$(BIN)/python bench/import_speed.py
+	$(BIN)/python bench/synth.py --allegations $(BENCH_ALLEGATIONS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -32,6 +32,7 @@ from upstander.safeguarding import cli as safeguarding_cli
 from upstander.safeguarding.register import cli as register_cli
 from upstander.store import schema
 from upstander.store.key_fingerprints import KeysDoNotMatchDatabase
+from upstander.synth import cli as synth_cli
 
 
 class RefusingGroup(TyperGroup):
@@ -80,6 +81,7 @@ app.command("restore")(backup_cli.restore)
 app.add_typer(backup_cli.keys_app, name="backup-key")
 app.add_typer(retention_cli.app, name="retention")
 app.command("worker")(notify_cli.worker)
+app.command("synth")(synth_cli.synth)
 console = Console()
 
 
@@ -120,9 +122,34 @@ def demo(
     services = services_module.build_services(settings)
     try:
         seeded = demo_data.seed(services, only_if_empty=if_empty, console=console)
+        if seeded:
+            _demo_synth(services, demo_data.DEMO_PASSWORD)
         demo_data.print_sign_ins(services, console, seeded=seeded)
     finally:
         services.database.dispose()
+
+
+def _demo_synth(services: services_module.Services, password: str) -> None:
+    """Beside the demo force, a small synthetic one dated in the past, so every page (the public
+    statistics too) has real figures; and a few of its reports in the inbox and cases at each stage."""
+    from upstander.accounts.service import unlock_principal
+    from upstander.synth import rules as synth_rules
+    from upstander.synth import service as synth_service
+
+    started = time.perf_counter()
+    spec = synth_rules.demo_spec(services.clock().date())
+    data = synth_service.SynthService(services.database, services.audit).load(spec)
+    report_ids = synth_service.submit_reports(services.reports, data, 4)
+    handler = unlock_principal(services.database, services.settings, "handler2", password)
+    decision = unlock_principal(services.database, services.settings, "decision2", password)
+    synth_service.walk_cases(
+        services.handling, services.cases, services.workflow, handler, decision, report_ids, 4
+    )
+    allegations = len(data.table("allegations").rows)
+    console.print(
+        f"Added a synthetic force: {allegations:,} allegations {spec.first_day} to {spec.until}, "
+        f"4 reports, each opened as a case at a different stage ({time.perf_counter() - started:.1f}s)."
+    )
 
 
 @app.command("demo-code")

@@ -100,12 +100,13 @@ def test_users_create_makes_an_account_that_enrols_and_signs_in(
 
 
 def test_demo_seeds_a_fictional_force_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, database: Database
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, database: Database, clock: FakeClock
 ) -> None:
     from sqlalchemy import func, select
 
     from upstander.accounts.models import User
-    from upstander.cases.models import Case, RepresentativeConsent
+    from upstander.cases.models import Allegation, Case, RepresentativeConsent
+    from upstander.equality.service import StatisticsFilters, StatisticsService
     from upstander.org.models import Person
     from upstander.reports.models import Report
     from upstander.safeguarding.models import DetrimentAlert, Restriction
@@ -123,10 +124,21 @@ def test_demo_seeds_a_fictional_force_once(
         def count(model: type) -> int:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
-        assert (count(User), count(Person), count(Report), count(Case)) == (14, 301, 5, 2)
+        demo_people = select(Person).where(Person.staff_number.not_like("SY%")).subquery()
+        # beside the demo force, a small synthetic one: 4 more reports, each opened as a case
+        assert (count(User), count(demo_people), count(Report), count(Case)) == (14, 301, 9, 6)
         assert (count(Restriction), count(DetrimentAlert)) == (2, 1)
         assert count(RepresentativeConsent) == 1  # the demo representative has one member's case
-        assert set(session.scalars(select(Case.stage))) == {"assessed", "investigation"}
+        assert {"assessed", "investigation"} < set(session.scalars(select(Case.stage)))
+        assert count(Allegation) > 1_000
+    # the synthetic force is dated in the past, so the public statistics of the latest year are not empty
+    # the command ran on the test clock (the clock fixture), so the period is the one it saw
+    statistics = StatisticsService(database, clock=clock)
+    start, end = statistics.transparency_period(None)
+    reported = statistics.published_stage_table(StatisticsFilters(start=start, end=end)).line(
+        "White", "reported"
+    )
+    assert (reported.count.value or 0) > 0
     again = CliRunner().invoke(cli, ["demo", "--if-empty"])
     assert again.exit_code == 0
     assert "already has users" in again.output
