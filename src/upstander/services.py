@@ -15,7 +15,7 @@ from upstander.audit.service import AuditLog
 from upstander.cases import versions as case_versions
 from upstander.cases.case_file import CaseFileService
 from upstander.cases.dashboard import DashboardService
-from upstander.cases.events import CaseAssigned, CaseClosed
+from upstander.cases.events import CaseAssigned, CaseClosed, CaseStepTaken
 from upstander.cases.holds.service import LegalHoldService
 from upstander.cases.overseer_keys import OverseerKeys
 from upstander.cases.policy.registry import PolicyRegistry
@@ -33,7 +33,7 @@ from upstander.org.lists import VettingService
 from upstander.org.units.service import UnitService
 from upstander.patterns.escrow.client import key_service_from_settings
 from upstander.patterns.escrow.service import EscrowService
-from upstander.patterns.events import SubjectsLinked
+from upstander.patterns.events import InterventionFlagsRaised, SubjectsLinked
 from upstander.patterns.flags import InterventionService
 from upstander.patterns.service import LinkingService
 from upstander.reports.events import (
@@ -53,6 +53,7 @@ from upstander.safeguarding.case_closure import OrdersEndWithCase
 from upstander.safeguarding.conflicts import screen as conflict_screen
 from upstander.safeguarding.conflicts.service import ConflictService
 from upstander.safeguarding.detriment import DetrimentService, DetrimentWatcher
+from upstander.safeguarding.events import DetrimentAlertRaised
 from upstander.safeguarding.oversight import OversightService
 from upstander.safeguarding.register.service import RegisterService
 from upstander.safeguarding.service import SafeguardingService
@@ -122,14 +123,14 @@ def build_services(
     audit = AuditLog(keys.audit_seed, settings.audit_checkpoint_every)
     events = Events()
     linking = LinkingService(database, audit, events, clock)
-    watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days)
+    watcher = DetrimentWatcher(secrets.detriment, settings.detriment_window_days, events)
     reports = ReportService(database, settings, secrets, audit, events, clock)
     workflow = WorkflowService(
         database, PolicyRegistry(settings.policies_dir), audit, events, conflict_screen, clock
     )
     register = RegisterService(database, audit, settings.restriction_review_days, clock)
     detriment = DetrimentService(database, audit, watcher, clock)
-    intervention = InterventionService(database, audit, workflow.policies, clock)
+    intervention = InterventionService(database, audit, workflow.policies, clock, events)
     cases = CaseService(database, audit, workflow, clock, events)
     notify = NotifyService(
         database,
@@ -229,7 +230,12 @@ def subscribe(
     # A case closed: the separation orders made until it closes end with it.
     events.subscribe(CaseClosed, OrdersEndWithCase(audit))
     # Content-free notifications, written in the cause's transaction (notify/): a new report to the
-    # intake team, information a reporter added, a case to its new handler.
+    # intake team, information a reporter added, a case to its new handler; a referral or review
+    # request to the overseer, a direction to the handler; flags to decision makers; a detriment
+    # alert to the overseer and the custodian.
     events.subscribe(ReportStored, notify.on_report_stored)
     events.subscribe(ReporterAddedInformation, notify.on_reporter_added)
     events.subscribe(CaseAssigned, notify.on_case_assigned)
+    events.subscribe(CaseStepTaken, notify.on_case_step)
+    events.subscribe(InterventionFlagsRaised, notify.on_flags_raised)
+    events.subscribe(DetrimentAlertRaised, notify.on_detriment_alert)

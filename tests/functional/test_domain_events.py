@@ -15,11 +15,17 @@ from common.reports import named, submission
 from common.staff import Staff
 from upstander.accounts.models import Role
 from upstander.audit.models import AuditEntry
-from upstander.cases.events import CaseClosed
+from upstander.cases.events import CaseAssigned, CaseClosed, CaseStepTaken
 from upstander.cases.models import Allegation, Case, Complaint
-from upstander.patterns.events import SubjectsLinked
-from upstander.reports.events import ReportAcknowledged, ReporterAnswered, ReportStored
+from upstander.patterns.events import InterventionFlagsRaised, SubjectsLinked
+from upstander.reports.events import (
+    ReportAcknowledged,
+    ReporterAddedInformation,
+    ReporterAnswered,
+    ReportStored,
+)
 from upstander.reports.models import Report
+from upstander.safeguarding.events import DetrimentAlertRaised
 from upstander.services import Services
 
 
@@ -39,7 +45,18 @@ def _count(services: Services, model: type[object]) -> int:
 def test_every_kind_of_event_has_its_subscribers_listed_in_the_composition_root(services: Services) -> None:
     names = {
         kind: [getattr(s, "__qualname__", type(s).__qualname__) for s in services.events.subscribers(kind)]
-        for kind in (ReportStored, ReportAcknowledged, ReporterAnswered, SubjectsLinked, CaseClosed)
+        for kind in (
+            ReportStored,
+            ReportAcknowledged,
+            ReporterAnswered,
+            SubjectsLinked,
+            CaseClosed,
+            ReporterAddedInformation,
+            CaseAssigned,
+            CaseStepTaken,
+            InterventionFlagsRaised,
+            DetrimentAlertRaised,
+        )
     }
     assert names[ReportStored] == [
         "DetrimentWatcher.watch_reporter",
@@ -50,6 +67,11 @@ def test_every_kind_of_event_has_its_subscribers_listed_in_the_composition_root(
     assert names[ReporterAnswered] == ["WorkflowService.on_reporter_answered"]
     assert names[SubjectsLinked] == ["InterventionService.evaluate_linked"]
     assert names[CaseClosed] == ["OrdersEndWithCase"]
+    assert names[ReporterAddedInformation] == ["NotifyService.on_reporter_added"]
+    assert names[CaseAssigned] == ["NotifyService.on_case_assigned"]
+    assert names[CaseStepTaken] == ["NotifyService.on_case_step"]
+    assert names[InterventionFlagsRaised] == ["NotifyService.on_flags_raised"]
+    assert names[DetrimentAlertRaised] == ["NotifyService.on_detriment_alert"]
 
 
 def test_a_stored_report_has_its_subjects_linked_in_the_same_transaction(

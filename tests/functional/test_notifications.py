@@ -9,22 +9,26 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from common import staff as staff_module
+from common.cases import CaseWalk
 from common.clock import PACK_ZONE, FakeClock
 from common.mailbox import Mailbox, assert_content_free, body, smtp_server
-from common.reports import named, submission
+from common.reports import named, report_json, submission
 from common.safeguarding import build_force
 from common.staff import Staff
 from upstander.accounts.models import Role
+from upstander.cases.models import Case
 from upstander.config import Settings
 from upstander.db import Database
 from upstander.notify.models import Delivery, Notification
+from upstander.org.models import Person
 from upstander.reports.events import ReportStored
 from upstander.reports.models import Category, Report
-from upstander.reports.rules import CATEGORY_LABELS, SubjectInput
+from upstander.reports.rules import CATEGORY_LABELS, Identity, SubjectInput
 from upstander.services import Services, build_services
 
 WHAT_HAPPENED = "Sergeant Quill shouted at the probationer in the parade room on Tuesday."
@@ -313,6 +317,174 @@ def test_nothing_is_ever_sent_to_a_reporter(services: Services, staff: Staff, ma
     with services.database.transaction() as session:
         recipients = set(session.scalars(select(Notification.recipient_id)))
     assert recipients <= {user.user_id for user in team.values()}
+
+
+def _listening(services: Services, staff: Staff, *users: staff_module.TestUser) -> None:
+    for user in users:
+        services.notify.choose(staff.principal(user), _address(user), "immediate")
+
+
+def _saying(mailbox: Mailbox, sentence: str) -> list[str]:
+    """Who received a message starting with this sentence, in order."""
+    return sorted(m["To"] for m in mailbox.messages() if body(m).startswith(sentence))
+
+
+# What a case walked through the process must never let out, besides the common forbidden words.
+def _walk_forbidden(services: Services, walk: CaseWalk, *texts: str) -> list[str]:
+    with services.database.transaction() as session:
+        case_reference = session.get_one(Case, uuid.UUID(walk.case_id)).reference
+    return [
+        *_forbidden(services),
+        case_reference,
+        report_json()["what_happened"],
+        "Northgate",
+        "Sgt Example",
+        "PC Example",
+        "Gareth",
+        "NS04242",
+        "Handler",
+        "Decision",
+        "Investigator",
+        "misconduct",
+        "harassment",
+        *texts,
+    ]
+
+
+def test_a_referral_waits_for_the_overseer_and_says_so_to_the_overseer_only(
+    client: TestClient, services: Services, staff: Staff, mailbox: Mailbox, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock, category="sexual_misconduct")
+    _listening(services, staff, walk.handler, walk.dm, walk.overseer)
+    walk.assessed("gross_misconduct", facts=["serious_sexual_offence"])
+    reasons = "A serious sexual offence by Sgt Example is alleged."
+    walk.step(walk.handler, "refer_to_overseer", reasons=reasons)
+    services.notify.sweep()
+
+    sentence = "A case has been referred to you: it is waiting for you to decide how it is investigated."
+    assert _saying(mailbox, sentence) == [_address(walk.overseer)]
+    [referral] = [m for m in mailbox.messages() if body(m).startswith(sentence)]
+    assert f"https://upstander.example.org/staff/cases/{walk.case_id}" in body(referral)
+    assert_content_free(mailbox.messages(), _walk_forbidden(services, walk, reasons, "serious"))
+
+
+def test_a_reporters_request_for_review_waits_for_the_overseer(
+    client: TestClient, services: Services, staff: Staff, mailbox: Mailbox, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock)
+    _listening(services, staff, walk.handler, walk.dm, walk.dm2, walk.overseer)
+    walk.assessed("no_case_to_answer")
+    summary = "The remark, as you describe it, is not misconduct under the standards."
+    walk.step(
+        walk.dm,
+        "propose_closure",
+        closure="no_case_to_answer",
+        reasons="Not misconduct.",
+        reporter_summary=summary,
+    )
+    walk.step(walk.dm2, "confirm_closure")
+    grounds = "Nobody spoke to the witnesses at Northgate."
+    asked = client.post(
+        "/api/v1/reporter/steps/request_review", headers=walk.reporter_headers(), json={"text": grounds}
+    )
+    assert asked.status_code == 204, asked.text
+    services.notify.sweep()
+
+    sentence = "A request to review the outcome of a case is waiting for you."
+    assert _saying(mailbox, sentence) == [_address(walk.overseer)]
+    assert_content_free(mailbox.messages(), _walk_forbidden(services, walk, summary, grounds, "witnesses"))
+
+
+def test_a_direction_of_the_overseer_tells_the_cases_handler_and_nobody_else(
+    client: TestClient, services: Services, staff: Staff, mailbox: Mailbox, clock: FakeClock
+) -> None:
+    walk = CaseWalk(client, staff, services, clock)
+    _listening(services, staff, walk.handler, walk.dm, walk.overseer, walk.investigator)
+    walk.investigated("misconduct")
+    direction = "The investigation did not interview the two witnesses named in the report."
+    walk.step(walk.overseer, "direct_review", reasons=direction)
+    walk.step(walk.handler, "answer_direction", reasons="The witnesses are being interviewed this week.")
+    walk.step(walk.investigator, "submit_investigation_report", summary="No witness supports it.")
+    walk.step(walk.overseer, "direct_reinvestigation", reasons=direction)
+    services.notify.sweep()
+
+    sentence = "A direction has been given on a case you handle."
+    assert _saying(mailbox, sentence) == [_address(walk.handler)] * 2
+    assert_content_free(mailbox.messages(), _walk_forbidden(services, walk, direction, "witness", "review"))
+
+
+def test_a_raised_early_intervention_flag_tells_the_decision_makers_once_a_raising(
+    services: Services, staff: Staff, mailbox: Mailbox, clock: FakeClock
+) -> None:
+    team = _team(staff, services)
+    decider = staff.user("decider", [Role.DECISION_MAKER])
+    _listening(services, staff, decider)
+    with services.database.transaction() as session:
+        session.add(
+            Person(staff_number="NS08001", given_name="Daniel", family_name="Whitcombe", rank="Sergeant")
+        )
+    named_subject = (SubjectInput(name=SUBJECT_NAME, staff_number="NS08001"),)
+    for category in (
+        Category.SEXUAL_HARASSMENT,
+        Category.BULLYING,
+        Category.DOMESTIC_ABUSE,
+        Category.SEXUAL_HARASSMENT,
+    ):
+        clock.advance(days=600)
+        services.reports.submit(submission(WHAT_HAPPENED, category=category, subjects=named_subject))
+    services.notify.sweep()
+
+    # The third report raises the flag; the fourth joins it, which tells nobody again.
+    sentence = "An early-intervention flag has been raised and is waiting for a response."
+    assert _saying(mailbox, sentence) == [_address(decider)]
+    [flagged] = [m for m in mailbox.messages() if body(m).startswith(sentence)]
+    assert "https://upstander.example.org/staff/intervention-flags" in body(flagged).splitlines()
+    assert not [m for m in mailbox.to(_address(team["first"])) if "early-intervention" in body(m)]
+    assert_content_free(
+        mailbox.messages(),
+        [*_forbidden(services), "Daniel", "Whitcombe", "NS08001", "Decider", "domestic", "five"],
+    )
+
+
+def test_a_detriment_alert_tells_the_overseer_and_the_custodian_only(
+    services: Services, staff: Staff, mailbox: Mailbox
+) -> None:
+    team = _team(staff, services)
+    custodian = staff.user("custodian", [Role.CUSTODIAN])
+    hr = staff.user("hr", [Role.HR])
+    decider = staff.user("decider", [Role.DECISION_MAKER])
+    _listening(services, staff, custodian, hr, decider)
+    build_force(services)
+    reporter = Identity(name="Cara Lind", staff_number="NS00003", contact="07700 900123")
+    services.reports.submit(submission(WHAT_HAPPENED, identity=reporter))
+    details = "Written warning for lateness, given to Lind."
+    services.detriment.record_event(staff.principal(hr), "NS00004", "disciplinary_action", None, details)
+    services.notify.sweep()
+    sentence = "A detriment alert has been raised and is waiting for you to look at it."
+    assert _saying(mailbox, sentence) == []
+
+    services.detriment.record_event(staff.principal(hr), "NS00003", "disciplinary_action", None, details)
+    services.notify.sweep()
+
+    assert _saying(mailbox, sentence) == sorted([_address(team["overseer"]), _address(custodian)])
+    for message in mailbox.messages():
+        if body(message).startswith(sentence):
+            assert "https://upstander.example.org/staff/detriment-alerts" in body(message).splitlines()
+    assert_content_free(
+        mailbox.messages(),
+        [
+            *_forbidden(services),
+            "Cara",
+            "Lind",
+            "NS00003",
+            "NS00004",
+            details,
+            "disciplinary",
+            "warning",
+            "Custodian",
+            "Decider",
+        ],
+    )
 
 
 # SQLite has no shared queue: there the outbox rows are the jobs (test_workers.py runs them in process).

@@ -28,3 +28,14 @@ class CaseAssigned:
     handler_id: uuid.UUID
     principal: StaffPrincipal
     at: datetime
+
+
+@dataclass(frozen=True)
+class CaseStepTaken:
+    """A step of the misconduct process was stored on the case (``kind`` is the engine event's kind,
+    such as ``overseer_referral_made``), by ``actor_id``, or by the reporter when that is None."""
+
+    case: Case
+    kind: str
+    actor_id: uuid.UUID | None
+    at: datetime

@@ -34,6 +34,7 @@ from upstander.cases.engine.clocks import deadlines, local_date
 from upstander.cases.engine.context import Actor
 from upstander.cases.engine.owed import NOTHING_DUE, Owed, owed_by_column, owed_next
 from upstander.cases.engine.state import EVENT_KINDS, CaseState, Event, JsonValue, replay
+from upstander.cases.events import CaseStepTaken
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.packs import Policy
 from upstander.cases.policy.registry import PolicyRegistry
@@ -368,6 +369,8 @@ class WorkflowService:
                 case.id,
                 {"seq": last + offset, "to_status": event.fields.get("to_status")},
             )
+            # Other domains act on some steps, such as a referral waiting for the overseer (services.py).
+            self._events.publish(session, CaseStepTaken(case, event.kind, user_id, event.at))
         if events:
             versions.touch(case)
         session.flush()

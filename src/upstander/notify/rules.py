@@ -29,6 +29,11 @@ class Kind(StrEnum):
     STEP_OVERDUE = "step_overdue"
     RESTRICTION_REVIEW_DUE_TOMORROW = "restriction_review_due"
     RESTRICTION_REVIEW_OVERDUE = "restriction_review_overdue"
+    INTERVENTION_FLAG_RAISED = "intervention_flag"
+    DETRIMENT_ALERT = "detriment_alert"
+    REFERRAL_WAITING = "referral_waiting"
+    REVIEW_REQUEST_WAITING = "review_request_waiting"
+    DIRECTION_GIVEN = "direction_given"
 
 
 # Each sentence is fixed text with at most a date in it: no field of a report or case can reach it.
@@ -42,6 +47,11 @@ SENTENCES: dict[Kind, str] = {
     Kind.STEP_OVERDUE: "A step you owe on a case is overdue: it was due {due}.",
     Kind.RESTRICTION_REVIEW_DUE_TOMORROW: "A review of a suspension or restricted duties is due tomorrow, {due}.",
     Kind.RESTRICTION_REVIEW_OVERDUE: "A review of a suspension or restricted duties is overdue: it was due {due}.",
+    Kind.INTERVENTION_FLAG_RAISED: "An early-intervention flag has been raised and is waiting for a response.",
+    Kind.DETRIMENT_ALERT: "A detriment alert has been raised and is waiting for you to look at it.",
+    Kind.REFERRAL_WAITING: "A case has been referred to you: it is waiting for you to decide how it is investigated.",
+    Kind.REVIEW_REQUEST_WAITING: "A request to review the outcome of a case is waiting for you.",
+    Kind.DIRECTION_GIVEN: "A direction has been given on a case you handle.",
 }
 
 SUBJECT = "Upstander: something is waiting for you"
@@ -57,6 +67,9 @@ REPORT_PAGE = "/staff/reports/{id}"
 CASE_PAGE = "/staff/cases/{id}"
 INBOX_PAGE = "/staff/inbox"
 RESTRICTIONS_PAGE = "/staff/restrictions"
+INTERVENTION_FLAGS_PAGE = "/staff/intervention-flags"
+# The overseer and the custodian both may open this page (access.py, VIEW_DETRIMENT_ALERTS).
+DETRIMENT_ALERTS_PAGE = "/staff/detriment-alerts"
 
 
 def report_link(report_id: uuid.UUID) -> str:
@@ -144,6 +157,33 @@ def _digest_order(item: Item) -> tuple[int, date, datetime]:
 def reminder(due_on: date, today: date) -> tuple[bool, bool]:
     """Whether a duty due on ``due_on`` is due tomorrow or overdue, seen ``today``."""
     return due_on == date.fromordinal(today.toordinal() + 1), due_on < today
+
+
+class Audience(StrEnum):
+    OVERSEER = "overseer"
+    HANDLER = "handler"
+
+
+@dataclass(frozen=True)
+class StepNotice:
+    kind: Kind
+    to: Audience
+
+
+# The steps of a case that leave something waiting for someone other than who took them: a
+# referral and a reporter's review request wait for the overseer (Police Reform Act 2002, Schedule 3,
+# paragraphs 4, 13 and 25), and the overseer's directions wait for the case's handler (paragraph 27).
+STEP_NOTICES: dict[str, StepNotice] = {
+    "overseer_referral_made": StepNotice(Kind.REFERRAL_WAITING, Audience.OVERSEER),
+    "review_requested": StepNotice(Kind.REVIEW_REQUEST_WAITING, Audience.OVERSEER),
+    "review_directed": StepNotice(Kind.DIRECTION_GIVEN, Audience.HANDLER),
+    "reinvestigation_directed": StepNotice(Kind.DIRECTION_GIVEN, Audience.HANDLER),
+}
+
+
+def step_notice(step_kind: str) -> StepNotice | None:
+    """Whom a stored case step tells, and with which sentence; None for the steps that tell nobody."""
+    return STEP_NOTICES.get(step_kind)
 
 
 def dedupe_key(kind: Kind, link: str, due_on: date | None) -> str:

@@ -25,16 +25,18 @@ from upstander.accounts.models import Role, User, UserRole
 from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.cases.dashboard import DashboardService
-from upstander.cases.events import CaseAssigned
+from upstander.cases.events import CaseAssigned, CaseStepTaken
 from upstander.cases.models import Case
 from upstander.db import Database, utcnow
 from upstander.notify import rules
 from upstander.notify.mail import Mailer
 from upstander.notify.models import Delivery, Notification, NotificationChoice
 from upstander.notify.queue import DeliveryQueue
+from upstander.patterns.events import InterventionFlagsRaised
 from upstander.reports import rules as report_rules
 from upstander.reports.events import ReporterAddedInformation, ReportStored
 from upstander.reports.models import Report
+from upstander.safeguarding.events import DetrimentAlertRaised
 from upstander.safeguarding.register.service import DueList
 
 log = logging.getLogger("upstander.notify")
@@ -42,6 +44,10 @@ log = logging.getLogger("upstander.notify")
 LOCAL_ZONE = ZoneInfo("Europe/London")
 # Handlers receive reports (the intake team); the overseer reads them too, but is told of other things.
 INTAKE_TEAM = frozenset({Role.HANDLER})
+OVERSEERS = frozenset({Role.OVERSEER})
+# Those who answer a flag, and those who may read a detriment alert (the overseer and the custodian).
+FLAG_RESPONDERS = access.PERMISSIONS[access.Action.RESPOND_TO_INTERVENTION_FLAG]
+DETRIMENT_READERS = access.PERMISSIONS[access.Action.VIEW_DETRIMENT_ALERTS]
 SWEEP_BATCH = 200
 
 
@@ -105,6 +111,36 @@ class NotifyService:
         self.write(
             session, recipients, rules.Kind.CASE_ASSIGNED, rules.case_link(event.case.id), None, unique=True
         )
+
+    def on_flags_raised(self, session: Session, _event: InterventionFlagsRaised) -> None:
+        """One message for the flags of one evaluation: a scan that raises many tells each person once."""
+        recipients = _holders(session, FLAG_RESPONDERS)
+        self.write(
+            session,
+            recipients,
+            rules.Kind.INTERVENTION_FLAG_RAISED,
+            rules.INTERVENTION_FLAGS_PAGE,
+            None,
+            unique=True,
+        )
+
+    def on_detriment_alert(self, session: Session, _event: DetrimentAlertRaised) -> None:
+        recipients = _holders(session, DETRIMENT_READERS)
+        self.write(
+            session, recipients, rules.Kind.DETRIMENT_ALERT, rules.DETRIMENT_ALERTS_PAGE, None, unique=True
+        )
+
+    def on_case_step(self, session: Session, event: CaseStepTaken) -> None:
+        """A referral or a review request to the overseer; a direction to the case's handler."""
+        notice = rules.step_notice(event.kind)
+        if notice is None:
+            return
+        if notice.to is rules.Audience.OVERSEER:
+            people = _holders(session, OVERSEERS)
+        else:
+            people = [event.case.handler_id] if event.case.handler_id else []
+        recipients = rules.everyone([people], leaving_out=event.actor_id)
+        self.write(session, recipients, notice.kind, rules.case_link(event.case.id), None, unique=True)
 
     def write(
         self,

@@ -11,3 +11,10 @@ class SubjectsLinked:
     """Allegations were linked to these people (at intake, by a handler's decision, from escrow)."""
 
     people: frozenset[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class InterventionFlagsRaised:
+    """New early-intervention flags were raised, all in one evaluation (a new allegation or a scan)."""
+
+    flag_ids: tuple[uuid.UUID, ...]

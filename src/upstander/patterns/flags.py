@@ -25,10 +25,11 @@ from upstander.cases.policy.model import InterventionRuleSpec, Policy
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.events import Events
 from upstander.listing import query as listing
 from upstander.listing import rules as paging
 from upstander.org.models import Person
-from upstander.patterns.events import SubjectsLinked
+from upstander.patterns.events import InterventionFlagsRaised, SubjectsLinked
 from upstander.patterns.flag_views import DECISION_LABELS, FlagView, flag_views
 from upstander.patterns.intervention import (
     AllegationFact,
@@ -83,11 +84,13 @@ class InterventionService:
         audit: AuditLog,
         policies: PolicyRegistry,
         clock: Callable[[], datetime] = utcnow,
+        events: Events | None = None,
     ) -> None:
         self._db = database
         self._audit = audit
         self._policies = policies
         self._clock = clock
+        self._events = events or Events()
 
     @property
     def policy(self) -> Policy:
@@ -377,6 +380,7 @@ class InterventionService:
                 if change is not None:
                     changes.append((person_id, change))
         raised = grown = 0
+        raised_ids: list[uuid.UUID] = []
         for person_id, change in changes:
             ids = [str(i) for i in change.allegation_ids]
             if change.raise_new:
@@ -395,6 +399,7 @@ class InterventionService:
                 )
                 session.add(flag)
                 raised += 1
+                raised_ids.append(flag.id)
                 action, flag_id = "intervention_flag.raised", flag.id
             else:
                 existing = session.get_one(InterventionFlag, change.flag_id)
@@ -410,6 +415,9 @@ class InterventionService:
                 {"flag": str(flag_id), "rule": change.rule_id, "allegations": len(ids)},
                 at=now,
             )
+        if raised_ids:
+            # Decision makers are told flags wait for their response (services.py lists who acts).
+            self._events.publish(session, InterventionFlagsRaised(tuple(raised_ids)))
         return people, allegations, raised, grown
 
     @staticmethod

@@ -30,10 +30,12 @@ from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
 from upstander.db import Database, utcnow
 from upstander.errors import InvalidInput, NotAllowed, NotFound
+from upstander.events import Events
 from upstander.org.models import Person
 from upstander.org.people import find_person
 from upstander.reports.events import ReportStored
 from upstander.reports.models import Report
+from upstander.safeguarding.events import DetrimentAlertRaised
 from upstander.safeguarding.models import DetrimentAlert, DetrimentWatch, HrEvent, HrEventKind
 from upstander.safeguarding.register import rules
 
@@ -51,9 +53,10 @@ KIND_LABELS = {
 class DetrimentWatcher:
     """Starts watches and checks HR decisions against them, inside the caller's transaction."""
 
-    def __init__(self, tag_key: bytes, window_days: int) -> None:
+    def __init__(self, tag_key: bytes, window_days: int, events: Events | None = None) -> None:
         self._key = tag_key
         self.window_days = window_days
+        self._events = events or Events()
 
     def tag(self, person_id: uuid.UUID) -> str:
         return crypto.mac(self._key, b"person:" + person_id.bytes)
@@ -126,7 +129,10 @@ class DetrimentWatcher:
         )
         for found in watches:
             if rules.within_window(found.reported_on, occurred_on, self.window_days):
-                session.add(DetrimentAlert(watch_id=found.id, sealed_details=details))
+                alert = DetrimentAlert(id=uuid.uuid4(), watch_id=found.id, sealed_details=details)
+                session.add(alert)
+                # The overseer and the custodian are told an alert waits (services.py lists who acts).
+                self._events.publish(session, DetrimentAlertRaised(alert.id))
                 return
 
     def check_many(

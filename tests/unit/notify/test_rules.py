@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from upstander.cases.engine.state import EVENT_KINDS
 from upstander.errors import InvalidInput
 from upstander.notify import rules
-from upstander.notify.rules import Item, Kind
+from upstander.notify.rules import Audience, Item, Kind
 
 BASE = "https://upstander.example.org"
 DATED = [kind for kind, sentence in rules.SENTENCES.items() if "{due}" in sentence]
@@ -20,7 +21,16 @@ DATED = [kind for kind, sentence in rules.SENTENCES.items() if "{due}" in senten
 kinds = st.sampled_from(list(Kind))
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 links = st.uuids().flatmap(
-    lambda i: st.sampled_from([rules.report_link(i), rules.case_link(i), rules.INBOX_PAGE])
+    lambda i: st.sampled_from(
+        [
+            rules.report_link(i),
+            rules.case_link(i),
+            rules.INBOX_PAGE,
+            rules.RESTRICTIONS_PAGE,
+            rules.INTERVENTION_FLAGS_PAGE,
+            rules.DETRIMENT_ALERTS_PAGE,
+        ]
+    )
 )
 moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))
 items = st.builds(Item, kind=kinds, link=links, due_on=days, created_at=moments)
@@ -124,3 +134,37 @@ def test_a_choice_is_an_address_and_immediate_or_daily() -> None:
     with pytest.raises(InvalidInput) as refused:
         rules.validate_choice("not an address", "weekly")
     assert set(refused.value.fields) == {"address", "mode"}
+
+
+def test_a_referral_and_a_review_request_tell_the_overseer_and_a_direction_the_handler() -> None:
+    assert rules.step_notice("overseer_referral_made") == rules.StepNotice(
+        Kind.REFERRAL_WAITING, Audience.OVERSEER
+    )
+    assert rules.step_notice("review_requested") == rules.StepNotice(
+        Kind.REVIEW_REQUEST_WAITING, Audience.OVERSEER
+    )
+    for direction in ("review_directed", "reinvestigation_directed"):
+        assert rules.step_notice(direction) == rules.StepNotice(Kind.DIRECTION_GIVEN, Audience.HANDLER)
+
+
+def test_only_those_four_of_the_steps_the_engine_stores_tell_anyone() -> None:
+    telling = {kind for kind in EVENT_KINDS if rules.step_notice(kind) is not None}
+    assert telling == {
+        "overseer_referral_made",
+        "review_requested",
+        "review_directed",
+        "reinvestigation_directed",
+    }
+    assert rules.step_notice("assign_investigator") is None
+
+
+def test_every_kind_has_its_fixed_sentence_and_the_new_ones_carry_no_date() -> None:
+    assert set(rules.SENTENCES) == set(Kind)
+    for kind in (
+        Kind.INTERVENTION_FLAG_RAISED,
+        Kind.DETRIMENT_ALERT,
+        Kind.REFERRAL_WAITING,
+        Kind.REVIEW_REQUEST_WAITING,
+        Kind.DIRECTION_GIVEN,
+    ):
+        assert rules.sentence(kind, None) == rules.SENTENCES[kind]
