@@ -6,8 +6,10 @@ machine runs the app with no configuration at all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -178,6 +180,15 @@ class Settings(BaseSettings):
     notification_retention_days: int = Field(
         default=90, ge=1, description="Sent notifications are deleted after"
     )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Settings:
+        """A copy with `update` applied, whose resolved paths and URL are worked out again: a copy
+        would otherwise keep the values this one had cached (its old database URL, say)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name, attribute in vars(type(self)).items():
+            if isinstance(attribute, cached_property):
+                copied.__dict__.pop(name, None)
+        return copied
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -38,10 +38,12 @@ def test_a_suspension_needs_the_redeployment_considered_and_the_overseer_sees_a_
 
     sign_in(page, live_server, "/staff/restrictions", staff, clock, "decision", Role.DECISION_MAKER)
     expect(page.get_by_role("heading", name="Suspensions and restricted duties")).to_be_visible()
-    page.get_by_label("Staff number").fill("NS00001")
-    page.get_by_label("Measure").select_option("suspended")
-    page.get_by_label("Category of the matter").select_option("abuse_of_position")
-    page.get_by_label("Reasons", exact=True).fill(REASONS)
+    # The record form, not the search above the register (which has a measure and a staff number too).
+    record = page.locator("form").filter(has=page.get_by_role("button", name="Record", exact=True))
+    record.get_by_label("Staff number", exact=True).fill("NS00001")
+    record.get_by_label("Measure").select_option("suspended")
+    record.get_by_label("Category of the matter").select_option("abuse_of_position")
+    record.get_by_label("Reasons", exact=True).fill(REASONS)
     page.get_by_role("button", name="Record", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text(
         "Write why redeployment or restricted duties are not enough"
@@ -63,7 +65,7 @@ def test_a_suspension_needs_the_redeployment_considered_and_the_overseer_sees_a_
     page.context.clear_cookies()
     sign_in(page, live_server, "/staff/hr/events", staff, clock, "hr", Role.HR)
     expect(page.get_by_role("link", name="Detriment alerts")).to_have_count(0)
-    page.get_by_label("Staff number").fill("NS00003")
+    page.get_by_label("Staff number", exact=True).fill("NS00003")
     page.get_by_label("Decision").select_option("promotion_refused")
     page.get_by_label("What was decided").fill("Not shortlisted for sergeant.")
     page.get_by_role("button", name="Record").click()
