@@ -93,8 +93,14 @@ def test_two_slow_starting_workers_come_up_and_answer(two_workers: tuple[str, Pa
     # Fresh connections, so the kernel spreads them over both workers' accepts.
     answers = [httpx.get(f"{base_url}/", timeout=10).status_code for _ in range(20)]
     assert answers == [200] * 20
+    # The first worker up may answer all of them while the second is still starting (both slept
+    # 8 s; on a loaded machine one may take seconds longer): wait, bounded, for both to say so.
+    deadline = time.monotonic() + READY_DEADLINE_SECONDS
+    while len(started := set(re.findall(r"Started server process \[(\d+)\]", log_file.read_text()))) < 2:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     log = log_file.read_text()
-    started = set(re.findall(r"Started server process \[(\d+)\]", log))
     assert len(started) == 2, log
     assert "died" not in log
     assert "Terminated child process" not in log
