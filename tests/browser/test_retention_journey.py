@@ -16,7 +16,7 @@ from browser.conftest import screenshot
 from browser.test_accounts_journey import sign_in
 from common.clock import FakeClock
 from common.reports import report_json
-from common.retention import STATEMENT, closed_case
+from common.retention import SEVEN_YEARS, STATEMENT, closed_case
 from common.staff import Staff
 from upstander.accounts.models import Role, User
 from upstander.org.models import Person
@@ -42,7 +42,7 @@ def test_a_hold_is_set_and_lifted_on_the_case_page_and_the_subject_downloads_the
     expect(page.locator("#hold-flag")).to_be_visible()
     expect(hold).to_contain_text("A claim at the employment tribunal names this case.")
     screenshot(page, "70-legal-hold")
-    assert services.retention.due(clock().replace(year=clock().year + 7)) == []
+    assert services.retention.due(clock() + SEVEN_YEARS) == []
     hold.get_by_label("Why the hold can be lifted").fill("The claim was withdrawn.")
     hold.get_by_role("button", name="Lift the legal hold").click()
     expect(page.locator("#legal-hold")).to_contain_text("No legal hold")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -23,6 +24,8 @@ FILE = {
     "content_base64": base64.b64encode(b"The rota for March.").decode(),
 }
 SIX_YEARS_AND_A_DAY = 6 * 366 + 1
+# Past every six-year period whatever the start (not `replace(year=…)`, which has no 29 February).
+SEVEN_YEARS = timedelta(days=7 * 366)
 
 
 def closed_case(client: TestClient, staff: Staff, services: Services, clock: FakeClock) -> CaseWalk:
