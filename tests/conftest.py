@@ -20,10 +20,11 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
+from common import machine_dates
+from common.apps import app_for
 from common.clock import FakeClock
 from common.staff import Staff
 from upstander import services as services_module
-from upstander.app import create_app
 from upstander.config import KdfCost, Settings
 from upstander.db import Base, Database
 from upstander.services import Services, build_services
@@ -118,14 +119,25 @@ def database_url(backend: str, request: pytest.FixtureRequest, _migrated: dict[s
             leftover.dispose()
 
 
+@pytest.fixture(scope="session")
+def _databases() -> Iterator[dict[str, Database]]:
+    opened: dict[str, Database] = {}
+    yield opened
+    for database in opened.values():
+        database.dispose()
+
+
 @pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    database = Database.from_url(database_url)
+def database(database_url: str, _databases: dict[str, Database]) -> Iterator[Database]:
+    # One engine per database for the whole run: an engine compiles each statement once, and a
+    # new engine per test compiled them all again (an eighth of a functional test's CPU).
+    database = _databases.get(database_url)
+    if database is None:
+        database = _databases[database_url] = Database.from_url(database_url)
     try:
         yield database
     finally:
         _empty_all_tables(database)
-        database.dispose()
 
 
 @pytest.fixture
@@ -147,8 +159,18 @@ def settings(data_dir: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    test_clock = FakeClock()
+def machine_date(request: pytest.FixtureRequest) -> datetime | None:
+    return machine_dates.machine_date_of(request)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    machine_dates.parametrize_by_date(metafunc)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch, machine_date: datetime | None) -> FakeClock:
+    # At a real date (tests/at_dates.sh) the test's clock starts there too, not at its named start.
+    test_clock = FakeClock(machine_date)
     built_by_commands = services_module.build_services
 
     def build_on_the_test_clock(
@@ -173,7 +195,7 @@ def staff(services: Services, clock: FakeClock) -> Staff:
 
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=services), base_url="https://testserver") as test_client:
+    with TestClient(app_for(services), base_url="https://testserver") as test_client:
         yield test_client
 
 
@@ -182,3 +204,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if isinstance(item, pytest.Function) and "clock" in item._fixtureinfo.argnames:
             item.add_marker(pytest.mark.clock)
+    items[:] = machine_dates.in_date_order(items)

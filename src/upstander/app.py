@@ -112,9 +112,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     configure_logging(settings.log_level)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
         yield
-        services.database.dispose()
+        # The services served last: a test harness may hand one app new services between runs.
+        served.state.services.database.dispose()
 
     app = FastAPI(
         title="Upstander",

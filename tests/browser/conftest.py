@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from common.apps import app_for
 from common.live_server import serving
-from upstander.app import create_app
 from upstander.services import Services
 
 CHROMIUM = os.environ.get("UPSTANDER_CHROMIUM", "/usr/lib/chromium/chromium")
 SCREENSHOTS = os.environ.get("UPSTANDER_SCREENSHOTS")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture
@@ -28,29 +38,49 @@ def backend() -> str:
 
 @pytest.fixture
 def live_server(services: Services) -> Iterator[str]:
-    with serving(create_app(services=services)) as url:
+    with serving(app_for(services)) as url:
         yield url
 
 
+class Chromium:
+    """One browser for the whole run, or one per real date when tests/at_dates.sh moves the
+    machine's clock: a browser and its driver started before a jump of months keep timers and
+    timeouts set by the old clock (a page's load then waited past the 30 s timeout)."""
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._started_at: datetime | None = None
+
+    def at(self, machine_date: datetime | None) -> Browser:
+        if self._browser is None or machine_date != self._started_at:
+            self.close()
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            self._started_at = machine_date
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[Chromium]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield launched
-        launched.close()
+    launched = Chromium()
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def browser(chromium: Chromium, machine_date: datetime | None) -> Browser:
+    return chromium.at(machine_date)
 
 
 @pytest.fixture
