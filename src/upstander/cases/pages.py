@@ -39,22 +39,46 @@ def _uuid(value: object, field: str) -> uuid.UUID:
 
 
 @router.get("/staff/dashboard")
-def dashboard(request: Request, staff: PageStaff, services: ServicesDep, paging: Paging) -> Response:
+def dashboard(
+    request: Request,
+    staff: PageStaff,
+    services: ServicesDep,
+    paging: Paging,
+    overdue_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    soon_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    later_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    referrals_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
     """The board, with "for you" first: a page of the cases owed a step by one of your roles (a new
-    case's severity assessment, a decision, a second decision on a closure) or unread by you."""
+    case's severity assessment, a decision, a second decision on a closure) or unread by you; then a
+    page each of what is overdue, due this week and due later, each paged on its own."""
     wanted = case_rules.parse_case_filter(for_you=tuple(role.value for role in staff.roles))
     page = services.cases.my_cases(
         staff, wanted, sort=paging.sort or "due", cursor=paging.cursor, limit=paging.limit or 20
     )
+    cursors = {
+        case_rules.Bucket.OVERDUE: overdue_cursor,
+        case_rules.Bucket.DUE_SOON: soon_cursor,
+        case_rules.Bucket.LATER: later_cursor,
+    }
+    board = services.dashboard.board(staff, cursors, referrals_cursor=referrals_cursor)
+
+    def bucket_url(name: str, cursor: str | None) -> str:
+        url = request.url.remove_query_params(f"{name}_cursor")
+        url = url.include_query_params(**{f"{name}_cursor": cursor}) if cursor else url
+        return f"{url.path}?{url.query}#{name}" if url.query else f"{url.path}#{name}"
+
     return render(
         request,
         "dashboard.html",
         {
-            "board": services.dashboard.for_person(staff),
+            "board": board,
             "page": page,
             "next_url": next_page_url(request, page.next_cursor) if page.next_cursor else None,
             "first_url": first_page_url(request),
             "sort_url": lambda column: sort_url(request, page.sort, column),
+            "bucket_url": bucket_url,
+            "cursors": {**{b.value: c for b, c in cursors.items()}, "referrals": referrals_cursor},
         },
     )
 
