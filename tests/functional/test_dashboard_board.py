@@ -16,6 +16,7 @@ from common.pages import sign_in
 from common.query_count import counting
 from common.reports import submission
 from common.staff import Staff
+from upstander.accounts.models import Role
 from upstander.cases import rules
 from upstander.services import Services
 
@@ -132,3 +133,30 @@ def test_each_bucket_pages_on_its_own_on_the_page(
     section = page.split('id="overdue"')[1].split("</section>")[0]
     assert "3 cases" in section
     assert client.get("/staff/dashboard", params={"overdue_cursor": "nonsense"}).status_code == 422
+
+
+def test_for_you_shows_the_step_owed_by_whom_and_the_next_duty_by_when(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    handler = staff.handler()
+    decider = staff.user("decider", [Role.DECISION_MAKER])
+    received = open_case(services, staff, handler)
+    waiting = open_case(services, staff, handler, acknowledged=True)
+    principal = staff.principal(decider)
+    [line] = services.dashboard.for_you(principal).items
+    assert line.case.id == waiting
+    assert [(step.kind, step.by_whom) for step in line.steps] == [("assess_severity", "a decision maker")]
+    assert line.yours == {"assess_severity"}
+
+    sign_in(client, clock, decider)
+    section = client.get("/staff/dashboard").text.split('id="for-you"')[1].split("</section>")[0]
+    assert "<strong>Record the severity assessment</strong>: a decision maker" in section
+    owed = services.cases.view_case(principal, waiting).workflow.deadlines
+    first = min((d for d in owed if d.duty), key=lambda d: d.due_on)
+    assert f"{first.label} by " in section, "by when: the case's next duty and its date"
+
+    sign_in(client, clock, handler)
+    section = client.get("/staff/dashboard").text.split('id="for-you"')[1].split("</section>")[0]
+    assert "<strong>Acknowledge the report</strong>: " in section
+    assert str(received) in section
+    assert str(waiting) not in section, "the assessment is not the handler's to make"

@@ -22,12 +22,15 @@ from upstander import access
 from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal
 from upstander.cases import board as sql
+from upstander.cases import lists
+from upstander.cases import rules as case_rules
 from upstander.cases.engine.clocks import deadlines, local_date
-from upstander.cases.engine.owed import NOTHING_DUE
+from upstander.cases.engine.owed import NOTHING_DUE, OwedStep, owed_next
 from upstander.cases.engine.state import replay
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.rules import Bucket
+from upstander.cases.service import CaseSummary, case_summary
 from upstander.cases.views import DeadlineView, deadline_view
 from upstander.cases.workflow import engine_events
 from upstander.db import Database, utcnow
@@ -101,6 +104,16 @@ class Board:
     per_stage: dict[str, int]
 
 
+@dataclass(frozen=True)
+class ForYou:
+    """A case on the reader's "for you" list, with the steps it is owed: the reader's own first."""
+
+    case: CaseSummary
+    steps: tuple[OwedStep, ...]
+    # Which of `steps` wait for one of the reader's roles (the others may be taken by them too).
+    yours: frozenset[str]
+
+
 # A bucket's first page on the dashboard: enough to work from, with a link to the next.
 BOARD_PAGE = 20
 
@@ -155,6 +168,53 @@ class DashboardService:
                 per_handler=sql.per_handler(session, principal.user_id, today, closed),
                 per_stage=stages,
             )
+
+    def for_you(
+        self,
+        principal: StaffPrincipal,
+        *,
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> paging.Page[ForYou]:
+        """A page of the cases owed a step by one of this person's roles, or unread by them, each with
+        the steps it is owed and who owes them. The page's timelines are read in one statement and
+        replayed by the engine, so the steps are the engine's, not a guess from the stage."""
+        access.require(principal.roles, access.Action.READ_CASE)
+        roles = tuple(role.value for role in principal.roles)
+        order = paging.parse_sort(sort, case_rules.CASE_SORTS, paging.Sort("due"))
+        size = paging.parse_limit(limit)
+        policy = self._policies.current()
+        today = local_date(self._clock(), policy.calendar)
+        wanted = case_rules.parse_case_filter(for_you=roles)
+        with self._db.transaction() as session:
+            page = lists.case_page(
+                session, principal.user_id, wanted, today, order, cursor, size, case_summary
+            )
+            shown = [case.id for case in page.items]
+            timelines: dict[uuid.UUID, list[CaseEvent]] = {case_id: [] for case_id in shown}
+            packs: dict[uuid.UUID, tuple[str, str]] = {}
+            if shown:
+                # The page's timelines, each with its case's pack, in one statement.
+                for event, pack, version in session.execute(
+                    select(CaseEvent, Case.policy_pack, Case.policy_version)
+                    .join(Case, Case.id == CaseEvent.case_id)
+                    .where(CaseEvent.case_id.in_(shown))
+                    .order_by(CaseEvent.case_id, CaseEvent.seq)
+                ):
+                    timelines[event.case_id].append(event)
+                    packs[event.case_id] = (pack, version)
+            items = []
+            for case in page.items:
+                steps: tuple[OwedStep, ...] = ()
+                if case.id in packs:
+                    case_policy = self._policies.get(*packs[case.id])
+                    state = replay(case_policy, engine_events(timelines[case.id], None))
+                    steps = owed_next(case_policy, state).steps
+                yours = frozenset(step.kind for step in steps if step.roles and step.roles[0] in roles)
+                ordered = tuple(sorted(steps, key=lambda step: step.kind not in yours))
+                items.append(ForYou(case, ordered, yours))
+        return paging.Page(items, page.total, page.next_cursor, page.sort, page.limit)
 
     def _label(self, pack: str, version: str, stage: str) -> str:
         try:

@@ -50,12 +50,10 @@ def dashboard(
     referrals_cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Response:
     """The board, with "for you" first: a page of the cases owed a step by one of your roles (a new
-    case's severity assessment, a decision, a second decision on a closure) or unread by you; then a
+    case's severity assessment, a decision, a second decision on a closure) or unread by you, each
+    with the steps it is owed, by whom, and its next duty's date; then a
     page each of what is overdue, due this week and due later, each paged on its own."""
-    wanted = case_rules.parse_case_filter(for_you=tuple(role.value for role in staff.roles))
-    page = services.cases.my_cases(
-        staff, wanted, sort=paging.sort or "due", cursor=paging.cursor, limit=paging.limit or 20
-    )
+    page = services.dashboard.for_you(staff, sort=paging.sort, cursor=paging.cursor, limit=paging.limit or 20)
     cursors = {
         case_rules.Bucket.OVERDUE: overdue_cursor,
         case_rules.Bucket.DUE_SOON: soon_cursor,

@@ -271,19 +271,7 @@ class CaseService:
                 order,
                 cursor,
                 size,
-                lambda row: CaseSummary(
-                    row.id,
-                    row.reference,
-                    row.opened_at,
-                    row.stage,
-                    row.handler_name,
-                    row.report_count or 0,
-                    row.version,
-                    bool(row.unread),
-                    None if row.next_due_on == NOTHING_DUE else row.next_due_on,
-                    row.next_due_label,
-                    tuple(role for role in row.owed_by.split(",") if role),
-                ),
+                case_summary,
             )
 
     def view_case(self, principal: StaffPrincipal, case_id: uuid.UUID) -> CaseView:
@@ -339,6 +327,23 @@ def _event(
         CaseEvent(case_id=case.id, seq=last + 1, at=now, kind=kind, actor_id=principal.user_id, data=data)
     )
     session.flush()
+
+
+def case_summary(row: Any) -> CaseSummary:
+    """A row of `lists.case_page` as the lists show it."""
+    return CaseSummary(
+        row.id,
+        row.reference,
+        row.opened_at,
+        row.stage,
+        row.handler_name,
+        row.report_count or 0,
+        row.version,
+        bool(row.unread),
+        None if row.next_due_on == NOTHING_DUE else row.next_due_on,
+        row.next_due_label,
+        tuple(role for role in row.owed_by.split(",") if role),
+    )
 
 
 def case_references(session: Session, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
