@@ -151,18 +151,21 @@ def case_page(
     error: DomainError | None = None,
     open_step: str = "",
     draft: dict[str, str] | None = None,
+    handler_filter: case_rules.HandlerFilter | None = None,
 ) -> Response:
     """The case; after a refusal, with the reason and, when someone else changed the case first,
     everything the person typed shown back to them (the form it came from may be gone)."""
     view = services.cases.view_case(staff, case_id)
     can_assign = access.allowed(staff.roles, access.Action.ASSIGN_HANDLER)
+    picker = services.cases.handler_screen(staff, case_id, handler_filter) if can_assign else None
     records_consent = access.allowed(staff.roles, access.Action.RECORD_CONSENT)
     return render(
         request,
         "case.html",
         {
             "view": view,
-            "handlers": services.cases.handler_screen(staff, case_id) if can_assign else [],
+            "picker": picker,
+            "handlers": picker.handlers if picker else [],
             "can_assign": can_assign,
             "can_override": access.allowed(staff.roles, access.Action.OVERRIDE_CONFLICT),
             "can_make_case_file": access.allowed(staff.roles, access.Action.MAKE_CASE_FILE),
@@ -183,9 +186,18 @@ def case_page(
 
 @router.get("/staff/cases/{case_id}")
 def show_case(
-    request: Request, case_id: uuid.UUID, staff: PageStaff, services: ServicesDep, done: str = ""
+    request: Request,
+    case_id: uuid.UUID,
+    staff: PageStaff,
+    services: ServicesDep,
+    done: str = "",
+    handler_unit: str | None = None,
+    handler_q: str | None = None,
 ) -> Response:
-    return case_page(request, services, staff, case_id, done=done)
+    """The case; `handler_unit` (a unit's id, or `none`) and `handler_q` (part of a name) narrow the
+    handlers offered for assignment, which are grouped by unit."""
+    wanted = case_rules.parse_handler_filter(handler_unit, handler_q)
+    return case_page(request, services, staff, case_id, done=done, handler_filter=wanted)
 
 
 @router.post("/staff/cases/{case_id}/steps/{kind}", dependencies=[CsrfChecked])

@@ -111,3 +111,35 @@ def parse_case_filter(
     return CaseFilter(
         text, wanted_stage, parsed_category, handler_id, mine, parsed_due, unread, tuple(sorted(for_you))
     )
+
+
+@dataclass(frozen=True)
+class HandlerFilter:
+    """Which handlers the assignment picker offers: one unit's (or those with no unit on record), by name."""
+
+    unit_id: uuid.UUID | None = None
+    no_unit: bool = False
+    search: str = ""
+
+    @property
+    def unit_token(self) -> str:
+        return "none" if self.no_unit else str(self.unit_id) if self.unit_id else ""
+
+
+def parse_handler_filter(unit: str | None = None, search: str | None = None) -> HandlerFilter:
+    """`unit` is a unit's id, `none` (no unit on record) or empty for every unit; `search` part of a name."""
+    errors: dict[str, str] = {}
+    unit_id, no_unit = None, False
+    if unit == "none":
+        no_unit = True
+    elif unit:
+        try:
+            unit_id = uuid.UUID(unit)
+        except ValueError:
+            errors["handler_unit"] = "choose a unit from the list"
+    text = (search or "").strip()
+    if len(text) > 80:
+        errors["handler_q"] = "search for part of a name of at most 80 characters"
+    if errors:
+        raise InvalidInput("The handler picker's filters are not valid.", fields=errors)
+    return HandlerFilter(unit_id, no_unit, text)
