@@ -76,3 +76,14 @@ def test_a_case_is_in_one_board_bucket_by_its_first_duty(today: date, offset: in
     assert rules.bucket_of(due_on, today) is expected
     assert rules.bucket_of(None, today) is None
     assert rules.bucket_of(NOTHING_DUE, today) is None, "nothing owed by a date is in no bucket"
+
+
+def test_the_handler_picker_is_narrowed_to_a_unit_nobodys_unit_or_a_name() -> None:
+    unit = uuid.uuid4()
+    assert rules.parse_handler_filter(str(unit)) == rules.HandlerFilter(unit_id=unit)
+    assert rules.parse_handler_filter("none", " ali ") == rules.HandlerFilter(no_unit=True, search="ali")
+    assert rules.parse_handler_filter("none").unit_token == "none"
+    assert rules.parse_handler_filter().unit_token == ""
+    with pytest.raises(InvalidInput) as refused:
+        rules.parse_handler_filter("north", "x" * 81)
+    assert set(refused.value.fields) == {"handler_unit", "handler_q"}
