@@ -147,6 +147,16 @@ def test_for_you_shows_the_step_owed_by_whom_and_the_next_duty_by_when(
     assert line.case.id == waiting
     assert [(step.kind, step.by_whom) for step in line.steps] == [("assess_severity", "a decision maker")]
     assert line.yours == {"assess_severity"}
+    api = client.get("/api/v1/dashboard", headers=staff.api_headers(client, decider)).json()["for_you"]
+    assert [item["id"] for item in api["items"]] == [str(waiting)]
+    assert api["items"][0]["steps"] == [
+        {
+            "kind": "assess_severity",
+            "label": "record the severity assessment",
+            "by_whom": "a decision maker",
+            "yours": True,
+        }
+    ]
 
     sign_in(client, clock, decider)
     section = client.get("/staff/dashboard").text.split('id="for-you"')[1].split("</section>")[0]

@@ -64,6 +64,7 @@ def dashboard(
     soon_cursor: Annotated[str | None, Query(max_length=2000)] = None,
     later_cursor: Annotated[str | None, Query(max_length=2000)] = None,
     referrals_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    for_you_cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[
         int | None, Query(ge=1, le=200, description="Cases a bucket's page, 20 if not given.")
     ] = None,
@@ -71,7 +72,9 @@ def dashboard(
     """The cases you hold whose first duty is overdue, due this week (`soon`) or due later, a page of
     each (by the date it falls due; each bucket's `next_cursor` goes back as `<bucket>_cursor`), with
     the open cases per handler and per stage. `overdue`, `due_this_week`, `later` and `referrals`
-    (the overseer's, waiting for its decision on the mode of investigation) list the page's references."""
+    (the overseer's, waiting for its decision on the mode of investigation) list the page's references.
+    `for_you` is a page of the cases owed a step by one of your roles or unread by you, each with the
+    steps it is owed, by whom, and whether they wait for you (`for_you_cursor` pages it)."""
     cursors = {
         case_rules.Bucket.OVERDUE: overdue_cursor,
         case_rules.Bucket.DUE_SOON: soon_cursor,
@@ -89,7 +92,27 @@ def dashboard(
             "items": [dataclasses.asdict(line) for line in page.items],
         }
 
+    for_you = services.dashboard.for_you(staff, cursor=for_you_cursor, limit=limit or 20)
     return {
+        "for_you": {
+            "total": for_you.total,
+            "next_cursor": for_you.next_cursor,
+            "items": [
+                {
+                    **dataclasses.asdict(line.case),
+                    "steps": [
+                        {
+                            "kind": s.kind,
+                            "label": s.label,
+                            "by_whom": s.by_whom,
+                            "yours": s.kind in line.yours,
+                        }
+                        for s in line.steps
+                    ],
+                }
+                for line in for_you.items
+            ],
+        },
         "today": board.today,
         "total": board.total,
         "per_handler": board.per_handler,
