@@ -17,6 +17,7 @@ from upstander.cases.case_file import CaseFileService
 from upstander.cases.dashboard import DashboardService
 from upstander.cases.events import CaseAssigned, CaseClosed, CaseStepTaken
 from upstander.cases.holds.service import LegalHoldService
+from upstander.cases.lists import report_case_handled_by
 from upstander.cases.overseer_keys import OverseerKeys
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.representation.service import RepresentationService
@@ -170,6 +171,7 @@ def build_services(
             case_versions,
             linking,
             clock,
+            case_handled_by=report_case_handled_by,
         ),
         cases=cases,
         workflow=workflow,

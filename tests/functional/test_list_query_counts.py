@@ -35,8 +35,17 @@ def test_the_inbox_api_sends_as_many_statements_for_30_reports_as_for_3(
             assert len(listed.json()) == size
             assert {item["can_open"] for item in listed.json()} == {user is not keyless}
             counts[size, user.username] = statements.count
+        # Filtered by handler (nobody has acknowledged any of them yet), the cases' side included.
+        headers = staff.api_headers(client, staff.handler())
+        with counting(services.database.engine) as statements:
+            listed = client.get(
+                "/api/v1/inbox", headers=headers, params={"include_in_case": True, "handler": "none"}
+            )
+        assert len(listed.json()) == size
+        counts[size, "by handler"] = statements.count
     assert counts[3, "handler"] == counts[30, "handler"], counts
     assert counts[3, "decider"] == counts[30, "decider"], counts
+    assert counts[3, "by handler"] == counts[30, "by handler"], counts
 
 
 def test_the_inbox_page_sends_as_many_statements_for_30_reports_as_for_3(

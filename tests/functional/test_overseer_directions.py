@@ -104,7 +104,9 @@ def test_a_direction_to_review_is_due_from_the_handler_and_holds_closure_until_a
     # Overdue the day after its 20 working days: the handler's dashboard and the overseer's view show it.
     clock.move_to(date.fromisoformat(due["due_on"]) + timedelta(days=1))
     board = client.get("/api/v1/dashboard", headers=walk.headers(walk.handler)).json()
-    assert board["overdue"] == [board["cases"][0]["reference"]]
+    assert board["overdue"] == [walk.view()["reference"]]
+    [line] = board["buckets"]["overdue"]["items"]
+    assert line["due_label"] == "Answer the overseer's direction to review the case"
     oversight = client.get("/api/v1/oversight", headers=walk.headers(walk.overseer))
     assert oversight.status_code == 200
     body = oversight.json()

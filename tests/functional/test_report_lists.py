@@ -111,6 +111,46 @@ def test_the_inbox_is_filtered_and_searched(
     assert len(found(status="received", channel="online")) == 7
 
 
+def test_the_inbox_is_filtered_by_handler_paged_and_searched(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    """A report's handler is whoever acknowledged it, until it is in a case; then the case's handler."""
+    mine, theirs = staff.handler(), staff.handler("colleague")
+    filed = []
+    for i in range(5):
+        filed.append(services.reports.submit(submission(f"Report number {i}.")))
+        clock.advance(hours=1)
+    for report, who in ((filed[0], mine), (filed[1], mine), (filed[2], theirs)):
+        services.handling.acknowledge(staff.principal(who), report.report_id, "Thank you.")
+    services.cases.open_case(staff.principal(theirs), [filed[3].report_id])
+    references = [report.reference for report in filed]
+    headers = staff.api_headers(client, mine)
+
+    def found(**query: Any) -> list[str]:
+        return [item["reference"] for item in inbox(client, headers, sort="received", **query).json()]
+
+    assert found(handler="me") == references[:2]
+    assert found(handler=str(theirs.user_id)) == [references[2]]
+    assert found(handler=str(theirs.user_id), include_in_case=True) == references[2:4]
+    assert found(handler="none") == [references[4]]
+    assert found(handler="none", include_in_case=True) == [references[4]]
+    assert found(handler="me", q=references[1]) == [references[1]]
+    assert found(handler="me", q=references[2]) == []
+    first = inbox(client, headers, sort="received", handler="me", limit=1)
+    assert first.headers["x-total-count"] == "2"
+    rest = inbox(
+        client, headers, sort="received", handler="me", limit=1, cursor=first.headers["x-next-cursor"]
+    )
+    assert [item["reference"] for item in rest.json()] == [references[1]]
+    assert "x-next-cursor" not in rest.headers
+
+    sign_in(client, clock, mine)
+    page = client.get("/staff/inbox", params={"handler": str(theirs.user_id), "all": 1})
+    assert page.status_code == 200
+    assert "2 matching reports in all" in page.text
+    assert f'<option value="{theirs.user_id}" selected>' in page.text
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -120,6 +160,7 @@ def test_the_inbox_is_filtered_and_searched(
         ({"sort": "what_happened"}, "sort"),
         ({"status": "lost"}, "status"),
         ({"who": "everyone"}, "who"),
+        ({"handler": "someone"}, "handler"),
     ],
 )
 def test_a_bad_cursor_limit_sort_or_filter_is_a_clear_422(

@@ -57,14 +57,71 @@ def open_case(body: OpenCaseIn, staff: ApiStaff, services: ServicesDep, response
 
 
 @router.get("/dashboard")
-def dashboard(staff: ApiStaff, services: ServicesDep) -> dict[str, Any]:
-    """Overdue and due-this-week deadlines of every case you hold, per handler and per stage."""
-    board = services.dashboard.for_person(staff)
+def dashboard(
+    staff: ApiStaff,
+    services: ServicesDep,
+    overdue_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    soon_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    later_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    referrals_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    for_you_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=200, description="Cases a bucket's page, 20 if not given.")
+    ] = None,
+) -> dict[str, Any]:
+    """The cases you hold whose first duty is overdue, due this week (`soon`) or due later, a page of
+    each (by the date it falls due; each bucket's `next_cursor` goes back as `<bucket>_cursor`), with
+    the open cases per handler and per stage. `overdue`, `due_this_week`, `later` and `referrals`
+    (the overseer's, waiting for its decision on the mode of investigation) list the page's references.
+    `for_you` is a page of the cases owed a step by one of your roles or unread by you, each with the
+    steps it is owed, by whom, and whether they wait for you (`for_you_cursor` pages it)."""
+    cursors = {
+        case_rules.Bucket.OVERDUE: overdue_cursor,
+        case_rules.Bucket.DUE_SOON: soon_cursor,
+        case_rules.Bucket.LATER: later_cursor,
+    }
+    board = services.dashboard.board(staff, cursors, referrals_cursor=referrals_cursor, limit=limit)
+    pages = {bucket.value: page for bucket, page in board.buckets.items()}
+    if board.referrals is not None:
+        pages["referrals"] = board.referrals
+
+    def shown(page: Any) -> dict[str, Any]:
+        return {
+            "total": page.total,
+            "next_cursor": page.next_cursor,
+            "items": [dataclasses.asdict(line) for line in page.items],
+        }
+
+    for_you = services.dashboard.for_you(staff, cursor=for_you_cursor, limit=limit or 20)
     return {
-        **dataclasses.asdict(board),
-        "overdue": [line.reference for line in board.overdue],
-        "due_this_week": [line.reference for line in board.due_this_week],
-        "referrals": [line.reference for line in board.referrals],
+        "for_you": {
+            "total": for_you.total,
+            "next_cursor": for_you.next_cursor,
+            "items": [
+                {
+                    **dataclasses.asdict(line.case),
+                    "steps": [
+                        {
+                            "kind": s.kind,
+                            "label": s.label,
+                            "by_whom": s.by_whom,
+                            "yours": s.kind in line.yours,
+                        }
+                        for s in line.steps
+                    ],
+                }
+                for line in for_you.items
+            ],
+        },
+        "today": board.today,
+        "total": board.total,
+        "per_handler": board.per_handler,
+        "per_stage": board.per_stage,
+        "buckets": {name: shown(page) for name, page in pages.items()},
+        "overdue": [line.reference for line in board.buckets[case_rules.Bucket.OVERDUE].items],
+        "due_this_week": [line.reference for line in board.buckets[case_rules.Bucket.DUE_SOON].items],
+        "later": [line.reference for line in board.buckets[case_rules.Bucket.LATER].items],
+        "referrals": [line.reference for line in board.referrals.items] if board.referrals else [],
     }
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from upstander.accounts.models import Role, User, UserRole
@@ -23,7 +23,9 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.cases.engine.state import Event
 from upstander.cases.models import Case
+from upstander.cases.rules import HandlerFilter
 from upstander.errors import InvalidInput
+from upstander.org.models import OrgUnit, Person
 
 
 class Screened(Protocol):
@@ -71,6 +73,49 @@ def users_in_role(session: Session, role: Role) -> list[User]:
             .order_by(User.display_name)
         )
     )
+
+
+def role_holders_by_unit(
+    session: Session, role: Role, wanted: HandlerFilter, limit: int
+) -> list[tuple[User, str]]:
+    """Up to `limit` active holders of the role, each with the name of the unit their staff record is
+    posted to ("" when none), ordered by unit then name: one unit's, or every unit's, by part of a name."""
+    unit_name = func.coalesce(OrgUnit.name, "")
+    statement = (
+        select(User, unit_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .outerjoin(Person, Person.id == User.person_id)
+        .outerjoin(OrgUnit, OrgUnit.id == Person.unit_id)
+        .where(UserRole.role == role, User.active.is_(True))
+    )
+    if wanted.unit_id is not None:
+        statement = statement.where(Person.unit_id == wanted.unit_id)
+    elif wanted.no_unit:
+        statement = statement.where(Person.unit_id.is_(None))
+    if wanted.search:
+        statement = statement.where(
+            func.lower(User.display_name).contains(wanted.search.lower(), autoescape=True)
+        )
+    # Handlers with no unit on record come last.
+    last = OrgUnit.name.is_(None)
+    rows = session.execute(statement.order_by(last, unit_name, User.display_name, User.id).limit(limit))
+    return [(user, name) for user, name in rows]
+
+
+def units_of_role(session: Session, role: Role, limit: int) -> list[tuple[uuid.UUID | None, str, int]]:
+    """The units the role's active holders are posted to, with how many in each; None is "no unit"."""
+    rows = session.execute(
+        select(OrgUnit.id, OrgUnit.name, func.count())
+        .select_from(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .outerjoin(Person, Person.id == User.person_id)
+        .outerjoin(OrgUnit, OrgUnit.id == Person.unit_id)
+        .where(UserRole.role == role, User.active.is_(True))
+        .group_by(OrgUnit.id, OrgUnit.name)
+        .order_by(OrgUnit.name.is_(None), OrgUnit.name)
+        .limit(limit)
+    )
+    return [(unit_id, name or "", int(count)) for unit_id, name, count in rows]
 
 
 def screen_role(conflicts: ConflictScreen, session: Session, case: Case, role: Role) -> Sequence[Screened]:

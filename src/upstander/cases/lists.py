@@ -23,6 +23,12 @@ from upstander.reports import lists as report_lists
 from upstander.reports.models import CaseKeyGrant, Report, ReportSubject
 
 
+def report_case_handled_by(handler_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """For the report lists' handler filter: the report's case has this handler (None: none)."""
+    handler = Case.handler_id.is_(None) if handler_id is None else Case.handler_id == handler_id
+    return exists().where(Case.id == Report.case_id, handler)
+
+
 def case_page(
     session: Session,
     user_id: uuid.UUID,

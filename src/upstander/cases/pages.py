@@ -39,22 +39,44 @@ def _uuid(value: object, field: str) -> uuid.UUID:
 
 
 @router.get("/staff/dashboard")
-def dashboard(request: Request, staff: PageStaff, services: ServicesDep, paging: Paging) -> Response:
+def dashboard(
+    request: Request,
+    staff: PageStaff,
+    services: ServicesDep,
+    paging: Paging,
+    overdue_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    soon_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    later_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    referrals_cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
     """The board, with "for you" first: a page of the cases owed a step by one of your roles (a new
-    case's severity assessment, a decision, a second decision on a closure) or unread by you."""
-    wanted = case_rules.parse_case_filter(for_you=tuple(role.value for role in staff.roles))
-    page = services.cases.my_cases(
-        staff, wanted, sort=paging.sort or "due", cursor=paging.cursor, limit=paging.limit or 20
-    )
+    case's severity assessment, a decision, a second decision on a closure) or unread by you, each
+    with the steps it is owed, by whom, and its next duty's date; then a
+    page each of what is overdue, due this week and due later, each paged on its own."""
+    page = services.dashboard.for_you(staff, sort=paging.sort, cursor=paging.cursor, limit=paging.limit or 20)
+    cursors = {
+        case_rules.Bucket.OVERDUE: overdue_cursor,
+        case_rules.Bucket.DUE_SOON: soon_cursor,
+        case_rules.Bucket.LATER: later_cursor,
+    }
+    board = services.dashboard.board(staff, cursors, referrals_cursor=referrals_cursor)
+
+    def bucket_url(name: str, cursor: str | None) -> str:
+        url = request.url.remove_query_params(f"{name}_cursor")
+        url = url.include_query_params(**{f"{name}_cursor": cursor}) if cursor else url
+        return f"{url.path}?{url.query}#{name}" if url.query else f"{url.path}#{name}"
+
     return render(
         request,
         "dashboard.html",
         {
-            "board": services.dashboard.for_person(staff),
+            "board": board,
             "page": page,
             "next_url": next_page_url(request, page.next_cursor) if page.next_cursor else None,
             "first_url": first_page_url(request),
             "sort_url": lambda column: sort_url(request, page.sort, column),
+            "bucket_url": bucket_url,
+            "cursors": {**{b.value: c for b, c in cursors.items()}, "referrals": referrals_cursor},
         },
     )
 
@@ -129,18 +151,21 @@ def case_page(
     error: DomainError | None = None,
     open_step: str = "",
     draft: dict[str, str] | None = None,
+    handler_filter: case_rules.HandlerFilter | None = None,
 ) -> Response:
     """The case; after a refusal, with the reason and, when someone else changed the case first,
     everything the person typed shown back to them (the form it came from may be gone)."""
     view = services.cases.view_case(staff, case_id)
     can_assign = access.allowed(staff.roles, access.Action.ASSIGN_HANDLER)
+    picker = services.cases.handler_screen(staff, case_id, handler_filter) if can_assign else None
     records_consent = access.allowed(staff.roles, access.Action.RECORD_CONSENT)
     return render(
         request,
         "case.html",
         {
             "view": view,
-            "handlers": services.cases.handler_screen(staff, case_id) if can_assign else [],
+            "picker": picker,
+            "handlers": picker.handlers if picker else [],
             "can_assign": can_assign,
             "can_override": access.allowed(staff.roles, access.Action.OVERRIDE_CONFLICT),
             "can_make_case_file": access.allowed(staff.roles, access.Action.MAKE_CASE_FILE),
@@ -161,9 +186,18 @@ def case_page(
 
 @router.get("/staff/cases/{case_id}")
 def show_case(
-    request: Request, case_id: uuid.UUID, staff: PageStaff, services: ServicesDep, done: str = ""
+    request: Request,
+    case_id: uuid.UUID,
+    staff: PageStaff,
+    services: ServicesDep,
+    done: str = "",
+    handler_unit: str | None = None,
+    handler_q: str | None = None,
 ) -> Response:
-    return case_page(request, services, staff, case_id, done=done)
+    """The case; `handler_unit` (a unit's id, or `none`) and `handler_q` (part of a name) narrow the
+    handlers offered for assignment, which are grouped by unit."""
+    wanted = case_rules.parse_handler_filter(handler_unit, handler_q)
+    return case_page(request, services, staff, case_id, done=done, handler_filter=wanted)
 
 
 @router.post("/staff/cases/{case_id}/steps/{kind}", dependencies=[CsrfChecked])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
+from upstander.cases.engine.owed import NOTHING_DUE
 from upstander.errors import InvalidInput
 from upstander.reports.models import Category
 from upstander.reports.rules import DueFilter
@@ -36,6 +38,33 @@ def due_window(due: DueFilter, today: date) -> tuple[date | None, date]:
     if due is DueFilter.OVERDUE:
         return None, today
     return today, today + DUE_SOON_WITHIN + timedelta(days=1)
+
+
+class Bucket(StrEnum):
+    """Where the dashboard's board puts a case, by its first duty's date."""
+
+    OVERDUE = "overdue"
+    DUE_SOON = "soon"
+    LATER = "later"
+
+
+def bucket_window(bucket: Bucket, today: date) -> tuple[date | None, date]:
+    """The board's buckets as `[lower, upper)` on `cases.next_due_on`: overdue and due soon as the
+    case list's filters say; later is every date after that, short of "nothing owed by a date"."""
+    if bucket is Bucket.LATER:
+        return today + DUE_SOON_WITHIN + timedelta(days=1), NOTHING_DUE
+    return due_window(DueFilter(bucket.value), today)
+
+
+def bucket_of(due_on: date | None, today: date) -> Bucket | None:
+    """The bucket of a case whose first duty falls on `due_on` (None: nothing owed by a date)."""
+    if due_on is None or due_on >= NOTHING_DUE:
+        return None
+    for bucket in Bucket:
+        lower, upper = bucket_window(bucket, today)
+        if (lower is None or due_on >= lower) and due_on < upper:
+            return bucket
+    return None
 
 
 def parse_case_filter(
@@ -82,3 +111,35 @@ def parse_case_filter(
     return CaseFilter(
         text, wanted_stage, parsed_category, handler_id, mine, parsed_due, unread, tuple(sorted(for_you))
     )
+
+
+@dataclass(frozen=True)
+class HandlerFilter:
+    """Which handlers the assignment picker offers: one unit's (or those with no unit on record), by name."""
+
+    unit_id: uuid.UUID | None = None
+    no_unit: bool = False
+    search: str = ""
+
+    @property
+    def unit_token(self) -> str:
+        return "none" if self.no_unit else str(self.unit_id) if self.unit_id else ""
+
+
+def parse_handler_filter(unit: str | None = None, search: str | None = None) -> HandlerFilter:
+    """`unit` is a unit's id, `none` (no unit on record) or empty for every unit; `search` part of a name."""
+    errors: dict[str, str] = {}
+    unit_id, no_unit = None, False
+    if unit == "none":
+        no_unit = True
+    elif unit:
+        try:
+            unit_id = uuid.UUID(unit)
+        except ValueError:
+            errors["handler_unit"] = "choose a unit from the list"
+    text = (search or "").strip()
+    if len(text) > 80:
+        errors["handler_q"] = "search for part of a name of at most 80 characters"
+    if errors:
+        raise InvalidInput("The handler picker's filters are not valid.", fields=errors)
+    return HandlerFilter(unit_id, no_unit, text)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from upstander import access, crypto
-from upstander.accounts.models import Role, User, UserRole
+from upstander.accounts.models import Role, User
 from upstander.accounts.service import StaffPrincipal, users_with_roles
 from upstander.audit.service import AuditLog
 from upstander.cases import appointment, lists, versions
@@ -78,6 +78,35 @@ class CaseView:
 class HandlerChoice:
     user_id: uuid.UUID
     name: str
+    # The unit the handler's staff record is posted to ("" when none): lists group handlers by it.
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    # None: the handlers with no unit on record.
+    unit_id: uuid.UUID | None
+    name: str
+    handlers: int
+
+    @property
+    def token(self) -> str:
+        return str(self.unit_id) if self.unit_id else "none"
+
+
+@dataclass(frozen=True)
+class HandlerPicker:
+    """The handlers offered for a case, grouped by unit, with the units to narrow them to."""
+
+    groups: list[tuple[str, list[Screened]]]
+    units: list[UnitChoice]
+    wanted: case_rules.HandlerFilter
+    # More handlers match than are offered: choose a unit or type part of a name.
+    more: bool
+
+    @property
+    def handlers(self) -> list[Screened]:
+        return [handler for _, handlers in self.groups for handler in handlers]
 
 
 # The assignment picker and the case list's handler filter offer at most this many handlers.
@@ -99,16 +128,13 @@ class CaseService:
         self._clock = clock
         self._events = events or Events()
 
-    def handlers(self) -> list[HandlerChoice]:
+    def handlers(self, wanted: case_rules.HandlerFilter | None = None) -> list[HandlerChoice]:
+        """Active handlers by unit, then name: at most `HANDLER_CHOICES`, one unit's when asked."""
         with self._db.transaction() as session:
-            rows = session.execute(
-                select(User.id, User.display_name)
-                .join(UserRole, UserRole.user_id == User.id)
-                .where(UserRole.role == Role.HANDLER, User.active.is_(True))
-                .order_by(User.display_name, User.id)
-                .limit(HANDLER_CHOICES)
-            ).all()
-            return [HandlerChoice(row.id, row.display_name) for row in rows]
+            rows = appointment.role_holders_by_unit(
+                session, Role.HANDLER, wanted or case_rules.HandlerFilter(), HANDLER_CHOICES
+            )
+            return [HandlerChoice(user.id, user.display_name, unit) for user, unit in rows]
 
     def open_case(
         self, principal: StaffPrincipal, report_ids: Sequence[uuid.UUID], handler_id: uuid.UUID | None = None
@@ -196,15 +222,34 @@ class CaseService:
                 case.version,
             )
 
-    def handler_screen(self, principal: StaffPrincipal, case_id: uuid.UUID) -> Sequence[Screened]:
-        """The handlers who could take this case, each with the conflicts that keep them off it."""
+    def handler_screen(
+        self, principal: StaffPrincipal, case_id: uuid.UUID, wanted: case_rules.HandlerFilter | None = None
+    ) -> HandlerPicker:
+        """The handlers who could take this case, by unit, each with the conflicts that keep them off
+        it: at most `HANDLER_CHOICES`, narrowed to one unit or by part of a name when asked."""
         access.require(principal.roles, access.Action.ASSIGN_HANDLER)
+        chosen = wanted or case_rules.HandlerFilter()
         with self._db.transaction() as session:
             case = session.get(Case, case_id)
             if case is None:
                 raise NotFound("There is no such case.")
             keyring.require_case_reader(session, case.id, principal.user_id)
-            return appointment.screen_role(self._workflow.conflicts, session, case, Role.HANDLER)
+            rows = appointment.role_holders_by_unit(session, Role.HANDLER, chosen, HANDLER_CHOICES + 1)
+            offered = rows[:HANDLER_CHOICES]
+            screened = {
+                candidate.user_id: candidate
+                for candidate in self._workflow.conflicts.screen(
+                    session, case, [user for user, _ in offered], Role.HANDLER.value
+                )
+            }
+            groups: dict[str, list[Screened]] = {}
+            for user, unit in offered:
+                groups.setdefault(unit, []).append(screened[user.id])
+            units = [
+                UnitChoice(unit_id, name, count)
+                for unit_id, name, count in appointment.units_of_role(session, Role.HANDLER, HANDLER_CHOICES)
+            ]
+            return HandlerPicker(list(groups.items()), units, chosen, len(rows) > HANDLER_CHOICES)
 
     def assign_handler(
         self,
@@ -271,19 +316,7 @@ class CaseService:
                 order,
                 cursor,
                 size,
-                lambda row: CaseSummary(
-                    row.id,
-                    row.reference,
-                    row.opened_at,
-                    row.stage,
-                    row.handler_name,
-                    row.report_count or 0,
-                    row.version,
-                    bool(row.unread),
-                    None if row.next_due_on == NOTHING_DUE else row.next_due_on,
-                    row.next_due_label,
-                    tuple(role for role in row.owed_by.split(",") if role),
-                ),
+                case_summary,
             )
 
     def view_case(self, principal: StaffPrincipal, case_id: uuid.UUID) -> CaseView:
@@ -339,6 +372,23 @@ def _event(
         CaseEvent(case_id=case.id, seq=last + 1, at=now, kind=kind, actor_id=principal.user_id, data=data)
     )
     session.flush()
+
+
+def case_summary(row: Any) -> CaseSummary:
+    """A row of `lists.case_page` as the lists show it."""
+    return CaseSummary(
+        row.id,
+        row.reference,
+        row.opened_at,
+        row.stage,
+        row.handler_name,
+        row.report_count or 0,
+        row.version,
+        bool(row.unread),
+        None if row.next_due_on == NOTHING_DUE else row.next_due_on,
+        row.next_due_label,
+        tuple(role for role in row.owed_by.split(",") if role),
+    )
 
 
 def case_references(session: Session, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -150,6 +150,13 @@ def inbox(
     unread: Annotated[
         bool, Query(description="Only reports the reporter added to since you last opened them.")
     ] = False,
+    handler: Annotated[
+        str | None,
+        Query(
+            description="`me`, `none` or a handler's user id: the reports that person handles (their "
+            "case's handler once in a case, before that whoever acknowledged it), or that nobody does yet."
+        ),
+    ] = None,
 ) -> Any:
     """One page of reports, overdue acknowledgements first (sort: due, reference, category, channel,
     received, status). The total and the next page are in the X-Total-Count, X-Next-Cursor and
@@ -163,6 +170,7 @@ def inbox(
         due=due,
         include_in_case=include_in_case,
         unread=unread,
+        handler=handler,
     )
     page = services.handling.inbox(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
     set_page_headers(request, response, page)

@@ -70,11 +70,13 @@ class HandlingService:
         case_locks: versions.CaseLocks,
         subject_cards: SubjectCards,
         clock: Callable[[], datetime] = utcnow,
+        case_handled_by: lists.CaseHandledBy | None = None,
     ) -> None:
         self._db = database
         self._files = files
         self._events = events
         self._case_references = case_references
+        self._case_handled_by = case_handled_by
         self._case_locks = case_locks
         self._subject_cards = subject_cards
         self._limits = limits
@@ -109,6 +111,7 @@ class HandlingService:
                 size,
                 now,
                 self._case_references,
+                self._case_handled_by,
             )
 
     def _report_and_key(

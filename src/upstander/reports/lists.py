@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -53,8 +54,40 @@ def sort_column(column: str, now: datetime) -> list[listing.KeyColumn]:
     return [*columns[column], Report.id]
 
 
-def filtered(wanted: rules.InboxFilter, now: datetime) -> list[ColumnElement[bool]]:
+class CaseHandledBy(Protocol):
+    """Whether the case a report is in has this handler (None: has none), as SQL on `Report.case_id`;
+    cases/lists.py answers it, since reports sit below cases."""
+
+    def __call__(self, handler_id: uuid.UUID | None) -> ColumnElement[bool]: ...
+
+
+def handled_by(handler_id: uuid.UUID | None, case_handled_by: CaseHandledBy | None) -> ColumnElement[bool]:
+    """The reports this person handles (None: nobody yet): before a case, whoever acknowledged it;
+    in a case, the case's handler."""
+    before_case = and_(
+        Report.case_id.is_(None),
+        Report.acknowledged_by_id.is_(None)
+        if handler_id is None
+        else Report.acknowledged_by_id == handler_id,
+    )
+    if case_handled_by is None:
+        return before_case
+    return or_(before_case, and_(Report.case_id.is_not(None), case_handled_by(handler_id)))
+
+
+def filtered(
+    wanted: rules.InboxFilter,
+    now: datetime,
+    user_id: uuid.UUID | None = None,
+    case_handled_by: CaseHandledBy | None = None,
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if wanted.mine and user_id is not None:
+        conditions.append(handled_by(user_id, case_handled_by))
+    elif wanted.handler_id is not None:
+        conditions.append(handled_by(wanted.handler_id, case_handled_by))
+    elif wanted.unhandled:
+        conditions.append(handled_by(None, case_handled_by))
     if not wanted.include_in_case:
         conditions.append(Report.case_id.is_(None))
     if wanted.status is not None:
@@ -119,6 +152,7 @@ def inbox_page(
     limit: int,
     now: datetime,
     case_references: Callable[[Session, Collection[uuid.UUID]], Mapping[uuid.UUID, str]],
+    case_handled_by: CaseHandledBy | None = None,
 ) -> paging.Page[InboxItem]:
     can_open = or_(
         exists().where(ReportKeyGrant.report_id == Report.id, ReportKeyGrant.user_id == user_id),
@@ -141,7 +175,9 @@ def inbox_page(
         Report.case_id,
         can_open.label("can_open"),
         unread_by(user_id).label("unread"),
-    ).where(*filtered(wanted, now), *([unread_by(user_id)] if wanted.unread else []))
+    ).where(
+        *filtered(wanted, now, user_id, case_handled_by), *([unread_by(user_id)] if wanted.unread else [])
+    )
     rows = listing.page(
         session, statement, sort_column(sort.column, now), sort, cursor, limit, lambda row: row
     )

@@ -342,6 +342,12 @@ class InboxFilter:
     due: DueFilter | None = None
     include_in_case: bool = False
     unread: bool = False
+    # Whose reports: the reader's own (`mine`), one handler's, or nobody's yet (`unhandled`).
+    # A report's handler is its case's handler once it is in a case, and before that whoever
+    # acknowledged it.
+    handler_id: uuid.UUID | None = None
+    mine: bool = False
+    unhandled: bool = False
 
 
 def _choice(enum: type[StrEnum], name: str, text: str | None, errors: dict[str, str]) -> StrEnum | None:
@@ -364,9 +370,21 @@ def parse_inbox_filter(
     due: str | None = None,
     include_in_case: bool = False,
     unread: bool = False,
+    handler: str | None = None,
 ) -> InboxFilter:
-    """The filters as a page's form or an API query sends them; an unknown value is named back."""
+    """The filters as a page's form or an API query sends them; an unknown value is named back.
+    `handler` is `me`, `none` (nobody handles it yet) or a handler's user id."""
     errors: dict[str, str] = {}
+    handler_id, mine, unhandled = None, False, False
+    if handler == "me":
+        mine = True
+    elif handler == "none":
+        unhandled = True
+    elif handler:
+        try:
+            handler_id = uuid.UUID(handler)
+        except ValueError:
+            errors["handler"] = "choose me, none or a handler from the list"
     parsed_status = _choice(ReportStatus, "status", status, errors)
     parsed_category = _choice(Category, "category", category, errors)
     parsed_channel = _choice(Channel, "channel", channel, errors)
@@ -389,6 +407,9 @@ def parse_inbox_filter(
         due=DueFilter(parsed_due) if parsed_due else None,
         include_in_case=include_in_case,
         unread=unread,
+        handler_id=handler_id,
+        mine=mine,
+        unhandled=unhandled,
     )
 
 

@@ -41,6 +41,7 @@ def inbox(
     who: str | None = None,
     due: str | None = None,
     unread: int = 0,
+    handler: str | None = None,
 ) -> Response:
     wanted = rules.parse_inbox_filter(
         search=q,
@@ -51,6 +52,7 @@ def inbox(
         due=due,
         include_in_case=bool(all),
         unread=bool(unread),
+        handler=handler,
     )
     page = services.handling.inbox(staff, wanted, sort=paging.sort, cursor=paging.cursor, limit=paging.limit)
     return render(
@@ -69,6 +71,7 @@ def inbox(
             "show_all": bool(all),
             "can_open_case": access.allowed(staff.roles, access.Action.OPEN_CASE),
             "handlers": services.cases.handlers(),
+            "handler": handler or "",
         },
     )
 

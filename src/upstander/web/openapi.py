@@ -220,6 +220,10 @@ RULES: dict[tuple[str, str], list[str]] = {
     ("GET", "/api/v1/inbox"): [
         "sort is one of the list's columns; a cursor is one this list gave for the same sort",
         "status, category, channel, who and due are each one of the values they name",
+        "handler is me, none or a user id",
+    ],
+    ("GET", "/api/v1/dashboard"): [
+        "each bucket's cursor is one the dashboard gave for that bucket",
     ],
     ("GET", "/api/v1/cases"): [
         "sort is one of the list's columns; a cursor is one this list gave for the same sort",

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from upstander.cases import rules
+from upstander.cases.engine.owed import NOTHING_DUE
 from upstander.errors import InvalidInput
 from upstander.reports.models import Category
 from upstander.reports.rules import DueFilter
@@ -60,3 +61,29 @@ def test_a_first_duty_is_in_exactly_the_window_its_date_says(today: date, offset
 
     assert inside(DueFilter.OVERDUE) == (due_on < today)
     assert inside(DueFilter.DUE_SOON) == (today <= due_on <= today + timedelta(days=7))
+
+
+@given(st.dates(min_value=date(1000, 1, 1), max_value=date(9000, 1, 1)), st.integers(-400, 400))
+def test_a_case_is_in_one_board_bucket_by_its_first_duty(today: date, offset: int) -> None:
+    due_on = today + timedelta(days=offset)
+    expected = (
+        rules.Bucket.OVERDUE
+        if due_on < today
+        else rules.Bucket.DUE_SOON
+        if due_on <= today + timedelta(days=7)
+        else rules.Bucket.LATER
+    )
+    assert rules.bucket_of(due_on, today) is expected
+    assert rules.bucket_of(None, today) is None
+    assert rules.bucket_of(NOTHING_DUE, today) is None, "nothing owed by a date is in no bucket"
+
+
+def test_the_handler_picker_is_narrowed_to_a_unit_nobodys_unit_or_a_name() -> None:
+    unit = uuid.uuid4()
+    assert rules.parse_handler_filter(str(unit)) == rules.HandlerFilter(unit_id=unit)
+    assert rules.parse_handler_filter("none", " ali ") == rules.HandlerFilter(no_unit=True, search="ali")
+    assert rules.parse_handler_filter("none").unit_token == "none"
+    assert rules.parse_handler_filter().unit_token == ""
+    with pytest.raises(InvalidInput) as refused:
+        rules.parse_handler_filter("north", "x" * 81)
+    assert set(refused.value.fields) == {"handler_unit", "handler_q"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -58,3 +59,14 @@ def test_every_unknown_filter_value_is_named_back() -> None:
         )
     assert set(refused.value.fields) == {"status", "category", "channel", "who", "due", "q"}
     assert "received, acknowledged, in_case, closed" in refused.value.fields["status"]
+
+
+def test_the_handler_filter_is_me_nobody_or_a_handler() -> None:
+    someone = uuid.uuid4()
+    assert rules.parse_inbox_filter(handler="me").mine is True
+    assert rules.parse_inbox_filter(handler="none").unhandled is True
+    assert rules.parse_inbox_filter(handler=str(someone)).handler_id == someone
+    assert rules.parse_inbox_filter() == rules.InboxFilter()
+    with pytest.raises(InvalidInput) as refused:
+        rules.parse_inbox_filter(handler="everyone")
+    assert set(refused.value.fields) == {"handler"}

@@ -25,6 +25,9 @@ class PolicyRegistry:
             raise NotFound(f"The policy pack {pack_id} {version} is not installed.")
         return policy
 
+    def installed(self) -> list[Policy]:
+        return list(self._packs.values())
+
     def current(self, pack_id: str = DEFAULT_PACK) -> Policy:
         versions = sorted(v for (i, v) in self._packs if i == pack_id)
         if not versions:
