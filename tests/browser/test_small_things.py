@@ -1,0 +1,65 @@
+"""The small things a person trips on, each as they meet it in the browser, JavaScript off."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from common import staff as staff_helpers
+from common.clock import FakeClock
+from common.reports import submission
+from common.staff import PASSWORD, Staff
+from upstander.org.models import OrgUnit, OrgUnitKind, Person
+from upstander.reports.rules import SubjectInput
+from upstander.services import Services
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Page, live_server: str, clock: FakeClock, user: staff_helpers.TestUser, path: str) -> None:
+    page.goto(f"{live_server}{path}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    clock.advance(seconds=30)
+    page.get_by_label("Code from your authenticator app").fill(user.code(clock))
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_too_short_reason_for_a_link_comes_back_beside_its_box_with_the_text_kept(
+    no_js_page: Page, live_server: str, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    handler = staff.handler()
+    with services.database.transaction() as session:
+        unit = OrgUnit(kind=OrgUnitKind.TEAM, code="RB", name="Response B")
+        session.add(unit)
+        session.flush()
+        session.add(
+            Person(
+                staff_number="NS07002",
+                given_name="Gareth",
+                family_name="Smith",
+                rank="Sergeant",
+                unit_id=unit.id,
+            )
+        )
+    result = services.reports.submit(
+        submission(
+            "He shouted at me in the yard.", subjects=(SubjectInput(name="Sgt Gaz Smyth", unit="Response B"),)
+        )
+    )
+    page = no_js_page
+    sign_in(page, live_server, clock, handler, f"/staff/reports/{result.report_id}")
+    reasons = page.locator(".link-form input[name=reasons]")
+    # Ten characters pass the browser's own check, but a reason is more than spaces around a word.
+    reasons.fill("        ok")
+    page.locator(".link-form").first.get_by_role("button", name="It is them").click()
+
+    expect(page.get_by_role("heading", name=f"Report {result.reference}", exact=False)).to_be_visible()
+    reasons = page.locator(".link-form input[name=reasons]")
+    expect(reasons).to_have_value("        ok")
+    expect(reasons).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".link-form .field-error").first).to_contain_text("Say why, in a sentence")
+
+    reasons.fill("Only Gareth Smith was on Response B in the yard that night.")
+    page.locator(".link-form").first.get_by_role("button", name="It is them").click()
+    expect(page.get_by_role("status")).to_contain_text("Your decision on the staff record is recorded")
