@@ -63,3 +63,33 @@ def test_a_too_short_reason_for_a_link_comes_back_beside_its_box_with_the_text_k
     reasons.fill("Only Gareth Smith was on Response B in the yard that night.")
     page.locator(".link-form").first.get_by_role("button", name="It is them").click()
     expect(page.get_by_role("status")).to_contain_text("Your decision on the staff record is recorded")
+
+
+def test_asking_to_withdraw_comes_after_answering_the_teams_question_not_before(
+    no_js_page: Page, live_server: str, staff: Staff, services: Services
+) -> None:
+    handler = staff.principal(staff.handler())
+    result = services.reports.submit(submission("The inspector called me 'sweetheart' at briefing."))
+    case = services.cases.open_case(handler, [result.report_id])
+    services.workflow.act(handler, case.id, "acknowledge", {})
+    services.handling.reply(handler, result.report_id, "Who else was at the briefing?")
+
+    page = no_js_page
+    page.goto(f"{live_server}/follow-up")
+    page.get_by_label("Receipt key").fill(result.receipt_key)
+    page.get_by_role("button", name="Open my report").click()
+    expect(page.get_by_text("Who else was at the briefing?")).to_be_visible()
+
+    actions = page.locator("main form").evaluate_all(
+        "forms => forms.map(form => form.getAttribute('action'))"
+    )
+    add, withdraw = "/follow-up/report/messages", "/follow-up/report/steps/request_withdrawal"
+    assert withdraw in actions
+    assert actions.index(add) < actions.index(withdraw), actions
+    # Secondary: folded away until asked for, its button not the page's main one.
+    withdrawal = page.locator("details#reporter-step-request_withdrawal")
+    expect(withdrawal).not_to_have_attribute("open", "")
+    withdrawal.locator("summary").click()
+    expect(withdrawal.get_by_role("button", name="Ask to withdraw", exact=False)).to_have_class(
+        "secondary outline"
+    )
