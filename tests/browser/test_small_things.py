@@ -9,6 +9,7 @@ from common import staff as staff_helpers
 from common.clock import FakeClock
 from common.reports import submission
 from common.staff import PASSWORD, Staff
+from upstander.accounts.models import Role
 from upstander.org.models import OrgUnit, OrgUnitKind, Person
 from upstander.reports.rules import SubjectInput
 from upstander.services import Services
@@ -93,3 +94,43 @@ def test_asking_to_withdraw_comes_after_answering_the_teams_question_not_before(
     expect(withdrawal.get_by_role("button", name="Ask to withdraw", exact=False)).to_have_class(
         "secondary outline"
     )
+
+
+def test_a_stage_has_the_same_words_on_the_case_list_the_board_and_the_case_page(
+    no_js_page: Page, live_server: str, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    handler = staff.principal(staff.handler())
+    dm = staff.principal(staff.user("decision", [Role.DECISION_MAKER]))
+    second = staff.user("decision2", [Role.DECISION_MAKER])
+    result = services.reports.submit(submission("The inspector called me 'sweetheart' at briefing."))
+    case = services.cases.open_case(handler, [result.report_id])
+    services.workflow.act(handler, case.id, "acknowledge", {})
+    services.workflow.act(
+        handler,
+        case.id,
+        "add_allegation",
+        {"standard": ["authority_respect_and_courtesy"], "summary": ["A remark at briefing."]},
+    )
+    services.workflow.act(
+        dm, case.id, "assess_severity", {"severity": ["no_case_to_answer"], "reasons": ["One remark."]}
+    )
+    services.workflow.act(
+        dm,
+        case.id,
+        "propose_closure",
+        {
+            "closure": ["no_case_to_answer"],
+            "reasons": ["Not misconduct."],
+            "reporter_summary": ["Not misconduct."],
+        },
+    )
+    label = "waiting for a second decision maker to confirm closure"
+
+    page = no_js_page
+    sign_in(page, live_server, clock, second, f"/staff/cases/{case.id}")
+    expect(page.locator("#case-status")).to_have_text(label)
+    page.goto(f"{live_server}/staff/cases")
+    expect(page.get_by_role("row").filter(has_text=case.reference)).to_contain_text(label)
+    page.goto(f"{live_server}/staff/dashboard")
+    expect(page.get_by_role("row").filter(has_text=case.reference).first).to_contain_text(label)
+    expect(page.get_by_text("closure proposed")).to_have_count(0)

@@ -50,6 +50,8 @@ class CaseSummary:
     next_due_on: date | None = None
     next_due_label: str | None = None
     owed_by: tuple[str, ...] = ()
+    # The stage in the words of the case's policy pack: the same words the case page uses.
+    stage_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,9 @@ class CaseService:
                 handler.display_name,
                 len(reports),
                 case.version,
+                stage_label=self._workflow.policies.get(case.policy_pack, case.policy_version).state_label(
+                    case.stage
+                ),
             )
 
     def handler_screen(self, principal: StaffPrincipal, case_id: uuid.UUID) -> Sequence[Screened]:
@@ -283,6 +288,7 @@ class CaseService:
                     None if row.next_due_on == NOTHING_DUE else row.next_due_on,
                     row.next_due_label,
                     tuple(role for role in row.owed_by.split(",") if role),
+                    self._workflow.policies.get(row.policy_pack, row.policy_version).state_label(row.stage),
                 ),
             )
 
