@@ -134,3 +134,24 @@ def test_a_stage_has_the_same_words_on_the_case_list_the_board_and_the_case_page
     page.goto(f"{live_server}/staff/dashboard")
     expect(page.get_by_role("row").filter(has_text=case.reference).first).to_contain_text(label)
     expect(page.get_by_text("closure proposed")).to_have_count(0)
+
+
+def test_someone_who_never_signed_in_is_asked_to_sign_in_not_told_their_session_ended(
+    no_js_page: Page, live_server: str, staff: Staff, clock: FakeClock
+) -> None:
+    handler = staff.handler()
+    page = no_js_page
+    page.goto(f"{live_server}/staff/inbox")
+    expect(page.get_by_role("heading", name="Staff sign-in")).to_be_visible()
+    expect(page.get_by_text("Please sign in to open that page.")).to_be_visible()
+    expect(page.get_by_text("Your session has ended")).to_have_count(0)
+    page.goto(f"{live_server}/follow-up/report")
+    expect(page.get_by_role("heading", name="Follow up on your report")).to_be_visible()
+    expect(page.get_by_text("follow-up sessions end after a while")).to_have_count(0)
+
+    # Someone who was signed in, and whose session ended, is told so.
+    sign_in(page, live_server, clock, handler, "/staff/inbox")
+    expect(page.get_by_role("heading", name="Report inbox")).to_be_visible()
+    clock.advance(minutes=31)
+    page.goto(f"{live_server}/staff/inbox")
+    expect(page.get_by_text("Your session has ended")).to_be_visible()
