@@ -155,3 +155,65 @@ def test_someone_who_never_signed_in_is_asked_to_sign_in_not_told_their_session_
     clock.advance(minutes=31)
     page.goto(f"{live_server}/staff/inbox")
     expect(page.get_by_text("Your session has ended")).to_be_visible()
+
+
+def test_a_member_of_staff_on_the_transparency_page_keeps_the_staff_menu(
+    no_js_page: Page, live_server: str, staff: Staff, clock: FakeClock
+) -> None:
+    handler = staff.handler()
+    page = no_js_page
+    page.goto(f"{live_server}/transparency")
+    expect(page.get_by_role("link", name="Staff sign-in")).to_be_visible()
+
+    sign_in(page, live_server, clock, handler, "/staff/inbox")
+    page.goto(f"{live_server}/transparency")
+    header = page.locator("header.site-header")
+    expect(header.get_by_role("button", name="Sign out Handler")).to_have_count(1)
+    expect(header.get_by_role("link", name="Inbox")).to_have_count(1)
+    expect(header.get_by_role("link", name="Staff sign-in")).to_have_count(0)
+
+    # A session that has ended meanwhile leaves the page public, not an error.
+    clock.advance(minutes=31)
+    page.goto(f"{live_server}/transparency")
+    expect(page.get_by_role("link", name="Staff sign-in")).to_be_visible()
+
+
+def test_an_investigator_is_not_shown_person_links_they_may_not_open(
+    no_js_page: Page, live_server: str, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    handler_user = staff.handler()
+    handler = staff.principal(handler_user)
+    dm = staff.principal(staff.user("decision", [Role.DECISION_MAKER]))
+    investigator = staff.user("investigator", [Role.INVESTIGATOR])
+    with services.database.transaction() as session:
+        session.add(Person(staff_number="NS07001", given_name="Gareth", family_name="Smith", rank="Sergeant"))
+    result = services.reports.submit(
+        submission(
+            "He pushed a detainee into the cell door.",
+            subjects=(SubjectInput(name="Sgt Smith", staff_number="NS07001"),),
+        )
+    )
+    case = services.cases.open_case(handler, [result.report_id])
+    services.workflow.act(handler, case.id, "acknowledge", {})
+    services.workflow.act(
+        handler, case.id, "add_allegation", {"standard": ["use_of_force"], "summary": ["Force in custody."]}
+    )
+    services.workflow.act(
+        dm, case.id, "assess_severity", {"severity": ["misconduct"], "reasons": ["Force without need."]}
+    )
+    services.workflow.act(
+        handler, case.id, "assign_investigator", {"investigator_id": [str(investigator.user_id)]}
+    )
+
+    page = no_js_page
+    sign_in(page, live_server, clock, investigator, f"/staff/reports/{result.report_id}")
+    expect(page.locator("#statement")).to_have_text("He pushed a detainee into the cell door.")
+    expect(page.get_by_text("Linked to")).to_contain_text("Gareth Smith")
+    links = page.locator("a[href^='/staff/people/']")
+    expect(links).to_have_count(0)
+    assert page.request.get(f"{live_server}/staff/people/00000000-0000-0000-0000-000000000000").status == 403
+
+    # A handler, who may open the history, still gets the link.
+    page.context.clear_cookies()
+    sign_in(page, live_server, clock, handler_user, f"/staff/reports/{result.report_id}")
+    expect(page.locator("a[href^='/staff/people/']")).to_have_count(1)
