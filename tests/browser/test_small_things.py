@@ -217,3 +217,13 @@ def test_an_investigator_is_not_shown_person_links_they_may_not_open(
     page.context.clear_cookies()
     sign_in(page, live_server, clock, handler_user, f"/staff/reports/{result.report_id}")
     expect(page.locator("a[href^='/staff/people/']")).to_have_count(1)
+
+
+def test_every_page_names_an_icon_the_browser_can_fetch(no_js_page: Page, live_server: str) -> None:
+    for path in ("/", "/report", "/follow-up", "/transparency", "/staff/sign-in"):
+        no_js_page.goto(f"{live_server}{path}")
+        href = no_js_page.locator("link[rel=icon]").get_attribute("href")
+        assert href == "/static/favicon.svg", path
+        icon = no_js_page.request.get(f"{live_server}{href}")
+        assert icon.status == 200
+        assert icon.headers["content-type"].startswith("image/svg+xml")
