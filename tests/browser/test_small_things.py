@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
 
 from common import staff as staff_helpers
 from common.clock import FakeClock
 from common.reports import submission
 from common.staff import PASSWORD, Staff
+from common.statistics import seed
 from upstander.accounts.models import Role
+from upstander.cases.models import Allegation
 from upstander.org.models import OrgUnit, OrgUnitKind, Person
 from upstander.reports.rules import SubjectInput
 from upstander.services import Services
@@ -227,3 +230,30 @@ def test_every_page_names_an_icon_the_browser_can_fetch(no_js_page: Page, live_s
         icon = no_js_page.request.get(f"{live_server}{href}")
         assert icon.status == 200
         assert icon.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_transparency_page_names_empty_stages_once_and_fits_a_phone(
+    browser: Browser, live_server: str, services: Services
+) -> None:
+    seed(services)
+    with services.database.transaction() as session:
+        # Nothing got past investigation this year: "case to answer" and "proven" have nobody.
+        session.execute(
+            update(Allegation).where(Allegation.stage_rank > 2).values(stage_rank=2, sanction=None)
+        )
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    for by in ("ethnicity", "age", "rank", "sex", "service"):
+        page.goto(f"{live_server}/transparency?year=2024&by={by}")
+        comparisons = page.locator("table.comparisons")
+        headings = comparisons.locator("th.stage-heading").all_inner_texts()
+        assert not [h for h in headings if h.startswith(("Case to answer", "Proven"))], headings
+        expect(comparisons.locator("#stages-nobody-reached")).to_have_text(
+            "Nobody reached these stages in this period, so there is nothing to compare: case to answer; proven."
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, by
+        assert (
+            page.evaluate("document.querySelector('table.comparisons').getBoundingClientRect().right") <= 390
+        ), by
+        expect(comparisons.locator("td[data-label='Reached the stage']").first).to_be_visible()
+    context.close()
