@@ -257,3 +257,56 @@ def test_the_transparency_page_names_empty_stages_once_and_fits_a_phone(
         ), by
         expect(comparisons.locator("td[data-label='Reached the stage']").first).to_be_visible()
     context.close()
+
+
+def test_a_reporters_refused_request_keeps_what_they_typed_beside_the_box(
+    no_js_page: Page, live_server: str, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    handler = staff.principal(staff.handler())
+    dm = staff.principal(staff.user("decision", [Role.DECISION_MAKER]))
+    dm2 = staff.principal(staff.user("decision2", [Role.DECISION_MAKER]))
+    result = services.reports.submit(submission("The inspector called me 'sweetheart' at briefing."))
+    case = services.cases.open_case(handler, [result.report_id])
+    services.workflow.act(handler, case.id, "acknowledge", {})
+    services.workflow.act(
+        handler,
+        case.id,
+        "add_allegation",
+        {"standard": ["authority_respect_and_courtesy"], "summary": ["A remark at briefing."]},
+    )
+    services.workflow.act(
+        dm, case.id, "assess_severity", {"severity": ["no_case_to_answer"], "reasons": ["One remark."]}
+    )
+    services.workflow.act(
+        dm,
+        case.id,
+        "propose_closure",
+        {
+            "closure": ["no_case_to_answer"],
+            "reasons": ["Not misconduct."],
+            "reporter_summary": ["Not misconduct."],
+        },
+    )
+    services.workflow.act(dm2, case.id, "confirm_closure", {})
+
+    page = no_js_page
+    page.goto(f"{live_server}/follow-up")
+    page.get_by_label("Receipt key").fill(result.receipt_key)
+    page.get_by_role("button", name="Open my report").click()
+    review = page.locator("#reporter-step-request_review")
+    review.get_by_role("textbox").fill("   ")
+    review.get_by_role("button").click()
+    review = page.locator("#reporter-step-request_review")
+    expect(review.locator(".field-error")).to_be_visible()
+    expect(review.get_by_role("textbox")).to_have_attribute("aria-invalid", "true")
+
+    # Sent from a page left open after the review was asked for elsewhere, the words come back to be copied.
+    grounds = "Nobody spoke to the others at the briefing."
+    review.get_by_role("textbox").fill(grounds)
+    services.workflow.act_as_reporter(
+        result.report_id, "request_review", {"grounds": ["Asked in another tab."]}
+    )
+    review.get_by_role("button").click()
+    refused = page.locator("#step-refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text(grounds)

@@ -226,10 +226,11 @@ async def reporter_step(
     try:
         services.workflow.act_as_reporter(reporter.report_id, kind, {"grounds": [text], "reasons": [text]})
     except (InvalidInput, TransitionRefused) as error:
+        # Beside the step's own box, with what was typed still in it.
         return render(
             request,
             "reporter_report.html",
-            _reporter_context(services, reporter, error=error.detail),
+            _reporter_context(services, reporter, step_error=error.detail, step_kind=kind, step_draft=text),
             status_code=error.status,
         )
     return redirect("/follow-up/report?added=1")
