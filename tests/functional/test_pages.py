@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from common.clock import FakeClock
+from common.pages import sign_in
 from common.staff import PASSWORD, Staff
+from upstander.accounts.models import Role
 from upstander.reports.models import Report
 from upstander.services import Services
 
@@ -339,3 +341,25 @@ def test_a_form_sent_back_names_every_wrong_field_in_an_error_summary(client: Te
     assert all('aria-invalid="true"' in radio for radio in category_radios)
     assert re.search(r"<details open>\s*<summary>About you", html)
     assert 'aria-describedby="category-error"' in html
+
+
+def test_a_phone_report_sent_again_later_is_refused_and_makes_no_second_report(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    staff.handler()
+    operator = staff.user("operator", [Role.OPERATOR])
+    token = sign_in(client, clock, operator, "/staff/phone-report")
+    page = client.get("/staff/phone-report").text
+    form = {
+        **REPORT_FORM,
+        "csrf_token": token,
+        "submission_token": submission_token(page),
+        "channel": "phone",
+    }
+    assert client.post("/staff/phone-report", data=form).status_code == 201
+    clock.advance(minutes=3)
+    again = client.post("/staff/phone-report", data=form)
+    assert again.status_code == 409
+    assert "This report has already been sent" in again.text
+    assert 'href="/staff/phone-report"' in again.text
+    assert reports_stored(services) == 1
