@@ -167,9 +167,14 @@ def new_receipt_key() -> str:
     return "-".join(symbols[i : i + RECEIPT_GROUP] for i in range(0, RECEIPT_SYMBOLS, RECEIPT_GROUP))
 
 
+def receipt_key_symbols(value: str) -> str:
+    """What was typed as a receipt key, without the spaces and dashes a person may add or leave out."""
+    return "".join(ch for ch in value.upper() if ch not in " -\t\n").translate(_RECEIPT_TRANSLATION)
+
+
 def normalise_receipt_key(value: str) -> str | None:
     """The canonical form of a typed receipt, or None if it cannot be one."""
-    cleaned = "".join(ch for ch in value.upper() if ch not in " -\t\n").translate(_RECEIPT_TRANSLATION)
+    cleaned = receipt_key_symbols(value)
     if len(cleaned) != RECEIPT_SYMBOLS or any(ch not in RECEIPT_ALPHABET for ch in cleaned):
         return None
     return "-".join(cleaned[i : i + RECEIPT_GROUP] for i in range(0, RECEIPT_SYMBOLS, RECEIPT_GROUP))

@@ -52,6 +52,12 @@ class TransitionRefused(Conflict):
     title = lazy_gettext("This step is not allowed now")
 
 
+class AlreadySubmitted(Conflict):
+    """A one-time form was sent again after it had done its work (Back, then send, on a shared computer)."""
+
+    title = lazy_gettext("This was already sent")
+
+
 class NotSignedIn(DomainError):
     status = 401
     title = lazy_gettext("Please sign in")

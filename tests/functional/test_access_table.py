@@ -132,7 +132,10 @@ def outcome(method: str, path: str, status: int, location: str) -> str:
         return "forbidden"
     if status == 404:
         return "hidden"
-    if (status == 401 and path.startswith("/api/")) or (status == 303 and "ended=1" in location):
+    sent_to_sign_in = (location.startswith("/staff/sign-in?") and "next=" in location) or location.split(
+        "?", maxsplit=1
+    )[0] == "/follow-up"
+    if (status == 401 and path.startswith("/api/")) or (status == 303 and sent_to_sign_in):
         return "sign in"  # (a sign-in form answering wrong credentials with a 401 page is its own answer)
     if status >= 500:
         return f"server error {status}"

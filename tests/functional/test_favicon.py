@@ -21,3 +21,8 @@ def test_favicon_ico_answers_with_the_same_icon_not_a_404(client: TestClient) ->
     assert asked.status_code == 200
     assert asked.headers["content-type"].startswith("image/svg+xml")
     assert asked.content == client.get("/static/favicon.svg").content
+
+
+def test_the_icon_may_be_kept_by_the_browser_where_pages_may_not(client: TestClient) -> None:
+    assert client.get("/favicon.ico").headers["cache-control"] == "public, max-age=86400"
+    assert client.get("/report").headers["cache-control"] == "no-store"

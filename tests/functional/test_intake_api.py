@@ -190,10 +190,22 @@ def test_a_wrong_receipt_key_is_refused_then_rate_limited(
     assert int(limited.headers["retry-after"]) >= 1
 
 
-def test_garbage_receipt_is_refused_like_a_wrong_one(client: TestClient) -> None:
-    response = client.post("/api/v1/reporter/session", json={"receipt_key": "not a key"})
+def test_garbage_receipt_of_the_right_length_is_refused_like_a_wrong_one(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/reporter/session", json={"receipt_key": "UUUU-UUUU-UUUU-UUUU-UUUU-UUUU-UUUU"}
+    )
     assert response.status_code == 401
     assert response.json()["detail"].startswith("That receipt key does not open a report")
+
+
+def test_a_receipt_key_of_the_wrong_length_is_told_how_long_a_key_is(client: TestClient) -> None:
+    short = client.post("/api/v1/reporter/session", json={"receipt_key": "0000-0000-0000-0000-0000-0000"})
+    assert short.status_code == 401
+    assert short.json()["code"] == "receipt_wrong_length"
+    assert short.json()["detail"].startswith("A receipt key has 28 letters and numbers")
+    assert "What you typed has 24." in short.json()["detail"]
+    long = client.post("/api/v1/reporter/session", json={"receipt_key": "0000-" * 8})
+    assert "What you typed has 32." in long.json()["detail"]
 
 
 def test_reporter_endpoints_need_a_reporter_token(client: TestClient) -> None:

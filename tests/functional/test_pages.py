@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from common.clock import FakeClock
+from common.pages import sign_in
 from common.staff import PASSWORD, Staff
+from upstander.accounts.models import Role
 from upstander.reports.models import Report
 from upstander.services import Services
 
@@ -60,7 +62,7 @@ def test_every_page_sends_a_strict_content_security_policy(client: TestClient) -
 
 def test_the_report_form_is_plain_html_that_works_without_javascript(client: TestClient) -> None:
     html = client.get("/report").text
-    assert '<form method="post" action="/report" enctype="multipart/form-data">' in html
+    assert '<form method="post" action="/report" enctype="multipart/form-data" autocomplete="off">' in html
     assert "<script" not in html.split("</head>", 1)[1], "no script is needed in the page body"
 
 
@@ -87,6 +89,39 @@ def test_a_double_submitted_form_makes_one_report_and_the_same_receipt(
     assert first_key
     assert second_key
     assert first_key.group(1) == second_key.group(1)
+    assert reports_stored(services) == 1
+
+
+def test_the_form_sent_again_later_is_refused_kindly_and_makes_no_second_report(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    staff.handler()
+    form = fill_report_form(client)
+    first = client.post("/report", data=form)
+    assert first.status_code == 201
+    assert first.headers["cache-control"] == "no-store"
+    receipt_key = re.search(r'id="receipt-key">([0-9A-Z-]+)<', first.text)
+    assert receipt_key
+
+    clock.advance(minutes=3)
+    again = client.post("/report", data=form)
+    assert again.status_code == 409
+    assert again.headers["cache-control"] == "no-store"
+    assert "This report has already been sent" in again.text
+    assert 'href="/follow-up"' in again.text
+    assert receipt_key.group(1) not in again.text, "the next person at the computer is not shown the key"
+    assert reports_stored(services) == 1
+
+
+def test_the_form_changed_and_sent_with_a_spent_token_makes_no_second_report(
+    client: TestClient, staff: Staff, services: Services
+) -> None:
+    staff.handler()
+    form = fill_report_form(client)
+    assert client.post("/report", data=form).status_code == 201
+    changed = client.post("/report", data={**form, "what_happened": "Something else entirely."})
+    assert changed.status_code == 409
+    assert "This report has already been sent" in changed.text
     assert reports_stored(services) == 1
 
 
@@ -157,7 +192,17 @@ def test_reporter_follow_up_pages(client: TestClient, staff: Staff, services: Se
         "/follow-up", data={"csrf_token": csrf(client.get("/follow-up").text), "receipt_key": "AAAA-AAAA"}
     )
     assert wrong.status_code == 401
-    assert "does not open a report" in wrong.text
+    assert "A receipt key has 28 letters and numbers" in wrong.text
+    assert "What you typed has 8." in wrong.text
+    mistyped = client.post(
+        "/follow-up",
+        data={
+            "csrf_token": csrf(client.get("/follow-up").text),
+            "receipt_key": "0000-0000-0000-0000-0000-0000-0000",
+        },
+    )
+    assert mistyped.status_code == 401
+    assert "does not open a report" in mistyped.text
 
     signed_in = client.post(
         "/follow-up",
@@ -296,3 +341,25 @@ def test_a_form_sent_back_names_every_wrong_field_in_an_error_summary(client: Te
     assert all('aria-invalid="true"' in radio for radio in category_radios)
     assert re.search(r"<details open>\s*<summary>About you", html)
     assert 'aria-describedby="category-error"' in html
+
+
+def test_a_phone_report_sent_again_later_is_refused_and_makes_no_second_report(
+    client: TestClient, staff: Staff, services: Services, clock: FakeClock
+) -> None:
+    staff.handler()
+    operator = staff.user("operator", [Role.OPERATOR])
+    token = sign_in(client, clock, operator, "/staff/phone-report")
+    page = client.get("/staff/phone-report").text
+    form = {
+        **REPORT_FORM,
+        "csrf_token": token,
+        "submission_token": submission_token(page),
+        "channel": "phone",
+    }
+    assert client.post("/staff/phone-report", data=form).status_code == 201
+    clock.advance(minutes=3)
+    again = client.post("/staff/phone-report", data=form)
+    assert again.status_code == 409
+    assert "This report has already been sent" in again.text
+    assert 'href="/staff/phone-report"' in again.text
+    assert reports_stored(services) == 1

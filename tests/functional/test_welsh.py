@@ -176,7 +176,11 @@ def test_a_reporter_in_welsh_reports_keeps_the_receipt_and_follows_up(
     assert found
 
     wrong = client.post(
-        "/follow-up", data={"csrf_token": csrf(client.get("/follow-up").text), "receipt_key": "AAAA-AAAA"}
+        "/follow-up",
+        data={
+            "csrf_token": csrf(client.get("/follow-up").text),
+            "receipt_key": "0000-0000-0000-0000-0000-0000-0000",
+        },
     )
     assert "Nid yw'r allwedd derbynneb honno'n agor adroddiad" in unescape(wrong.text)
     assert untranslated_english(wrong.text) == []

@@ -24,7 +24,11 @@ def safe_next(value: str | None) -> str:
 
 @router.get("/staff/sign-in")
 def sign_in_page(request: Request, ended: int = 0, next: str | None = None) -> Response:
-    return render(request, "sign_in.html", {"ended": bool(ended), "next": safe_next(next), "username": ""})
+    return render(
+        request,
+        "sign_in.html",
+        {"ended": bool(ended), "sent_here": next is not None, "next": safe_next(next), "username": ""},
+    )
 
 
 @router.post("/staff/sign-in", dependencies=[CsrfChecked])

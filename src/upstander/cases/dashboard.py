@@ -30,7 +30,7 @@ from upstander.cases.engine.state import replay
 from upstander.cases.models import Case, CaseEvent
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.rules import Bucket
-from upstander.cases.service import CaseSummary, case_summary
+from upstander.cases.service import CaseSummary, case_summaries
 from upstander.cases.views import DeadlineView, deadline_view
 from upstander.cases.workflow import engine_events
 from upstander.db import Database, utcnow
@@ -189,7 +189,7 @@ class DashboardService:
         wanted = case_rules.parse_case_filter(for_you=roles)
         with self._db.transaction() as session:
             page = lists.case_page(
-                session, principal.user_id, wanted, today, order, cursor, size, case_summary
+                session, principal.user_id, wanted, today, order, cursor, size, case_summaries(self._policies)
             )
             shown = [case.id for case in page.items]
             timelines: dict[uuid.UUID, list[CaseEvent]] = {case_id: [] for case_id in shown}

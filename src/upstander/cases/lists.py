@@ -83,6 +83,8 @@ def case_page(
             Case.reference,
             Case.opened_at,
             Case.stage,
+            Case.policy_pack,
+            Case.policy_version,
             Case.version,
             User.display_name.label("handler_name"),
             report_count.label("report_count"),

@@ -22,6 +22,7 @@ from upstander.cases.engine.clocks import local_date
 from upstander.cases.engine.owed import NOTHING_DUE
 from upstander.cases.events import CaseAssigned
 from upstander.cases.models import Case, CaseEvent
+from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.views import WorkflowView
 from upstander.cases.workflow import WorkflowService
 from upstander.db import Database, unused_value, utcnow
@@ -50,6 +51,8 @@ class CaseSummary:
     next_due_on: date | None = None
     next_due_label: str | None = None
     owed_by: tuple[str, ...] = ()
+    # The stage in the words of the case's policy pack: the same words the case page uses.
+    stage_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,9 @@ class CaseService:
                 handler.display_name,
                 len(reports),
                 case.version,
+                stage_label=self._workflow.policies.get(case.policy_pack, case.policy_version).state_label(
+                    case.stage
+                ),
             )
 
     def handler_screen(
@@ -316,7 +322,7 @@ class CaseService:
                 order,
                 cursor,
                 size,
-                case_summary,
+                case_summaries(self._workflow.policies),
             )
 
     def view_case(self, principal: StaffPrincipal, case_id: uuid.UUID) -> CaseView:
@@ -374,21 +380,26 @@ def _event(
     session.flush()
 
 
-def case_summary(row: Any) -> CaseSummary:
-    """A row of `lists.case_page` as the lists show it."""
-    return CaseSummary(
-        row.id,
-        row.reference,
-        row.opened_at,
-        row.stage,
-        row.handler_name,
-        row.report_count or 0,
-        row.version,
-        bool(row.unread),
-        None if row.next_due_on == NOTHING_DUE else row.next_due_on,
-        row.next_due_label,
-        tuple(role for role in row.owed_by.split(",") if role),
-    )
+def case_summaries(policies: PolicyRegistry) -> Callable[[Any], CaseSummary]:
+    """How the lists show a row of `lists.case_page`: the stage in the words of its case's pack."""
+
+    def summary(row: Any) -> CaseSummary:
+        return CaseSummary(
+            row.id,
+            row.reference,
+            row.opened_at,
+            row.stage,
+            row.handler_name,
+            row.report_count or 0,
+            row.version,
+            bool(row.unread),
+            None if row.next_due_on == NOTHING_DUE else row.next_due_on,
+            row.next_due_label,
+            tuple(role for role in row.owed_by.split(",") if role),
+            policies.get(row.policy_pack, row.policy_version).state_label(row.stage),
+        )
+
+    return summary
 
 
 def case_references(session: Session, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:

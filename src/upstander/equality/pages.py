@@ -25,7 +25,7 @@ from upstander.equality.report import Breakdown, PublicSummary, report_csv
 from upstander.equality.service import BY_NAMES, characteristic_named
 from upstander.equality.stages import ASSESSED, CASE_TO_ANSWER, INVESTIGATED, PROVEN, REFERRED, REPORTED
 from upstander.errors import NotFound
-from upstander.web.deps import PageStaff, ServicesDep
+from upstander.web.deps import MaybePageStaff, PageStaff, ServicesDep
 from upstander.web.pages import render
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ def _svg_response(svg: str) -> Response:
 def transparency(
     request: Request,
     services: ServicesDep,
+    _staff: MaybePageStaff,
     year: Year = None,
     by: By = "ethnicity",
     reference: Reference = None,

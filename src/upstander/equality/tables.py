@@ -133,6 +133,12 @@ class StageTable:
     def stage_lines(self, stage: str) -> tuple[StageLine, ...]:
         return tuple(line for line in self.lines if line.stage.key == stage)
 
+    def nobody_reached(self, stage: str) -> bool:
+        """Nobody reached the stage (its total is a published 0): every group's line would be a row of
+        zeros and blanks, so the page says it once instead."""
+        total = self.totals.get(stage)
+        return total is not None and total.value == 0
+
 
 def rank_label(rank: str) -> str:
     """The Home Office rank group of a rank as recorded, or the rank itself where it is not one we know."""

@@ -11,11 +11,12 @@ from fastapi.responses import Response
 from upstander import access
 from upstander.accounts.service import StaffPrincipal
 from upstander.cases.models import ComplaintChannel
-from upstander.errors import DomainError, InvalidInput
+from upstander.errors import Conflict, DomainError, InvalidInput
 from upstander.listing.rules import MAX_LIMIT
 from upstander.listing.web import PageParams, Paging, first_page_url, next_page_url, sort_url
 from upstander.patterns.flag_views import DECISION_LABELS
 from upstander.patterns.models import FlagStatus
+from upstander.reports.staff_pages import link_draft_key, report_page
 from upstander.web.deps import CsrfChecked, PageStaff, ServicesDep
 from upstander.web.pages import redirect, render
 
@@ -77,9 +78,23 @@ async def decide_link(
         person_id, report_id = uuid.UUID(text("person_id")), uuid.UUID(text("report_id"))
     except ValueError as error:
         raise InvalidInput("That choice is not valid; reload the page and try again.") from error
-    services.linking.decide(
-        staff, allegation_id, person_id, confirm=text("decision") == "confirm", reasons=text("reasons")
-    )
+    reasons = text("reasons")
+    try:
+        services.linking.decide(
+            staff, allegation_id, person_id, confirm=text("decision") == "confirm", reasons=reasons
+        )
+    except (InvalidInput, Conflict) as error:
+        # The report page again, the reason typed kept in its own box with the error beside it:
+        # an error page of its own would lose the text and lead nowhere.
+        return report_page(
+            request,
+            staff,
+            services,
+            report_id,
+            error=error.detail,
+            draft={link_draft_key(allegation_id, person_id): reasons},
+            status_code=error.status,
+        )
     return redirect(f"/staff/reports/{report_id}?done=linked")
 
 

@@ -98,6 +98,12 @@ class ReporterFollowUp:
                 gettext("Too many tries with receipt keys. Wait a minute, then try again."),
                 retry_after_seconds=ratelimit.seconds_left(now, 60),
             )
+        length_problem = rules.receipt_key_length_problem(
+            len(crypto.receipt_key_symbols(receipt_text)), crypto.RECEIPT_SYMBOLS
+        )
+        if length_problem is not None:
+            # Counted against the visitor above, but not the global budget: it tests no key.
+            raise NotSignedIn(length_problem, code="receipt_wrong_length")
         receipt_key = crypto.normalise_receipt_key(receipt_text)
         report_id, receipt = self._find_report(receipt_key) if receipt_key else (None, None)
         with self._db.transaction() as session:

@@ -110,6 +110,20 @@ def to_submission(report_form: ReportForm, files: tuple[FileInput, ...]) -> Subm
     age = report_form.about_age.strip()
     if age and not age.isdigit():
         errors["about_me.age"] = gettext("Give your age in years, or leave it empty.")
+    typed_identity = any(
+        value.strip()
+        for value in (
+            report_form.identity_name,
+            report_form.identity_staff_number,
+            report_form.identity_contact,
+        )
+    )
+    if report_form.identity_choice != "named" and typed_identity:
+        # Never drop a name silently: the person may believe they gave it, or may not want it sent.
+        errors["identity_choice"] = gettext(
+            "You chose to stay anonymous but also typed your name or contact details. Choose "
+            "“Yes, give my name” to send them, or clear those boxes to stay anonymous."
+        )
     if errors:
         raise InvalidInput(
             gettext("Some of the report needs correcting before it can be sent."), fields=errors

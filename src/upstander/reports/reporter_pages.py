@@ -14,6 +14,7 @@ from upstander import crypto
 from upstander.accounts.service import StaffPrincipal
 from upstander.accounts.sessions import ReporterPrincipal
 from upstander.errors import (
+    AlreadySubmitted,
     DatabaseUnavailable,
     InvalidInput,
     NotSignedIn,
@@ -100,7 +101,19 @@ async def submit_form(
         # In a worker thread: cleaning files decodes images and waits for a cleaning slot, which
         # must not hold up every other request on the event loop.
         result: SubmissionResult = await run_in_threadpool(
-            services.reports.submit, submission, channel=channel, entered_by=entered_by, idempotency_key=token
+            services.reports.submit,
+            submission,
+            channel=channel,
+            entered_by=entered_by,
+            idempotency_key=token,
+            one_time=True,
+        )
+    except AlreadySubmitted as error:
+        return render(
+            request,
+            "already_sent.html",
+            {"message": error.detail, "operator": operator, "action": action},
+            status_code=error.status,
         )
     except DatabaseUnavailable as error:
         # The same submission token goes back in the form: if the first try did land after all,
@@ -213,10 +226,11 @@ async def reporter_step(
     try:
         services.workflow.act_as_reporter(reporter.report_id, kind, {"grounds": [text], "reasons": [text]})
     except (InvalidInput, TransitionRefused) as error:
+        # Beside the step's own box, with what was typed still in it.
         return render(
             request,
             "reporter_report.html",
-            _reporter_context(services, reporter, error=error.detail),
+            _reporter_context(services, reporter, step_error=error.detail, step_kind=kind, step_draft=text),
             status_code=error.status,
         )
     return redirect("/follow-up/report?added=1")

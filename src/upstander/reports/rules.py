@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 
 from upstander.errors import InvalidInput, PayloadTooLarge
-from upstander.i18n import babel_locale, gettext, lazy_gettext
+from upstander.i18n import babel_locale, gettext, lazy_gettext, ngettext
 from upstander.reports.models import Category, Channel, ReporterRelation, ReportStatus
 
 ACKNOWLEDGE_WITHIN = timedelta(days=7)
@@ -26,6 +26,9 @@ FEEDBACK_MONTHS = 3
 DUE_SOON = timedelta(days=2)
 LOCAL_ZONE = ZoneInfo("Europe/London")
 REFERENCE_ALPHABET = "23456789BCDFGHJKMNPQRSTVWXZ"
+# A double click or a retry after a dropped connection comes within seconds; the next person at a
+# shared computer pressing Back comes later, and must not be shown the first person's receipt key.
+RECEIPT_SHOWN_AGAIN_WITHIN = timedelta(minutes=2)
 
 # RFC 9110 §8.3.1: media-type = type "/" subtype parameters, with token (_TCHARS) and quoted-string
 # as in §5.6.2 and §5.6.4, restricted to ASCII (obs-text is refused) so that no line break or other
@@ -247,6 +250,33 @@ def validate_message(text: str, files: tuple[FileInput, ...], limits: Limits) ->
     if errors:
         raise InvalidInput(gettext("The message needs correcting before it can be sent."), fields=errors)
     check_files(files, limits)
+
+
+def receipt_may_be_shown_again(first_sent_at: datetime, now: datetime) -> bool:
+    """Whether the report form's one-time token may still answer with the receipt it was given.
+
+    Only a retry of the same send (double click, reload, lost connection) gets the receipt again;
+    after that the token is spent, and sending the form again is refused rather than shown a
+    receipt key that belongs to whoever sent it first.
+    """
+    return timedelta(0) <= now - first_sent_at <= RECEIPT_SHOWN_AGAIN_WITHIN
+
+
+def receipt_key_length_problem(symbols_typed: int, symbols_in_a_key: int) -> str | None:
+    """What to tell someone whose receipt key is too short or too long, or None if its length is right.
+
+    A key of the wrong length is a copying slip (a group left out, two typed twice), not a mistyped
+    character, so it gets its own words: "check each character" would send them looking in vain.
+    """
+    if symbols_typed == symbols_in_a_key:
+        return None
+    return ngettext(
+        "A receipt key has %(expected)s letters and numbers, in groups of four (the dashes do not "
+        "count). What you typed has %(num)s. Check that you have copied all of it, once.",
+        "A receipt key has %(expected)s letters and numbers, in groups of four (the dashes do not "
+        "count). What you typed has %(num)s. Check that you have copied all of it, once.",
+        symbols_typed,
+    ) % {"expected": symbols_in_a_key, "num": symbols_typed}
 
 
 def new_reference(prefix: str = "R") -> str:

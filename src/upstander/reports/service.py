@@ -24,12 +24,14 @@ from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
 from upstander.errors import (
+    AlreadySubmitted,
     Conflict,
     InvalidInput,
     NotSignedIn,
     ServiceUnavailable,
 )
 from upstander.events import Events
+from upstander.i18n import gettext
 from upstander.org.models import Person
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
@@ -134,8 +136,15 @@ class ReportService:
         channel: Channel = Channel.ONLINE,
         entered_by: StaffPrincipal | None = None,
         idempotency_key: str | None = None,
+        one_time: bool = False,
     ) -> SubmissionResult:
-        """Receive a report. Retrying with the same idempotency key returns the first answer, never a second report."""
+        """Receive a report. Retrying with the same idempotency key returns the first answer, never a second report.
+
+        With `one_time` (the report form's token), the first answer is given again only to a prompt
+        retry (`rules.receipt_may_be_shown_again`); later the token is spent and `AlreadySubmitted`
+        is raised, so a form sent again after Back neither files a second report nor shows the
+        receipt key to whoever is at the computer now.
+        """
         rules.validate_submission(submission, self.limits)
         if channel is not Channel.ONLINE:
             if entered_by is None:
@@ -144,7 +153,7 @@ class ReportService:
         fingerprint = sealing.submission_fingerprint(submission)
         idempotency = self._idempotency(idempotency_key) if idempotency_key else None
         if idempotency is not None:
-            replay = self._replay(idempotency, fingerprint)
+            replay = self._replay(idempotency, fingerprint, one_time=one_time)
             if replay is not None:
                 return replay
         prepared = self._prepare(submission)
@@ -153,7 +162,7 @@ class ReportService:
         except IntegrityError:
             # A concurrent retry with the same idempotency key committed first: answer as it did.
             if idempotency is not None:
-                replay = self._replay(idempotency, fingerprint)
+                replay = self._replay(idempotency, fingerprint, one_time=one_time)
                 if replay is not None:
                     return replay
             raise
@@ -166,11 +175,24 @@ class ReportService:
             response_key=crypto.subkey(bytes.fromhex(material), "upstander idempotent response"),
         )
 
-    def _replay(self, idempotency: _Idempotency, fingerprint: str) -> SubmissionResult | None:
+    def _replay(
+        self, idempotency: _Idempotency, fingerprint: str, *, one_time: bool = False
+    ) -> SubmissionResult | None:
         with self._db.transaction() as session:
             record = session.get(IdempotencyRecord, idempotency.key_hash)
             if record is None:
                 return None
+            if one_time and not (
+                crypto.constant_time_equal(record.request_hash, fingerprint)
+                and rules.receipt_may_be_shown_again(record.created_at, self._clock())
+            ):
+                raise AlreadySubmitted(
+                    gettext(
+                        "This report was already sent, so it was not sent again and no second report "
+                        "was made."
+                    ),
+                    code="report_already_sent",
+                )
             if not crypto.constant_time_equal(record.request_hash, fingerprint):
                 raise Conflict(
                     "This Idempotency-Key was already used for a different report. "

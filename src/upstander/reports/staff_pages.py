@@ -76,6 +76,11 @@ def inbox(
     )
 
 
+def link_draft_key(allegation_id: uuid.UUID, person_id: uuid.UUID) -> str:
+    """Where a refused decision on a suggested staff record keeps its reason on the report page."""
+    return f"link:{allegation_id}:{person_id}"
+
+
 def report_page(
     request: Request,
     staff: PageStaff,

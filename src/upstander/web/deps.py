@@ -97,6 +97,16 @@ def page_staff(request: Request, services: ServicesDep) -> StaffPrincipal:
     return principal
 
 
+def page_staff_if_signed_in(request: Request, services: ServicesDep) -> StaffPrincipal | None:
+    """On a public page: the member of staff signed in, if one is, so the page keeps their menu."""
+    if not request.cookies.get(cookies(request).staff):
+        return None
+    try:
+        return page_staff(request, services)
+    except NotSignedIn:
+        return None
+
+
 def page_reporter(request: Request, services: ServicesDep) -> ReporterPrincipal:
     bearer = request.cookies.get(cookies(request).reporter)
     if not bearer:
@@ -108,6 +118,7 @@ ApiStaff = Annotated[StaffPrincipal, Depends(api_staff)]
 ApiReporter = Annotated[ReporterPrincipal, Depends(api_reporter)]
 PageStaff = Annotated[StaffPrincipal, Depends(page_staff)]
 PageReporter = Annotated[ReporterPrincipal, Depends(page_reporter)]
+MaybePageStaff = Annotated[StaffPrincipal | None, Depends(page_staff_if_signed_in)]
 
 
 def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | None:

@@ -85,10 +85,12 @@ def allowed_methods(request: Request) -> str:
 
 def page_response(request: Request, error: DomainError, headers: Mapping[str, str] | None = None) -> Response:
     if isinstance(error, NotSignedIn):
+        # "Your session has ended" only to someone who had one: a first visit is asked to sign in.
+        ended = "ended=1&" if error.code == "session_expired" else ""
         if request.url.path.startswith("/staff"):
-            return RedirectResponse(f"/staff/sign-in?ended=1&next={quote(request.url.path)}", status_code=303)
+            return RedirectResponse(f"/staff/sign-in?{ended}next={quote(request.url.path)}", status_code=303)
         if request.url.path.startswith("/follow-up"):
-            return RedirectResponse("/follow-up?ended=1", status_code=303)
+            return RedirectResponse("/follow-up?ended=1" if ended else "/follow-up", status_code=303)
     from upstander.web.pages import render
 
     response = render(

@@ -41,6 +41,11 @@ SECURITY_HEADERS = {
 }
 
 
+# Outside /static/ but holding nothing of anyone's: the icon browsers fetch on their own, which
+# would otherwise be asked for again on every page.
+CACHEABLE_PATHS = frozenset({"/favicon.ico"})
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -58,7 +63,7 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if not scope["path"].startswith("/static/"):
+                if not scope["path"].startswith("/static/") and scope["path"] not in CACHEABLE_PATHS:
                     headers["cache-control"] = "no-store"
             await send(message)
 

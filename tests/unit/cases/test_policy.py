@@ -263,3 +263,29 @@ def test_each_pack_file_names_itself_in_errors(tmp_path: Path) -> None:
     broken.write_text(ENGLAND_WALES.read_text(encoding="utf-8").replace('label = "received"', "label = 3", 1))
     with pytest.raises(PolicyError, match=r"mine.toml: states.received.label: must be text"):
         load_policy(broken)
+
+
+def _every_cite(data: object) -> list[str]:
+    """Every `cite` anywhere in a pack, however deep."""
+    if isinstance(data, dict):
+        found = [data["cite"]] if isinstance(data.get("cite"), str) else []
+        return found + [cite for value in data.values() for cite in _every_cite(value)]
+    if isinstance(data, list):
+        return [cite for value in data for cite in _every_cite(value)]
+    return []
+
+
+def test_the_england_and_wales_pack_cites_uk_law_not_the_eu_directive() -> None:
+    """The EU Whistleblower Directive does not apply in the UK; speaking up is protected by PIDA 1998."""
+    data = pack_data(ENGLAND_WALES)
+    cites = _every_cite(data)
+    assert cites, "the pack cites its law"
+    assert [cite for cite in cites if "2019/1937" in cite or "(EU)" in cite] == []
+    legislation = " ".join(data["pack"]["legislation"])
+    assert "2019/1937" not in legislation
+    assert "Public Interest Disclosure Act 1998" in legislation
+    assert "Employment Rights Act 1996, Part IVA" in legislation
+    assert "Police (Conduct) Regulations 2020" in legislation
+    assert (
+        load_policy(ENGLAND_WALES).clocks["acknowledgement"].cite.startswith("the force's reporter standard")
+    )
