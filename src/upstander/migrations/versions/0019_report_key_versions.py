@@ -71,8 +71,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_retired_report_keys_user_id"), table_name="retired_report_keys")
     op.drop_index(op.f("ix_retired_report_keys_report_id"), table_name="retired_report_keys")
     op.drop_table("retired_report_keys")
+    # Not in batch mode, for the reason given in upgrade(): SQLite drops a plain column in place.
     for table in (*VERSIONED, "reports"):
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.drop_column("key_version")
-    with op.batch_alter_table("reports") as batch_op:
-        batch_op.drop_column("disclosed_identity_key_version")
+        op.drop_column(table, "key_version")
+    op.drop_column("reports", "disclosed_identity_key_version")
