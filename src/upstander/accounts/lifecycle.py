@@ -177,7 +177,7 @@ class AccountLifecycle:
             rules.check_disable(actor_id, user.id, user.active)
             user.active = False
             ended = revoke_sessions(session, user.id, now)
-            replaced = self._replace_keys_if_reading_lost(session, user, user.roles, active_before=True)
+            replaced = self._replace_keys_if_reading_lost(session, user, user.roles, now, active_before=True)
             self._audit.record(
                 session,
                 actor,
@@ -236,7 +236,9 @@ class AccountLifecycle:
             before = user.roles
             user.role_rows = [row for row in user.role_rows if row.role in wanted]
             user.role_rows.extend(UserRole(role=Role(role)) for role in sorted(change.granted))
-            replaced = self._replace_keys_if_reading_lost(session, user, before, active_before=user.active)
+            replaced = self._replace_keys_if_reading_lost(
+                session, user, before, now, active_before=user.active
+            )
             self._audit.record(
                 session,
                 actor,
@@ -377,14 +379,14 @@ class AccountLifecycle:
         return new_recovery_key
 
     def _replace_keys_if_reading_lost(
-        self, session: Session, user: User, before: frozenset[Role], *, active_before: bool
+        self, session: Session, user: User, before: frozenset[Role], now: datetime, *, active_before: bool
     ) -> int:
         """When this change takes away the account's last way of reading, replace the report keys
         it held, in this transaction, so what is written afterwards is sealed to a key it never held."""
         if not rules.loses_reading(before, user.roles, active_before=active_before, active_after=user.active):
             return 0
         session.flush()
-        return self._reader_removal.remove_reader(session, user.id, self._clock())
+        return self._reader_removal.remove_reader(session, user.id, now)
 
     @staticmethod
     def _user(session: Session, user_id: uuid.UUID, *, lock: bool) -> User:
