@@ -30,6 +30,7 @@ from upstander.reports import keys as keyring
 from upstander.reports.models import Attachment, Message, Note, Report, ReportKeyGrant, RetiredReportKey
 from upstander.reports.rotation import ReportKeyRotation
 from upstander.reports.rules import FileInput
+from upstander.reports.service import SubmissionResult
 from upstander.services import Services
 
 BEFORE = "The sergeant did it again before the handover."
@@ -346,3 +347,37 @@ def test_a_message_racing_the_removal_waits_for_it_and_is_sealed_to_the_new_key(
         crypto.unseal(kept, sealed)
     view = services.handling.open_report(staff.principal(team.staying), submitted.report_id)
     assert [m.text for m in view.messages] == [AFTER]
+
+
+def test_a_report_arriving_during_the_removal_waits_and_is_not_sealed_to_the_removed_reader(
+    backend: str, services: Services, staff: Staff, team: Team, clock: FakeClock
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: a second writer cannot interleave at all")
+    services.reports.submit(submission(BEFORE))
+    held = HeldOpen(ReportKeyRotation(case_public_keys))
+    lifecycle = AccountLifecycle(services.database, services.settings, services.audit, held, clock)
+
+    removal, removed = in_thread(
+        lambda: lifecycle.set_roles(
+            staff.principal(team.admin), team.leaving.user_id, [Role.ANALYST], "Moved on."
+        )
+    )
+    assert held.rotated.wait(10)
+    arrival, arrived = in_thread(lambda: services.reports.submit(submission("Arrived during the removal.")))
+    time.sleep(0.5)
+    assert arrival.is_alive(), "the new report must wait for the removed reader's row"
+    held.release.set()
+    removal.join(10)
+    arrival.join(10)
+
+    assert not isinstance(removed[0], Exception), removed
+    new_report = arrived[0]
+    assert isinstance(new_report, SubmissionResult), arrived
+    with services.database.transaction() as session:
+        readers = set(
+            session.scalars(
+                select(ReportKeyGrant.user_id).where(ReportKeyGrant.report_id == new_report.report_id)
+            )
+        )
+    assert readers == {team.staying.user_id, team.overseer.user_id}
