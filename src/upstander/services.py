@@ -21,7 +21,7 @@ from upstander.cases.lists import report_case_handled_by
 from upstander.cases.overseer_keys import OverseerKeys
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.cases.representation.service import RepresentationService
-from upstander.cases.service import CaseService, case_references, cases_naming
+from upstander.cases.service import CaseService, case_public_keys, case_references, cases_naming
 from upstander.cases.workflow import WorkflowService
 from upstander.config import Settings
 from upstander.db import Database, utcnow
@@ -47,6 +47,7 @@ from upstander.reports.follow_up import ReporterFollowUp
 from upstander.reports.handling import HandlingService
 from upstander.reports.identity import IdentityService
 from upstander.reports.readers import ReadersService
+from upstander.reports.rotation import ReportKeyRotation
 from upstander.reports.service import ReportService
 from upstander.retention.service import RetentionService
 from upstander.retention.subject_access import SubjectAccessService
@@ -153,7 +154,8 @@ def build_services(
         secrets=secrets,
         audit=audit,
         accounts=AccountService(database, settings, secrets, audit, clock),
-        lifecycle=AccountLifecycle(database, settings, audit, clock),
+        # Losing the last reading role, or being disabled, replaces the report keys one held.
+        lifecycle=AccountLifecycle(database, settings, audit, ReportKeyRotation(case_public_keys), clock),
         enrolment=EnrolmentService(database, settings, secrets, audit, clock),
         trail=AuditTrail(database, audit, clock),
         reports=reports,

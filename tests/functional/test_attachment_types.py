@@ -118,12 +118,7 @@ def store_directly(services: Services, report_reference: str, file: FileInput) -
     with services.database.transaction() as session:
         report = session.scalars(select(Report).where(Report.reference == report_reference)).one()
         row = sealing.attachment_row(
-            report.id,
-            sealing.encrypt_file(file),
-            report.public_key,
-            report.reporter_public_key,
-            MessageAuthor.REPORTER,
-            report.received_at,
+            report, sealing.encrypt_file(file), MessageAuthor.REPORTER, report.received_at
         )
         session.add(row)
         session.flush()

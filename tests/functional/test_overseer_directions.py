@@ -155,9 +155,16 @@ def test_an_overseer_appointed_later_reads_old_cases_once_another_shares_the_key
         "cases": 0,
         "reports": 0,
         "detriment_watch_key": 0,
+        "older_report_keys": 0,
     }
     shared = client.post("/api/v1/oversight/share-keys", headers=walk.headers(walk.overseer))
-    assert shared.json() == {"overseers": 1, "cases": 1, "reports": 1, "detriment_watch_key": 0}
+    assert shared.json() == {
+        "overseers": 1,
+        "cases": 1,
+        "reports": 1,
+        "detriment_watch_key": 0,
+        "older_report_keys": 0,
+    }
     assert client.get(f"/api/v1/cases/{walk.case_id}", headers=walk.headers(late)).status_code == 200
     report = client.get(f"/api/v1/reports/{walk.report_id}", headers=walk.headers(late))
     assert report.status_code == 200, report.text

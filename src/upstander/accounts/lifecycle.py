@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -41,6 +42,14 @@ def acting(by: By) -> tuple[Actor, uuid.UUID | None]:
         access.require(by.roles, access.Action.MANAGE_USERS)
         return by.actor, by.user_id
     return by, None
+
+
+class ReaderRemoval(Protocol):
+    """What follows when someone loses every way of reading reports: the report keys they could
+    open are replaced (reports/rotation.py answers it; accounts sit below reports, so the
+    composition root hands it in). Returns how many report keys were replaced."""
+
+    def remove_reader(self, session: Session, user_id: uuid.UUID, now: datetime) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -73,11 +82,13 @@ class AccountLifecycle:
         database: Database,
         settings: Settings,
         audit: AuditLog,
+        reader_removal: ReaderRemoval,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
         self._settings = settings
         self._audit = audit
+        self._reader_removal = reader_removal
         self._clock = clock
         self._decoy_lock: tuple[bytes, bytes] | None = None
 
@@ -166,13 +177,19 @@ class AccountLifecycle:
             rules.check_disable(actor_id, user.id, user.active)
             user.active = False
             ended = revoke_sessions(session, user.id, now)
+            replaced = self._replace_keys_if_reading_lost(session, user, user.roles, now, active_before=True)
             self._audit.record(
                 session,
                 actor,
                 "user.disabled",
                 "user",
                 user.id,
-                {"username": user.username, "reason": reason, "sessions_ended": ended},
+                {
+                    "username": user.username,
+                    "reason": reason,
+                    "sessions_ended": ended,
+                    "report_keys_replaced": replaced,
+                },
                 at=now,
             )
         return ended
@@ -199,7 +216,8 @@ class AccountLifecycle:
         self, by: By, user_id: uuid.UUID, roles: Iterable[Role | str], reason: str
     ) -> rules.RoleChange:
         """Replace an account's roles. A role granted reaches content sealed from now on (new
-        reports and cases are sealed to the holders of their reading roles when they arrive)."""
+        reports and cases are sealed to the holders of their reading roles when they arrive); losing
+        the last reading role replaces the keys of the reports the account could open."""
         actor, actor_id = acting(by)
         reason = rules.check_reason(reason)
         try:
@@ -215,8 +233,12 @@ class AccountLifecycle:
                 frozenset(role.value for role in user.roles),
                 frozenset(role.value for role in wanted),
             )
+            before = user.roles
             user.role_rows = [row for row in user.role_rows if row.role in wanted]
             user.role_rows.extend(UserRole(role=Role(role)) for role in sorted(change.granted))
+            replaced = self._replace_keys_if_reading_lost(
+                session, user, before, now, active_before=user.active
+            )
             self._audit.record(
                 session,
                 actor,
@@ -228,6 +250,7 @@ class AccountLifecycle:
                     "granted": sorted(change.granted),
                     "removed": sorted(change.removed),
                     "reason": reason,
+                    "report_keys_replaced": replaced,
                 },
                 at=now,
             )
@@ -355,9 +378,21 @@ class AccountLifecycle:
             )
         return new_recovery_key
 
+    def _replace_keys_if_reading_lost(
+        self, session: Session, user: User, before: frozenset[Role], now: datetime, *, active_before: bool
+    ) -> int:
+        """When this change takes away the account's last way of reading, replace the report keys
+        it held, in this transaction, so what is written afterwards is sealed to a key it never held."""
+        if not rules.loses_reading(before, user.roles, active_before=active_before, active_after=user.active):
+            return 0
+        session.flush()
+        return self._reader_removal.remove_reader(session, user.id, now)
+
     @staticmethod
     def _user(session: Session, user_id: uuid.UUID, *, lock: bool) -> User:
-        user = session.get(User, user_id, with_for_update=lock)
+        # FOR NO KEY UPDATE: a new report's intake locks its readers' rows FOR SHARE before it seals
+        # to them, so a removal and an intake never both act on what the other has not committed.
+        user = session.get(User, user_id, with_for_update={"key_share": True} if lock else False)
         if user is None:
             raise NotFound("There is no such account.")
         return user

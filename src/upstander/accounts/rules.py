@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from upstander import access
+from upstander.accounts.models import Role
 from upstander.errors import Conflict, InvalidInput
 
 MIN_PASSWORD_LENGTH = 12
@@ -131,6 +134,30 @@ def check_role_change(
     if wanted == current:
         raise InvalidInput("These are the roles the account already has.")
     return RoleChange(granted=wanted - current, removed=current - wanted)
+
+
+def reads_reports(roles: Iterable[Role | str], active: bool = True) -> bool:
+    """Whether an account's roles let it read report content (access.READ_REPORT); a disabled
+    account reads nothing, whatever its roles."""
+    return active and access.allowed(_as_roles(roles), access.Action.READ_REPORT)
+
+
+def loses_reading(
+    before_roles: Iterable[Role | str],
+    after_roles: Iterable[Role | str],
+    *,
+    active_before: bool = True,
+    active_after: bool = True,
+) -> bool:
+    """Whether a change takes away the last way an account had of reading reports: every reading
+    role removed, or the account disabled. Then the report keys it could open are replaced, so what
+    is written afterwards is sealed to a key version it never held (THREAT_MODEL.md, "Removing a
+    reader"). Swapping one reading role for another (handler to investigator) loses nothing."""
+    return reads_reports(before_roles, active_before) and not reads_reports(after_roles, active_after)
+
+
+def _as_roles(roles: Iterable[Role | str]) -> frozenset[Role]:
+    return frozenset(Role(role) for role in roles)
 
 
 def check_password_change(current_password: str, new_password: str, username: str) -> None:

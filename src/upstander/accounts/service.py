@@ -304,6 +304,20 @@ class AccountService:
             return users_with_roles(session, roles)
 
 
+def lock_holders_of_roles(session: Session, roles: Iterable[Role]) -> None:
+    """Lock the rows of the active holders of `roles` FOR SHARE before sealing new content to them.
+
+    A role removal or a disabling holds the account's row FOR NO KEY UPDATE until it commits, so
+    this waits for it; the caller then reads the holders in a new statement, which on PostgreSQL
+    (read committed) sees the removal, and the removed reader is not sealed to."""
+    session.execute(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role.in_(list(roles)), User.active.is_(True))
+        .with_for_update(read=True, of=User)
+    )
+
+
 def users_with_roles(session: Session, roles: Iterable[Role]) -> dict[uuid.UUID, bytes]:
     """Public keys of the active users holding any of `roles` (to seal new content to them)."""
     rows = session.execute(

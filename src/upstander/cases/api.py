@@ -236,7 +236,8 @@ def assign(
 @router.post("/oversight/share-keys")
 def share_keys(staff: ApiStaff, services: ServicesDep) -> dict[str, int]:
     """Seal the keys of every case and report you hold to each other active overseer who lacks them
-    (an overseer appointed after a case opened holds no copy of its key until one is shared)."""
+    (an overseer appointed after a case opened holds no copy of its key until one is shared), and
+    the older versions of report keys you hold (kept when a reader was removed)."""
     return dataclasses.asdict(services.overseer_keys.share(staff))
 
 

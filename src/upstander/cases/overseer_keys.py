@@ -6,7 +6,9 @@ A case's key is sealed to the overseers there are when it opens, and a report's 
 and the overseers there are when it arrives. An overseer appointed afterwards holds no copy, and no
 administrator can give one: only someone who holds a key can seal it again. So an overseer who
 holds them shares them, from the oversight page, with every other active overseer who lacks them;
-each sharing is one audited decision, and the keys never leave the server unsealed.
+each sharing is one audited decision, and the keys never leave the server unsealed. The older
+versions of a report's key (kept when a reader was removed, reports/rotation.py) are shared as well,
+so the overseer who receives them reads what was written before the replacement too.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from upstander.audit.service import AuditLog
 from upstander.db import Database
 from upstander.reports import keys as keyring
 from upstander.reports import sealing
-from upstander.reports.models import CaseKeyGrant, ReportKeyGrant
+from upstander.reports.models import CaseKeyGrant, ReportKeyGrant, RetiredReportKey
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class SharedKeys:
     reports: int
     # How many overseers and custodians were given the detriment-watch key they lacked.
     detriment_watch_key: int
+    # How many older versions of report keys were shared.
+    older_report_keys: int = 0
 
 
 class OverseerKeys:
@@ -76,6 +80,7 @@ class OverseerKeys:
                 _report_grants(session, others),
                 sealing.grant_report_key,
             )
+            older = _share_retired_report_keys(session, principal, others)
             watch_key = _share_watch_key(session, principal)
             self._audit.record(
                 session,
@@ -87,11 +92,12 @@ class OverseerKeys:
                     "overseers": len(others),
                     "cases": cases,
                     "reports": reports,
+                    "older_report_keys": older,
                     "detriment_watch_key": watch_key,
                 },
                 at=self._clock(),
             )
-            return SharedKeys(len(others), cases, reports, watch_key)
+            return SharedKeys(len(others), cases, reports, watch_key, older)
 
 
 Pairs = set[tuple[uuid.UUID, uuid.UUID]]
@@ -125,6 +131,34 @@ def _report_grants(session: Session, users: dict[uuid.UUID, bytes]) -> Pairs:
         ReportKeyGrant.user_id.in_(list(users))
     )
     return {(row[0], row[1]) for row in session.execute(query)}
+
+
+def _share_retired_report_keys(
+    session: Session, principal: StaffPrincipal, others: dict[uuid.UUID, bytes]
+) -> int:
+    """Seal each older report key version this overseer holds to the others who lack it."""
+    held = session.execute(
+        select(
+            RetiredReportKey.report_id, RetiredReportKey.key_version, RetiredReportKey.sealed_private_key
+        ).where(RetiredReportKey.user_id == principal.user_id)
+    ).all()
+    granted = {
+        (row[0], row[1], row[2])
+        for row in session.execute(
+            select(RetiredReportKey.report_id, RetiredReportKey.key_version, RetiredReportKey.user_id).where(
+                RetiredReportKey.user_id.in_(list(others))
+            )
+        )
+    }
+    count = 0
+    for report_id, version, sealed in held:
+        missing = {uid: key for uid, key in others.items() if (report_id, version, uid) not in granted}
+        if missing:
+            keyring.grant_retired_report_key(
+                session, report_id, version, crypto.unseal(principal.private_key, sealed), missing
+            )
+            count += 1
+    return count
 
 
 def _share_watch_key(session: Session, principal: StaffPrincipal) -> int:

@@ -187,6 +187,9 @@ class CaseService:
             session.add(case)
             session.flush()
             for report, report_key in reports:
+                keyring.seal_retired_to_case(
+                    session, report, principal.user_id, principal.private_key, case.public_key
+                )
                 report.case_id = case.id
                 report.case_sealed_private_key = crypto.seal(case.public_key, report_key)
                 report.status = ReportStatus.IN_CASE
@@ -408,6 +411,14 @@ def case_references(session: Session, case_ids: Collection[uuid.UUID]) -> dict[u
         return {}
     rows = session.execute(select(Case.id, Case.reference).where(Case.id.in_(list(case_ids))))
     return dict(rows.all())
+
+
+def case_public_keys(session: Session, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+    """The public key of each of these cases, to seal a report's new key version to its case."""
+    if not case_ids:
+        return {}
+    rows = session.execute(select(Case.id, Case.public_key).where(Case.id.in_(list(case_ids))))
+    return {row[0]: row[1] for row in rows}
 
 
 # The workflow keeps cases.stage equal to its status; a closed case under review is still decided.

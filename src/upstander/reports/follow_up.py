@@ -28,6 +28,7 @@ from upstander.errors import (
 )
 from upstander.events import Events
 from upstander.i18n import gettext, lazy_gettext
+from upstander.reports import keys as keyring
 from upstander.reports import rules, sealing
 from upstander.reports.attachments import FileCleaner
 from upstander.reports.events import ReporterAddedInformation
@@ -221,21 +222,12 @@ class ReporterFollowUp:
         cleaned = tuple(sealing.encrypt_file(self.files.clean(file)) for file in files)
         now = self._clock()
         with self._db.transaction() as session:
-            report = session.get_one(Report, reporter.report_id)
+            report = keyring.lock_for_sealing(session, session.get_one(Report, reporter.report_id))
             message_id = None
             if text.strip():
                 message_id = add_message(session, report, MessageAuthor.REPORTER, None, "", text, now)
             for encrypted in cleaned:
-                session.add(
-                    sealing.attachment_row(
-                        report.id,
-                        encrypted,
-                        report.public_key,
-                        report.reporter_public_key,
-                        MessageAuthor.REPORTER,
-                        now,
-                    )
-                )
+                session.add(sealing.attachment_row(report, encrypted, MessageAuthor.REPORTER, now))
             self._audit.record(
                 session,
                 reporter.actor,

@@ -29,6 +29,7 @@ from upstander.reports.attachments import FileCleaner
 from upstander.reports.events import ReportAcknowledged, ReporterAnswered
 from upstander.reports.messages import HANDLERS_NAME, _attachments, _messages, add_message
 from upstander.reports.models import (
+    FIRST_KEY_VERSION,
     Attachment,
     MessageAuthor,
     Note,
@@ -116,19 +117,19 @@ class HandlingService:
 
     def _report_and_key(
         self, session: Session, principal: StaffPrincipal, report_id: uuid.UUID
-    ) -> tuple[Report, bytes]:
+    ) -> tuple[Report, keyring.ReportKeys]:
         access.require(principal.roles, access.Action.READ_REPORT)
         report = session.get(Report, report_id)
         if report is None:
             raise NotFound("There is no report with that reference.")
-        return report, keyring.report_private_key(session, report, principal.user_id, principal.private_key)
+        return report, keyring.ReportKeys(session, report, principal.user_id, principal.private_key)
 
     def open_report(self, principal: StaffPrincipal, report_id: uuid.UUID) -> ReportView:
         """Decrypt a report for an authorised reader; the read itself is an audit entry."""
         now = self._clock()
         with self._db.transaction() as session:
-            report, key = self._report_and_key(session, principal, report_id)
-            content = sealing.from_json(crypto.unseal(key, report.sealed_content))
+            report, keys = self._report_and_key(session, principal, report_id)
+            content = sealing.from_json(keys.unseal(FIRST_KEY_VERSION, report.sealed_content))
             acknowledgement, feedback = report_clocks(report, now)
             authors = dict(session.execute(select(User.id, User.display_name)).all())
             view = ReportView(
@@ -141,7 +142,9 @@ class HandlingService:
                 anonymous=report.anonymous,
                 identity_held=report.sealed_identity is not None,
                 disclosed_identity=(
-                    sealing.from_json(crypto.unseal(key, report.disclosed_identity))
+                    sealing.from_json(
+                        keys.unseal(report.disclosed_identity_key_version, report.disclosed_identity)
+                    )
                     if report.disclosed_identity
                     else None
                 ),
@@ -162,14 +165,16 @@ class HandlingService:
                             "Reporter"
                             if row.author is MessageAuthor.REPORTER
                             else str(
-                                sealing.from_json(crypto.unseal(key, row.sealed_for_report)).get(
+                                sealing.from_json(keys.unseal(row.key_version, row.sealed_for_report)).get(
                                     "author_name"
                                 )
                             )
                             or HANDLERS_NAME
                         ),
                         sent_at=row.sent_at,
-                        text=str(sealing.from_json(crypto.unseal(key, row.sealed_for_report))["text"]),
+                        text=str(
+                            sealing.from_json(keys.unseal(row.key_version, row.sealed_for_report))["text"]
+                        ),
                     )
                     for row in _messages(session, report.id)
                 ],
@@ -178,14 +183,14 @@ class HandlingService:
                         id=row.id,
                         author_name=authors.get(row.author_user_id, "unknown"),
                         written_at=row.written_at,
-                        text=str(sealing.from_json(crypto.unseal(key, row.sealed))["text"]),
+                        text=str(sealing.from_json(keys.unseal(row.key_version, row.sealed))["text"]),
                     )
                     for row in session.scalars(
                         select(Note).where(Note.report_id == report.id).order_by(Note.written_at)
                     )
                 ],
                 attachments=[
-                    sealing.attachment_info(row, crypto.unseal(key, row.sealed_key_for_report))
+                    sealing.attachment_info(row, keys.unseal(row.key_version, row.sealed_key_for_report))
                     for row in _attachments(session, report.id)
                 ],
                 case_id=report.case_id,
@@ -216,7 +221,7 @@ class HandlingService:
         rules.validate_message(text, (), self._limits)
         now = self._clock()
         with self._db.transaction() as session:
-            report, _key = self._report_and_key(session, principal, report_id)
+            report, _keys = self._report_and_key(session, principal, report_id)
             versions.lock_report(session, report, now, self._case_locks)
             if report.acknowledged_at is not None:
                 who = versions.name_of(session, report.acknowledged_by_id)
@@ -249,24 +254,16 @@ class HandlingService:
         cleaned = tuple(sealing.encrypt_file(self._files.clean(file)) for file in files)
         now = self._clock()
         with self._db.transaction() as session:
-            report, _key = self._report_and_key(session, principal, report_id)
+            report, _keys = self._report_and_key(session, principal, report_id)
             versions.lock_report(session, report, now, self._case_locks)
+            keyring.lock_for_sealing(session, report)
             message_id = None
             if text.strip():
                 message_id = add_message(
                     session, report, MessageAuthor.STAFF, principal.user_id, principal.display_name, text, now
                 )
             for encrypted in cleaned:
-                session.add(
-                    sealing.attachment_row(
-                        report.id,
-                        encrypted,
-                        report.public_key,
-                        report.reporter_public_key,
-                        MessageAuthor.STAFF,
-                        now,
-                    )
-                )
+                session.add(sealing.attachment_row(report, encrypted, MessageAuthor.STAFF, now))
             report.last_feedback_at = now
             if text.strip():
                 self._events.publish(session, ReporterAnswered(report, principal, text))
@@ -283,12 +280,14 @@ class HandlingService:
         rules.validate_message(text, (), self._limits)
         now = self._clock()
         with self._db.transaction() as session:
-            report, _key = self._report_and_key(session, principal, report_id)
+            report, _keys = self._report_and_key(session, principal, report_id)
+            keyring.lock_for_sealing(session, report)
             note = Note(
                 report_id=report.id,
                 author_user_id=principal.user_id,
                 written_at=now,
                 sealed=crypto.seal(report.public_key, sealing.to_json({"text": text})),
+                key_version=report.key_version,
             )
             session.add(note)
             session.flush()
@@ -321,10 +320,10 @@ class HandlingService:
         self, principal: StaffPrincipal, report_id: uuid.UUID, attachment_id: uuid.UUID
     ) -> sealing.OpenedFile:
         with self._db.transaction() as session:
-            report, key = self._report_and_key(session, principal, report_id)
+            report, keys = self._report_and_key(session, principal, report_id)
             row = session.get(Attachment, attachment_id)
             if row is None or row.report_id != report.id:
                 raise NotFound("There is no such file in this report.")
-            opened = sealing.open_attachment(row, crypto.unseal(key, row.sealed_key_for_report))
+            opened = sealing.open_attachment(row, keys.unseal(row.key_version, row.sealed_key_for_report))
             self._audit.record(session, principal.actor, "attachment.downloaded", "attachment", row.id)
             return opened

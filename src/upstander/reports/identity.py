@@ -21,6 +21,7 @@ from upstander.accounts.service import StaffPrincipal
 from upstander.audit.service import AuditLog
 from upstander.db import Database, utcnow
 from upstander.errors import Conflict, InvalidInput, NotFound
+from upstander.reports import keys as keyring
 from upstander.reports import rules
 from upstander.reports.models import Report
 
@@ -69,6 +70,8 @@ class IdentityService:
             )
         with self._db.transaction() as session:
             report = session.get(Report, report_id)
+            if report is not None:
+                keyring.lock_for_sealing(session, report)
             if report is None or report.sealed_identity is None:
                 raise NotFound("There is no held identity for that report.")
             if report.disclosed_identity is not None:
@@ -78,6 +81,7 @@ class IdentityService:
             )
             identity = crypto.unseal(custodian_key, report.sealed_identity)
             report.disclosed_identity = crypto.seal(report.public_key, identity)
+            report.disclosed_identity_key_version = report.key_version
             self._audit.record(
                 session,
                 principal.actor,
@@ -86,8 +90,9 @@ class IdentityService:
                 report.id,
                 # Free text: sealed to the report's key, so its readers can read why, not the log's.
                 {
+                    "key_version": report.key_version,
                     "reasons_sealed": base64.b64encode(
                         crypto.seal(report.public_key, reasons.strip().encode())
-                    ).decode()
+                    ).decode(),
                 },
             )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from upstander import crypto
 from upstander.i18n import N_
+from upstander.reports import keys as keyring
 from upstander.reports import sealing
 from upstander.reports.models import (
     Attachment,
@@ -31,6 +32,7 @@ def add_message(
     text: str,
     now: datetime,
 ) -> uuid.UUID:
+    keyring.lock_for_sealing(session, report)
     document = sealing.to_json({"text": text, "author_name": author_name})
     message = Message(
         report_id=report.id,
@@ -39,6 +41,7 @@ def add_message(
         sent_at=now,
         sealed_for_report=crypto.seal(report.public_key, document),
         sealed_for_reporter=crypto.seal(report.reporter_public_key, sealing.to_json({"text": text})),
+        key_version=report.key_version,
     )
     session.add(message)
     session.flush()

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upstander.accounts.models import enum_column
@@ -21,6 +21,10 @@ class Category(StrEnum):
     DRINK_DRUG_DRIVING = "drink_drug_driving"
     DOMESTIC_ABUSE = "domestic_abuse"
     OTHER = "other"
+
+
+# The version of a report's key pair its first content (and every item before any rotation) is sealed with.
+FIRST_KEY_VERSION = 1
 
 
 class ReporterRelation(StrEnum):
@@ -71,7 +75,10 @@ class Report(Base):
     last_feedback_at: Mapped[datetime | None]
     entered_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
+    # The current version of the report's key pair: new material is sealed to `public_key`, and
+    # records this version; a reader who loses reading replaces it (reports/rotation.py).
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    key_version: Mapped[int] = mapped_column(Integer, default=FIRST_KEY_VERSION, server_default="1")
     reporter_public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # crypto.RECEIPT_KEYED or, for reports received before it, crypto.RECEIPT_ARGON2ID.
@@ -82,6 +89,9 @@ class Report(Base):
     sealed_identity: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Set only by a custodian's recorded disclosure decision: the identity sealed to the report key.
     disclosed_identity: Mapped[bytes | None] = mapped_column(LargeBinary)
+    disclosed_identity_key_version: Mapped[int] = mapped_column(
+        Integer, default=FIRST_KEY_VERSION, server_default="1"
+    )
 
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     case_sealed_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -106,7 +116,7 @@ class ReportSubject(Base):
 
 
 class ReportKeyGrant(Base):
-    """The report's private key sealed to one reader's public key."""
+    """The current version of the report's private key sealed to one reader's public key."""
 
     __tablename__ = "report_key_grants"
 
@@ -116,6 +126,25 @@ class ReportKeyGrant(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
     sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RetiredReportKey(Base):
+    """An older version of a report's private key, sealed to one reader still entitled to it.
+
+    When a reader loses reading, the current grants of the others move here unchanged (the server
+    cannot open them) and a new version is sealed to those others only. A row without a user is
+    the version sealed to the key of the report's case, for those who read through the case."""
+
+    __tablename__ = "retired_report_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    key_version: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("report_id", "key_version", "user_id"),)
 
 
 class ReportRead(Base):
@@ -147,6 +176,8 @@ class Message(Base):
     sent_at: Mapped[datetime]
     sealed_for_report: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_for_reporter: Mapped[bytes] = mapped_column(LargeBinary)
+    # The version of the report key it is sealed with (Report.key_version when it was written).
+    key_version: Mapped[int] = mapped_column(Integer, default=FIRST_KEY_VERSION, server_default="1")
 
 
 class Note(Base):
@@ -159,6 +190,8 @@ class Note(Base):
     author_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     written_at: Mapped[datetime]
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # The version of the report key it is sealed with (Report.key_version when it was written).
+    key_version: Mapped[int] = mapped_column(Integer, default=FIRST_KEY_VERSION, server_default="1")
 
 
 class Attachment(Base):
@@ -173,6 +206,8 @@ class Attachment(Base):
     size_bytes: Mapped[int]
     sealed_key_for_report: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_key_for_reporter: Mapped[bytes] = mapped_column(LargeBinary)
+    # The version of the report key it is sealed with (Report.key_version when it was written).
+    key_version: Mapped[int] = mapped_column(Integer, default=FIRST_KEY_VERSION, server_default="1")
     encrypted_meta: Mapped[bytes] = mapped_column(LargeBinary)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from upstander import crypto
-from upstander.reports.models import Attachment, MessageAuthor, ReportKeyGrant
+from upstander.reports.models import Attachment, MessageAuthor, Report, ReportKeyGrant
 from upstander.reports.rules import FileInput, Identity, Submission
 
 
@@ -83,20 +83,17 @@ def encrypt_file(file: FileInput) -> EncryptedFile:
 
 
 def attachment_row(
-    report_id: uuid.UUID,
-    encrypted: EncryptedFile,
-    report_public_key: bytes,
-    reporter_public_key: bytes,
-    uploaded_by: MessageAuthor,
-    at: datetime,
+    report: Report, encrypted: EncryptedFile, uploaded_by: MessageAuthor, at: datetime
 ) -> Attachment:
+    """A file's row, its key sealed to the report's current key version and to the reporter."""
     return Attachment(
-        report_id=report_id,
+        report_id=report.id,
         uploaded_by=uploaded_by,
         uploaded_at=at,
         size_bytes=encrypted.size_bytes,
-        sealed_key_for_report=crypto.seal(report_public_key, encrypted.file_key),
-        sealed_key_for_reporter=crypto.seal(reporter_public_key, encrypted.file_key),
+        sealed_key_for_report=crypto.seal(report.public_key, encrypted.file_key),
+        sealed_key_for_reporter=crypto.seal(report.reporter_public_key, encrypted.file_key),
+        key_version=report.key_version,
         encrypted_meta=encrypted.encrypted_meta,
         ciphertext=encrypted.ciphertext,
     )

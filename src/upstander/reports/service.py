@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from upstander import access, crypto
 from upstander.accounts import org_keys
-from upstander.accounts.service import StaffPrincipal, users_with_roles
+from upstander.accounts.service import StaffPrincipal, lock_holders_of_roles, users_with_roles
 from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
@@ -241,6 +241,7 @@ class ReportService:
     ) -> SubmissionResult:
         now = self._clock()
         with self._db.transaction() as session:
+            lock_holders_of_roles(session, access.INTAKE_READERS)
             readers = users_with_roles(session, access.INTAKE_READERS)
             if not readers:
                 raise ServiceUnavailable(
@@ -284,16 +285,7 @@ class ReportService:
                 ),
             )
             for encrypted in prepared.files:
-                session.add(
-                    sealing.attachment_row(
-                        report.id,
-                        encrypted,
-                        report.public_key,
-                        report.reporter_public_key,
-                        MessageAuthor.REPORTER,
-                        now,
-                    )
-                )
+                session.add(sealing.attachment_row(report, encrypted, MessageAuthor.REPORTER, now))
             sealing.grant_report_key(session, report.id, prepared.report_keys.private, readers)
             result = SubmissionResult(report.id, report.reference, prepared.receipt_key)
             if idempotency is not None:

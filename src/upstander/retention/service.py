@@ -27,7 +27,15 @@ from upstander.cases.policy.model import RetentionSpec
 from upstander.cases.policy.registry import PolicyRegistry
 from upstander.db import Database, utcnow
 from upstander.errors import NotFound
-from upstander.reports.models import Attachment, CaseKeyGrant, Message, Note, Report, ReportKeyGrant
+from upstander.reports.models import (
+    Attachment,
+    CaseKeyGrant,
+    Message,
+    Note,
+    Report,
+    ReportKeyGrant,
+    RetiredReportKey,
+)
 from upstander.retention import rules
 from upstander.retention.models import RetentionErasure
 from upstander.safeguarding.models import Restriction, RestrictionReview, SeparationOrder
@@ -175,7 +183,7 @@ def _erase_report_content(session: Session, case: Case) -> bool:
     report_ids = _report_ids(session, case)
     if not report_ids:
         return True
-    for table in (Message, Note, Attachment, ReportKeyGrant):
+    for table in (Message, Note, Attachment, ReportKeyGrant, RetiredReportKey):
         session.execute(delete(table).where(table.report_id.in_(report_ids)))
     session.execute(delete(WebSession).where(WebSession.report_id.in_(report_ids)))
     for report in session.scalars(select(Report).where(Report.id.in_(report_ids))):
@@ -196,6 +204,13 @@ def _erase_case_content(session: Session, case: Case) -> bool:
             event.data = {name: value for name, value in event.data.items() if name != "_sealed"}
     session.execute(delete(DisclosedCopy).where(DisclosedCopy.case_id == case.id))
     session.execute(delete(CaseKeyGrant).where(CaseKeyGrant.case_id == case.id))
+    # The older report key versions sealed to the case key go with it.
+    session.execute(
+        delete(RetiredReportKey).where(
+            RetiredReportKey.user_id.is_(None),
+            RetiredReportKey.report_id.in_(select(Report.id).where(Report.case_id == case.id)),
+        )
+    )
     for report in session.scalars(select(Report).where(Report.case_id == case.id)):
         report.case_sealed_private_key = None
     return True

@@ -28,6 +28,7 @@ from upstander.reports.models import (
     Report,
     ReportKeyGrant,
     ReportSubject,
+    RetiredReportKey,
 )
 from upstander.retention.models import RetentionErasure
 from upstander.safeguarding.models import Posting, PostingChange, SeparationOrder
@@ -72,6 +73,7 @@ __all__ = [
     "ReportKeyGrant",
     "ReportSubject",
     "RetentionErasure",
+    "RetiredReportKey",
     "SeparationOrder",
     "SubjectLink",
     "User",

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from upstander import crypto
-from upstander.reports.models import Category, MessageAuthor, ReporterRelation
+from upstander.reports.models import Category, MessageAuthor, Report, ReporterRelation
 from upstander.reports.rules import FileInput, Identity, SubjectInput, Submission
 from upstander.reports.sealing import (
     attachment_info,
@@ -122,6 +122,26 @@ def test_an_encrypted_file_hides_its_name_type_and_content() -> None:
     assert b"image/jpeg" not in encrypted.encrypted_meta
 
 
+def report_with(public_key: bytes, reporter_public_key: bytes, key_version: int = 1) -> Report:
+    """A report row as far as sealing a file to it needs (never stored)."""
+    return Report(
+        id=uuid.uuid4(),
+        public_key=public_key,
+        reporter_public_key=reporter_public_key,
+        key_version=key_version,
+    )
+
+
+def test_a_file_records_the_report_key_version_it_is_sealed_with() -> None:
+    keys = crypto.generate_key_pair()
+    encrypted = encrypt_file(FILE)
+    row = attachment_row(
+        report_with(keys.public, keys.public, key_version=3), encrypted, MessageAuthor.STAFF, AT
+    )
+    assert row.key_version == 3
+    assert crypto.unseal(keys.private, row.sealed_key_for_report) == encrypted.file_key
+
+
 def test_each_file_gets_its_own_key() -> None:
     assert encrypt_file(FILE).file_key != encrypt_file(FILE).file_key
 
@@ -130,7 +150,7 @@ def test_an_encrypted_file_opens_from_its_row_with_its_key() -> None:
     report_keys, reporter_keys = crypto.generate_key_pair(), crypto.generate_key_pair()
     encrypted = encrypt_file(FileInput("Zoë's statement.pdf", "application/pdf", b"%PDF-1.7 ..."))
     row = attachment_row(
-        uuid.uuid4(), encrypted, report_keys.public, reporter_keys.public, MessageAuthor.REPORTER, AT
+        report_with(report_keys.public, reporter_keys.public), encrypted, MessageAuthor.REPORTER, AT
     )
     opened = open_attachment(row, encrypted.file_key)
     assert (opened.filename, opened.content_type, opened.data) == (
@@ -144,7 +164,7 @@ def test_the_file_key_is_sealed_to_both_the_report_and_the_reporter() -> None:
     report_keys, reporter_keys = crypto.generate_key_pair(), crypto.generate_key_pair()
     encrypted = encrypt_file(FILE)
     row = attachment_row(
-        uuid.uuid4(), encrypted, report_keys.public, reporter_keys.public, MessageAuthor.STAFF, AT
+        report_with(report_keys.public, reporter_keys.public), encrypted, MessageAuthor.STAFF, AT
     )
     assert crypto.unseal(report_keys.private, row.sealed_key_for_report) == encrypted.file_key
     assert crypto.unseal(reporter_keys.private, row.sealed_key_for_reporter) == encrypted.file_key
@@ -157,7 +177,7 @@ def test_the_file_key_is_sealed_to_both_the_report_and_the_reporter() -> None:
 def test_attachment_info_reads_the_metadata_without_the_content() -> None:
     keys = crypto.generate_key_pair()
     encrypted = encrypt_file(FILE)
-    row = attachment_row(uuid.uuid4(), encrypted, keys.public, keys.public, MessageAuthor.REPORTER, AT)
+    row = attachment_row(report_with(keys.public, keys.public), encrypted, MessageAuthor.REPORTER, AT)
     info = attachment_info(row, encrypted.file_key)
     assert (info.filename, info.content_type, info.size_bytes) == ("photo.jpg", "image/jpeg", len(FILE.data))
     assert (info.uploaded_at, info.uploaded_by) == (AT, MessageAuthor.REPORTER)
@@ -166,7 +186,7 @@ def test_attachment_info_reads_the_metadata_without_the_content() -> None:
 def test_an_attachment_does_not_open_with_another_key() -> None:
     keys = crypto.generate_key_pair()
     encrypted = encrypt_file(FILE)
-    row = attachment_row(uuid.uuid4(), encrypted, keys.public, keys.public, MessageAuthor.REPORTER, AT)
+    row = attachment_row(report_with(keys.public, keys.public), encrypted, MessageAuthor.REPORTER, AT)
     with pytest.raises(crypto.DecryptionFailed):
         open_attachment(row, crypto.random_bytes(crypto.KEY_BYTES))
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from upstander import access, crypto
 from upstander.accounts import ratelimit
 from upstander.accounts.models import User
-from upstander.accounts.service import StaffPrincipal, users_with_roles
+from upstander.accounts.service import StaffPrincipal, lock_holders_of_roles, users_with_roles
 from upstander.audit.service import Actor, AuditLog
 from upstander.config import Settings
 from upstander.db import Database, unused_value, utcnow
@@ -257,6 +257,8 @@ class EscrowService:
         waiting = {str(report.id): report for _, report in rows if report.status is EscrowStatus.ESCROWED}
         to_open = [(waiting[rid], key) for rid, key in sorted(release.data_keys.items()) if rid in waiting]
         if to_open:
+            # As at intake: a reader being removed meanwhile is waited for, then left out.
+            lock_holders_of_roles(session, access.INTAKE_READERS)
             readers = users_with_roles(session, access.INTAKE_READERS)
             if not readers:
                 raise ServiceUnavailable(
