@@ -63,7 +63,7 @@ def _insert_new_postgresql(
     count is what was inserted (an INSERT per row, and counting by id after, took the most time)."""
     connection = session.connection()
     staging = f"import_{table.name}"
-    names, values = _complete(table, rows)
+    names, values = _rows_of(table, rows)
     columns = ", ".join(_quoted(names))
     # Names are the table's own columns, never read from a file; the values go through COPY.
     connection.exec_driver_sql(f'CREATE TEMPORARY TABLE "{staging}" (LIKE "{table.name}") ON COMMIT DROP')
@@ -85,11 +85,11 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         names, params = _driver_rows(table, rows, dialect)
         session.connection().exec_driver_sql(_insert_sql(table, names), params)
         return
-    names, values = _complete(table, rows)
+    names, values = _rows_of(table, rows)
     _copy(session, table.name, table, names, values)
 
 
-def _copy(session: Session, into: str, table: Table, names: list[str], values: list[list[Any]]) -> None:
+def _copy(session: Session, into: str, table: Table, names: list[str], values: list[tuple[Any, ...]]) -> None:
     """COPY the values of ``table``'s columns ``names`` into the table named ``into``."""
     dialect = session.get_bind().dialect
     json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
@@ -133,35 +133,39 @@ def _insert_sql(table: Table, names: list[str]) -> str:
 
 
 def _complete(table: Table, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """The column names and each row's values, a column the rows leave out given its default as
-    an ORM insert would give it."""
+    """The column names and each column's values, row by row (a column the rows leave out given
+    its default, as an ORM insert would give it). Column by column, so that each column's
+    conversion is one ``map`` over its values rather than a test for every cell."""
     given = list(rows[0])
-    defaults = [
-        (column.name, column.default)
-        for column in table.columns
-        if column.name not in rows[0] and column.default is not None
-    ]
-    names = given + [name for name, _ in defaults]
-    values = []
-    for row in rows:
-        value = [row[name] for name in given]
-        for _name, default in defaults:
-            value.append(default.arg(None) if default.is_callable else default.arg)  # type: ignore[attr-defined]
-        values.append(value)
-    return names, values
+    columns = [[row[name] for row in rows] for name in given]
+    names = list(given)
+    for column in table.columns:
+        default = column.default
+        if column.name in rows[0] or default is None:
+            continue
+        names.append(column.name)
+        if default.is_callable:
+            columns.append([default.arg(None) for _ in rows])  # type: ignore[attr-defined]
+        else:
+            columns.append([default.arg] * len(rows))  # type: ignore[attr-defined]
+    return names, columns
+
+
+def _rows_of(table: Table, rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    names, columns = _complete(table, rows)
+    return names, list(zip(*columns, strict=True))
 
 
 def _driver_rows(
     table: Table, rows: list[dict[str, Any]], dialect: Dialect
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The column names and one tuple of stored values per row, as the driver takes them: each
-    column's conversion (enums, JSON, UUIDs, sealing) is SQLAlchemy's own, looked up once."""
-    names, values = _complete(table, rows)
+    column's conversion (enums, JSON, UUIDs, sealing) is SQLAlchemy's own, looked up once (its
+    conversions take None as None)."""
+    names, columns = _complete(table, rows)
     converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-    return names, [
-        tuple(
-            value if convert is None or value is None else convert(value)
-            for convert, value in zip(converters, row, strict=True)
-        )
-        for row in values
+    stored = [
+        values if convert is None else list(map(convert, values))
+        for convert, values in zip(converters, columns, strict=True)
     ]
+    return names, list(zip(*stored, strict=True))
