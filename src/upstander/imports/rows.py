@@ -259,7 +259,7 @@ def _converter(rule: FieldRule) -> Callable[[str, Row], object]:
     present, template, subject = rule.present, rule.template, rule.subject
     known = _known_values(values) if values is not None else ""
 
-    def converted(raw: str) -> object:
+    def converted(raw: str, _row: Row | None = None) -> object:
         value: object = raw
         try:
             for step in steps:
@@ -269,7 +269,7 @@ def _converter(rule: FieldRule) -> Callable[[str, Row], object]:
         return value
 
     if condition is None and not none_for and values is None and present is None and template is None:
-        return lambda raw, _row: converted(raw)
+        return converted
 
     def convert(raw: str, row: Row) -> object:
         if condition is not None:
