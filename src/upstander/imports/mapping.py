@@ -1,22 +1,28 @@
 """A source's mapping: which CSV file feeds which table and how each column is read. Pure, no I/O
 beyond reading the TOML file itself and the lookup files it names.
 
-The format, table by table and rule by rule, is described in docs/mapping-format.md.
+The file is read through the pydantic models of `imports/mapping_schema.py`, which refuse what
+does not fit its shape; this module decides what the shape cannot say (a constant that does not
+fit its field, the converter a date needs, references between tables) and builds the frozen
+`ImportMapping`. Every mistake names the file and the place in it. The format, table by table and
+rule by rule, is described in docs/mapping-format.md.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any
 
+from pydantic import BaseModel
+
+from upstander.imports import mapping_schema as shape
 from upstander.imports.lookups import LookupFileError, read_lookup, typed_value
 from upstander.imports.targets import (
-    CONVERTERS,
     DATE_PART_FIELD,
     DESCRIBED_FIELD,
     IMPORT_ORDER,
@@ -42,60 +48,23 @@ class MappingError(ValueError):
     """A mapping that cannot be used; the message names the file and the key."""
 
 
-class _Reader:
-    """One TOML table with the keys read so far, so that a key nobody reads (a typo) is an error."""
+@dataclass(frozen=True)
+class _Place:
+    """Where in which mapping file a model was read from, to name it in a message."""
 
-    def __init__(self, data: object, where: str, file: str, folder: Path = Path()) -> None:
-        self.where = where
-        self.file = file
-        self.folder = folder
-        if not isinstance(data, dict):
-            raise self.error("must be a table")
-        self._data: dict[str, object] = data
-        self._used: set[str] = set()
+    file: str
+    where: str
+    folder: Path = Path()
+
+    def at(self, key: str | int) -> _Place:
+        where = (
+            f"{self.where}[{key}]" if isinstance(key, int) else f"{self.where}.{key}" if self.where else key
+        )
+        return _Place(self.file, where, self.folder)
 
     def error(self, message: str, key: str | None = None) -> MappingError:
-        place = f"{self.where}.{key}" if self.where and key else (key or self.where or "top level")
+        place = self.at(key).where if key else (self.where or "top level")
         return MappingError(f"{self.file}: {place}: {message}")
-
-    def has(self, key: str) -> bool:
-        return key in self._data
-
-    def get(self, key: str) -> object:
-        self._used.add(key)
-        return self._data.get(key)
-
-    def text(self, key: str, *, required: bool = False) -> str | None:
-        value = self.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.error("must be a non-empty text" if value is not None else "is missing", key)
-        return value
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        value = self.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.error("must be a list of texts", key)
-        return tuple(value)
-
-    def sub(self, key: str) -> _Reader | None:
-        value = self.get(key)
-        return (
-            None
-            if value is None
-            else _Reader(value, f"{self.where}.{key}" if self.where else key, self.file, self.folder)
-        )
-
-    def items(self) -> list[tuple[str, object]]:
-        return list(self._data.items())
-
-    def done(self) -> None:
-        unknown = sorted(set(self._data) - self._used)
-        if unknown:
-            raise self.error(f"unknown key {unknown[0]!r}", None)
 
 
 SHIPPED_MAPPINGS = Path(__file__).parent / "mappings"
@@ -128,32 +97,30 @@ def load_mapping(path: Path) -> ImportMapping:
 
 def parse_mapping(data: Mapping[str, object], path: Path) -> ImportMapping:
     """Check an already parsed mapping (see `load_mapping`)."""
-    top = _Reader(dict(data), "", path.name, path.parent)
-    source = top.text("source", required=True) or ""
-    if len(source) > 60:
-        raise top.error("must be at most 60 characters", "source")
-    title = top.text("title") or source
-    folder = top.text("folder")
+    try:
+        model = shape.read_shape(data, path)
+    except shape.ShapeError as error:
+        raise MappingError(str(error)) from None
+    top = _Place(path.name, "", path.parent)
+    source: str = model.source  # type: ignore[attr-defined]
     organisation = None
-    if (org := top.sub("organisation")) is not None:
-        organisation = Organisation(
-            org.text("code", required=True) or "", org.text("name", required=True) or ""
-        )
-        org.done()
-    tables = []
-    for target in IMPORT_ORDER:
-        reader = top.sub(target.value)
-        if reader is not None:
-            tables.append(_table(reader, target))
-    top.done()
+    if (org := model.organisation) is not None:  # type: ignore[attr-defined]
+        organisation = Organisation(org.code, org.name)
+    tables = [
+        _table(table, target, top.at(target.value))
+        for target in IMPORT_ORDER
+        if (table := getattr(model, target.value)) is not None
+    ]
     if not tables:
         raise top.error(f"names no table to import (one or more of: {', '.join(IMPORT_ORDER)})")
-    mapping = ImportMapping(path, source, title, folder, organisation, tuple(tables))
+    title: str | None = model.title  # type: ignore[attr-defined]
+    folder: str | None = model.folder  # type: ignore[attr-defined]
+    mapping = ImportMapping(path, source, title or source, folder, organisation, tuple(tables))
     _check_references(mapping, top)
     return mapping
 
 
-def _check_references(mapping: ImportMapping, top: _Reader) -> None:
+def _check_references(mapping: ImportMapping, top: _Place) -> None:
     needs_complaints = [t for t in mapping.tables if t.complaint is not None]
     if needs_complaints and mapping.table(Target.COMPLAINTS) is None:
         raise top.error(f"{needs_complaints[0].target} names complaints, but there is no [complaints] table")
@@ -165,238 +132,154 @@ def _check_references(mapping: ImportMapping, top: _Reader) -> None:
         raise top.error("people.unit needs an [organisation] to put the units in", "organisation")
 
 
-def _table(reader: _Reader, target: Target) -> TableMapping:
-    file = reader.text("file", required=True) or ""
+def _table(model: Any, target: Target, place: _Place) -> TableMapping:
     keys: dict[str, FieldRule] = {}
-    for name, required in TARGET_KEYS[target].items():
-        if reader.has(name):
+    for name in TARGET_KEYS[target]:
+        if (raw := getattr(model, name)) is not None:
             # Every key needs a value in every row, except the person: an accusation may name nobody known.
-            keys[name] = _rule(
-                reader.get(name), f"{reader.where}.{name}", KEY_FIELD, reader, required=name != "person"
-            )
-        elif required:
-            raise reader.error("is missing (the column that identifies each row)", name)
-    fields = _rules(reader, "fields", TARGET_FIELDS[target])
-    described = {}
-    if (sub := reader.sub("described")) is not None:
-        if target is not Target.ALLEGATIONS:
-            raise reader.error("only allegations keep a description", "described")
-        described = {
-            name: _rule(raw, f"{sub.where}.{name}", DESCRIBED_FIELD, sub) for name, raw in sub.items()
-        }
+            keys[name] = _rule(raw, place.at(name), KEY_FIELD, required=name != "person")
+    fields = _rules(model.fields, place.at("fields"), TARGET_FIELDS[target])
+    described_models: dict[str, Any] = getattr(model, "described", None) or {}
+    described = {
+        name: _rule(raw, place.at("described").at(name), DESCRIBED_FIELD)
+        for name, raw in described_models.items()
+    }
     unit = None
-    if reader.has("unit"):
-        if target is not Target.PEOPLE:
-            raise reader.error("only people have a unit", "unit")
-        rules = _rules(reader, "unit", UNIT_FIELDS)
-        if "code" not in rules:
-            raise reader.error("is missing (the column with each person's unit code)", "unit.code")
+    if (unit_model := getattr(model, "unit", None)) is not None:
+        rules = _rules(unit_model, place.at("unit"), UNIT_FIELDS)
         unit = UnitRule(rules["code"], rules.get("name"))
-    table = TableMapping(
+    each_row = bool(getattr(model, "each_row", None))
+    if each_row and "key" in keys:
+        raise place.error("is not needed when the rows have a key", "each_row")
+    return TableMapping(
         target=target,
-        file=file,
+        file=model.file,
         key=keys.get("key"),
         complaint=keys.get("complaint"),
         person=keys.get("person"),
         fields=MappingProxyType(fields),
         described=MappingProxyType(described),
         unit=unit,
-        duplicates=_choice(reader, "duplicates", Duplicates, Duplicates.FIRST),
-        missing_complaint=_choice(reader, "missing_complaint", MissingComplaint, MissingComplaint.REFUSE),
-        dates_from_complaint=_flag(reader, "dates_from_complaint"),
-        each_row=_flag(reader, "each_row"),
+        duplicates=Duplicates(model.duplicates or Duplicates.FIRST),
+        missing_complaint=MissingComplaint(model.missing_complaint or MissingComplaint.REFUSE),
+        dates_from_complaint=bool(model.dates_from_complaint),
+        each_row=each_row,
     )
-    if table.each_row and target is not Target.ALLEGATIONS:
-        raise reader.error("only allegations can keep each row", "each_row")
-    if table.each_row and table.key is not None:
-        raise reader.error("is not needed when the rows have a key", "each_row")
-    reader.done()
-    return table
 
 
-def _rules(table: _Reader, key: str, schema: Mapping[str, TargetField]) -> dict[str, FieldRule]:
-    reader = table.sub(key) or _Reader({}, f"{table.where}.{key}", table.file, table.folder)
-    rules: dict[str, FieldRule] = {}
-    for name, raw in reader.items():
-        if name not in schema:
-            raise reader.error(f"is not a field here (fields: {', '.join(schema)})", name)
-        rules[name] = _rule(raw, f"{reader.where}.{name}", schema[name], reader)
+def _rules(model: BaseModel | None, place: _Place, schema: Mapping[str, TargetField]) -> dict[str, FieldRule]:
+    given = {} if model is None else {name: raw for name, raw in model if raw is not None}
+    rules = {name: _rule(raw, place.at(name), schema[name]) for name, raw in given.items()}
     for name, spec in schema.items():
         if spec.required and name not in rules:
-            raise reader.error("is missing (it is required)", name)
+            raise place.error("is missing (it is required)", name)
     return rules
 
 
-E = TypeVar("E", bound=StrEnum)
-
-
-def _choice(reader: _Reader, key: str, kind: type[E], default: E) -> E:
-    value = reader.get(key)
-    if value is None:
-        return default
-    try:
-        return kind(str(value))
-    except ValueError:
-        raise reader.error(f"must be one of: {', '.join(kind)}", key) from None
-
-
-def _flag(reader: _Reader, key: str) -> bool:
-    value = reader.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise reader.error("must be true or false", key)
-    return bool(value)
-
-
-def _rule(
-    raw: object, where: str, target: TargetField, parent: _Reader, *, required: bool = False
-) -> FieldRule:
+def _rule(raw: Any, place: _Place, target: TargetField, *, required: bool = False) -> FieldRule:
     if isinstance(raw, list):
-        return _composite(raw, where, target, parent, required=required)
-    if isinstance(raw, str):
-        raw = {"column": raw}
-    reader = _Reader(raw, where, parent.file, parent.folder)
-    date_parts = _date_parts(reader, target)
+        return _composite(raw, place, target, required=required)
+    rule_model: shape.Rule = shape.Rule(column=raw) if isinstance(raw, str) else raw
+    date_parts = _date_parts(rule_model.date_from, place, target)
     first = tuple(
-        _rule(item, f"{where}.first[{index}]", target, reader)
-        for index, item in enumerate(_list(reader, "first"))
+        _rule(item, place.at("first").at(index), target) for index, item in enumerate(rule_model.first or ())
     )
     rule = FieldRule(
-        name=where,
+        name=place.where,
         target=target,
-        column=reader.text("column"),
-        value=_output(reader, "value", target),
+        column=rule_model.column,
+        value=_output(place, "value", rule_model.value, target),
         first=first,
-        only_when=_condition(reader),
-        convert=_converters(reader),
-        none_for=frozenset(reader.strings("none_for")),
-        values=_values(reader, target),
-        present=_output(reader, "present", target),
-        template=_template(reader),
-        default=_output(reader, "default", target),
-        required=_flag(reader, "required") or required or target.required,
+        only_when=_condition(rule_model.only_when),
+        convert=tuple(rule_model.convert or ()),
+        none_for=frozenset(rule_model.none_for or ()),
+        values=_values(rule_model, place, target),
+        present=_output(place, "present", rule_model.present, target),
+        template=_template(rule_model.template, place),
+        default=_output(place, "default", rule_model.default, target),
+        required=bool(rule_model.required) or required or target.required,
         date_parts=date_parts,
     )
-    reader.done()
     sources = sum((rule.column is not None, rule.value is not None, bool(rule.first), bool(date_parts)))
     if sources != 1:
-        raise reader.error("needs exactly one of column, value, first or date_from")
+        raise place.error("needs exactly one of column, value, first or date_from")
     if rule.column and target.type in {FieldType.DATE, FieldType.INT} and rule.values is None:
         wanted = {"date"} if target.type is FieldType.DATE else {"int", "int_from_float"}
         if not wanted & set(rule.convert):
-            raise reader.error(
-                f"a {target.type} needs the converter {' or '.join(sorted(wanted))}", "convert"
-            )
+            raise place.error(f"a {target.type} needs the converter {' or '.join(sorted(wanted))}", "convert")
     return rule
 
 
-def _composite(
-    raw: list[object], where: str, target: TargetField, parent: _Reader, *, required: bool
-) -> FieldRule:
+def _composite(raw: list[Any], place: _Place, target: TargetField, *, required: bool) -> FieldRule:
     if target.type is not FieldType.TEXT or len(raw) < 2:
-        raise parent.error(
-            "a list of columns makes a key of two or more columns, and only a key", where.rsplit(".", 1)[-1]
+        parent, _, key = place.where.rpartition(".")
+        raise _Place(place.file, parent, place.folder).error(
+            "a list of columns makes a key of two or more columns, and only a key", key
         )
     parts = tuple(
-        _rule(item, f"{where}[{index}]", KEY_FIELD, parent, required=required)
-        for index, item in enumerate(raw)
+        _rule(item, place.at(index), KEY_FIELD, required=required) for index, item in enumerate(raw)
     )
-    return FieldRule(name=where, target=target, parts=parts, required=required or target.required)
+    return FieldRule(name=place.where, target=target, parts=parts, required=required or target.required)
 
 
-def _date_parts(reader: _Reader, target: TargetField) -> tuple[FieldRule, ...]:
-    sub = reader.sub("date_from")
-    if sub is None:
+def _date_parts(model: shape.DateFrom | None, place: _Place, target: TargetField) -> tuple[FieldRule, ...]:
+    if model is None:
         return ()
     if target.type is not FieldType.DATE:
-        raise reader.error("only a date is built from parts", "date_from")
+        raise place.error("only a date is built from parts", "date_from")
     parts = []
     for name in ("year", "month", "day"):
-        raw = sub.get(name)
+        raw = getattr(model, name)
         if raw is None:
-            if name != "day":
-                raise sub.error("is missing", name)
             continue
         if isinstance(raw, str):
-            raw = {"column": raw, "convert": ["int_from_float"]}
-        parts.append(_rule(raw, f"{sub.where}.{name}", DATE_PART_FIELD, sub))
-    sub.done()
+            raw = shape.Rule(column=raw, convert=["int_from_float"])
+        parts.append(_rule(raw, place.at("date_from").at(name), DATE_PART_FIELD))
     return tuple(parts)
 
 
-def _list(reader: _Reader, key: str) -> list[object]:
-    value = reader.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not value:
-        raise reader.error("must be a non-empty list of rules", key)
-    return value
+def _condition(model: shape.Condition | None) -> Condition | None:
+    return None if model is None else Condition(model.column, frozenset(model.values))
 
 
-def _converters(reader: _Reader) -> tuple[str, ...]:
-    names = reader.strings("convert")
-    for name in names:
-        if name not in CONVERTERS:
-            raise reader.error(f"unknown converter {name!r} (known: {', '.join(CONVERTERS)})", "convert")
-    return names
-
-
-def _condition(reader: _Reader) -> Condition | None:
-    sub = reader.sub("only_when")
-    if sub is None:
-        return None
-    condition = Condition(sub.text("column", required=True) or "", frozenset(sub.strings("values")))
-    sub.done()
-    if not condition.values:
-        raise sub.error("is missing (the values for which the field counts)", "values")
-    return condition
-
-
-def _template(reader: _Reader) -> str | None:
-    template = reader.text("template")
+def _template(template: str | None, place: _Place) -> str | None:
     if template is not None and template.count("{}") != 1:
-        raise reader.error('must hold "{}" once, where the value goes', "template")
+        raise place.error('must hold "{}" once, where the value goes', "template")
     return template
 
 
-def _values(reader: _Reader, target: TargetField) -> Mapping[str, object] | None:
-    sub = reader.sub("map")
-    lookup = reader.sub("map_file")
-    if lookup is not None:
-        if sub is not None:
-            raise reader.error("give map or map_file, not both", "map_file")
-        return _lookup(lookup, target)
-    if sub is None:
+def _values(model: shape.Rule, place: _Place, target: TargetField) -> Mapping[str, object] | None:
+    if model.map_file is not None:
+        if model.map is not None:
+            raise place.error("give map or map_file, not both", "map_file")
+        return _lookup(model.map_file, place.at("map_file"), target)
+    if model.map is None:
         return None
-    values = {name: _check_output(sub, name, value, target) for name, value in sub.items()}
-    if not values:
-        raise sub.error("must list at least one value")
-    return MappingProxyType(values)
+    return MappingProxyType(
+        {name: _check_output(place.at("map"), name, value, target) for name, value in model.map.items()}
+    )
 
 
-def _lookup(reader: _Reader, target: TargetField) -> Mapping[str, object]:
-    file = reader.text("file", required=True) or ""
-    code = reader.text("code", required=True) or ""
-    value = reader.text("value", required=True) or ""
-    sheet = reader.text("sheet")
-    reader.done()
+def _lookup(model: shape.MapFile, place: _Place, target: TargetField) -> Mapping[str, object]:
     try:
-        table = read_lookup(reader.folder / file, code, value, sheet)
+        table = read_lookup(place.folder / model.file, model.code, model.value, model.sheet)
     except LookupFileError as error:
-        raise reader.error(str(error), error.key) from error
+        raise place.error(str(error), error.key) from error
     return MappingProxyType(
         {
-            name: _check_output(reader, f"value ({file} {place})", typed_value(text, target.type), target)
-            for name, (text, place) in table.items()
+            name: _check_output(
+                place, f"value ({model.file} {where})", typed_value(text, target.type), target
+            )
+            for name, (text, where) in table.items()
         }
     )
 
 
-def _output(reader: _Reader, key: str, target: TargetField) -> object:
-    value = reader.get(key)
-    return None if value is None else _check_output(reader, key, value, target)
+def _output(place: _Place, key: str, value: object, target: TargetField) -> object:
+    return None if value is None else _check_output(place, key, value, target)
 
 
-def _check_output(reader: _Reader, key: str, value: object, target: TargetField) -> object:
+def _check_output(place: _Place, key: str, value: object, target: TargetField) -> object:
     """A constant the mapping gives (a value, a default, a mapped value) must fit the field."""
     kind = target.type
     fits = {
@@ -409,7 +292,7 @@ def _check_output(reader: _Reader, key: str, value: object, target: TargetField)
     }[kind]
     if not fits:
         wanted = f"one of {', '.join(target.choices)}" if kind is FieldType.CHOICE else f"a {kind}"
-        raise reader.error(f"{value!r} is not {wanted}", key)
+        raise place.error(f"{value!r} is not {wanted}", key)
     if target.bounds and isinstance(value, int) and not target.bounds[0] <= value <= target.bounds[1]:
-        raise reader.error(f"{value} is not between {target.bounds[0]} and {target.bounds[1]}", key)
+        raise place.error(f"{value} is not between {target.bounds[0]} and {target.bounds[1]}", key)
     return value

@@ -195,7 +195,9 @@ def compile_rule(rule: FieldRule) -> Reader:
         raw = row.get(column)
         if raw is None:
             raise _missing(column)
-        value = convert(str(raw), row)
+        if not isinstance(raw, str):
+            raw = str(raw)
+        value = convert(raw, row)
         if value is None or (required and value == ""):
             if default is None:
                 if required:
@@ -247,11 +249,27 @@ def _compile_date(rule: FieldRule, fit: Callable[[object, str | None], object]) 
 
 
 def _converter(rule: FieldRule) -> Callable[[str, Row], object]:
-    """``only_when``, the ``convert`` chain, ``none_for``, ``map``, ``present`` and ``template``."""
+    """``only_when``, the ``convert`` chain, ``none_for``, ``map``, ``present`` and ``template``.
+
+    A rule that only converts (most of them) gets a function doing only that: this runs for every
+    cell of every row.
+    """
     steps = tuple(CONVERT[name] for name in rule.convert)
     condition, none_for, values = rule.only_when, rule.none_for, rule.values
     present, template, subject = rule.present, rule.template, rule.subject
     known = _known_values(values) if values is not None else ""
+
+    def converted(raw: str, _row: Row | None = None) -> object:
+        value: object = raw
+        try:
+            for step in steps:
+                value = step(value)
+        except ValueError as error:
+            raise ProblemFound(Problem(subject, str(error), raw)) from None
+        return value
+
+    if condition is None and not none_for and values is None and present is None and template is None:
+        return converted
 
     def convert(raw: str, row: Row) -> object:
         if condition is not None:
@@ -260,12 +278,7 @@ def _converter(rule: FieldRule) -> Callable[[str, Row], object]:
                 raise _missing(condition.column)
             if str(other).strip() not in condition.values:
                 return None
-        value: object = raw
-        try:
-            for step in steps:
-                value = step(value)
-        except ValueError as error:
-            raise ProblemFound(Problem(subject, str(error), raw)) from None
+        value = converted(raw)
         if value is None or (none_for and str(value) in none_for):
             return None
         if values is not None:

@@ -198,17 +198,36 @@ def _header(path: Path) -> list[str]:
 
 
 def _read(path: Path) -> Iterator[tuple[int, dict[str | None, object]]]:
-    """(line number, row) for each data row; a file that stops being readable stops the import."""
+    """(line number, row) for each data row, as csv.DictReader gives it but without its cost per
+    row; a file that stops being readable stops the import."""
     with _open(path) as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.reader(handle)
         try:
-            for row in reader:
-                yield reader.line_num, row
+            header = next(reader, [])
+            width = len(header)
+            for cells in reader:
+                if not cells:
+                    continue  # a blank line is no row, as csv.DictReader has it
+                if len(cells) == width:
+                    yield reader.line_num, dict(zip(header, cells, strict=True))
+                else:
+                    yield reader.line_num, _uneven_row(header, cells)
         except (OSError, UnicodeDecodeError, csv.Error) as error:
             raise ImportRefused(
                 f"{path.name} cannot be read after line {reader.line_num} ({error}); the rows before it "
                 "were read, and a re-run resumes after those already imported."
             ) from error
+
+
+def _uneven_row(header: list[str], cells: list[str]) -> dict[str | None, object]:
+    """A row of more or fewer cells than the header, as csv.DictReader gives it: the cells it
+    lacks are None, and the extra cells are kept under the key None."""
+    row: dict[str | None, object] = dict(zip(header, cells, strict=False))
+    if len(cells) > len(header):
+        row[None] = cells[len(header) :]
+    else:
+        row.update(dict.fromkeys(header[len(cells) :]))
+    return row
 
 
 def _count_rows(path: Path) -> int:

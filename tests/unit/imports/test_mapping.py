@@ -180,3 +180,60 @@ def test_a_field_may_be_given_as_just_its_column() -> None:
     assert table is not None
     assert table.fields["sex"].column == "gender"
     assert table.fields["sex"].convert == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(source="x" * 61), "test.toml: source: must be at most 60 characters"),
+        (lambda d: d.update(source=""), "test.toml: source: must be a non-empty text"),
+        (lambda d: d.update(organisation="CPD"), "test.toml: organisation: must be a table"),
+        (lambda d: d["complaints"].update(file=5), "test.toml: complaints.file: must be a text"),
+        (
+            lambda d: d["allegations"].update(dates_from_complaint=1),
+            "test.toml: allegations.dates_from_complaint: must be true or false",
+        ),
+        (
+            lambda d: d["complaints"]["fields"].update(received_on=7),
+            "test.toml: complaints.fields.received_on: must be a table or a text",
+        ),
+        (
+            lambda d: d["people"]["unit"].update(colour="name"),
+            "test.toml: people.unit.colour: is not a field here (fields: code, name)",
+        ),
+        (lambda d: d["people"]["unit"].pop("code"), "test.toml: people.unit.code: is missing"),
+        (lambda d: d["complaints"].update(unit="x"), "test.toml: complaints.unit: only people have a unit"),
+        (
+            lambda d: d["complaints"].update(each_row=True),
+            "test.toml: complaints.each_row: only allegations can keep each row",
+        ),
+        (
+            lambda d: d["allegations"]["fields"]["stage_rank"].update(map={}),
+            "test.toml: allegations.fields.stage_rank.map: must not be empty",
+        ),
+        (
+            lambda d: d["allegations"]["fields"]["sanction"]["only_when"].update(values="SU"),
+            "test.toml: allegations.fields.sanction.only_when.values: must be a list",
+        ),
+        (
+            lambda d: d["people"]["fields"]["employment_status"].update(first=[]),
+            "test.toml: people.fields.employment_status.first: must not be empty",
+        ),
+    ],
+)
+def test_what_does_not_fit_the_shape_names_the_file_and_the_place(
+    change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    assert refused(change).startswith(message)
+
+
+def test_every_place_that_does_not_fit_is_named_at_once() -> None:
+    def two_mistakes(data: dict[str, Any]) -> None:
+        data["complaints"].pop("file")
+        data["allegations"]["fields"]["finding"]["convert"] = ["strp"]
+
+    assert refused(two_mistakes).split("; ") == [
+        "test.toml: complaints.file: is missing",
+        "test.toml: allegations.fields.finding.convert: unknown converter 'strp' "
+        "(known: strip, upper, lower, none_if_empty, date, int, int_from_float)",
+    ]

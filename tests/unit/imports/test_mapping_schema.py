@@ -55,10 +55,10 @@ def test_what_does_not_fit_is_named_by_its_place_in_the_file() -> None:
     data["complaints"]["duplicates"] = "last"
     assert check_shape(data, FLAT) == [
         "flat.toml: people.fields.rank.first[0]: unknown key 'colum'",
-        "flat.toml: complaints.key: is missing",
-        "flat.toml: complaints.duplicates: Input should be 'first' or 'refuse'",
-        "flat.toml: allegations.fields.finding.convert[0]: Input should be 'strip', 'upper', 'lower',"
-        " 'none_if_empty', 'date', 'int' or 'int_from_float'",
+        "flat.toml: complaints.key: is missing (the column that identifies each row)",
+        "flat.toml: complaints.duplicates: must be one of: first, refuse",
+        "flat.toml: allegations.fields.finding.convert: unknown converter 'strp'"
+        " (known: strip, upper, lower, none_if_empty, date, int, int_from_float)",
         "flat.toml: allegations: unknown key 'fieldz'",
     ]
 

@@ -32,7 +32,7 @@ from upstander.cases.policy.model import (
     SeveritySpec,
     StateSpec,
 )
-from upstander.cases.policy.reader import PolicyError, Table, build_policy
+from upstander.cases.policy.reader import PolicyError, build_policy
 
 __all__ = [
     "ActionSpec",
@@ -80,6 +80,6 @@ def _parsed(text: str, source: str) -> Policy:
 
 def policy_from_mapping(data: Mapping[str, object], *, source: str = "<policy>") -> Policy:
     """Build and check a pack from already-parsed TOML (a dict of tables)."""
-    policy = build_policy(Table(data, "", source))
+    policy = build_policy(data, source)
     check_policy(policy, source)
     return policy
