@@ -1,10 +1,11 @@
 """The services' idea of now, which a test names and moves (sessions expire, deadlines pass).
 
 A test that does not name its own start begins at `NAMED_START`, so the suite gives the same
-answers on every day of the year. `.ci/run` also runs the tests that use the clock with the
-machine's clock faked (libfaketime) to awkward dates, naming the same moment here in
-`UPSTANDER_TEST_CLOCK_START` (ISO 8601, UTC), so the clock starts there instead: that proves each
-test computes what it expects from its own start rather than from a calendar it assumes.
+answers on every day of the year. `.ci/run` also runs the tests marked `clock` with the machine's
+clock faked (libfaketime) to awkward dates (`tests/at_dates.sh`, `common/machine_dates.py`); the
+clock then starts at that same moment instead, which proves each test computes what it expects
+from its own start rather than from a calendar it assumes. `UPSTANDER_TEST_CLOCK_START` (ISO 8601,
+UTC) starts it elsewhere by hand, to try one test at one moment.
 """
 
 from __future__ import annotations
