@@ -97,12 +97,12 @@ test: install browser axe lint imports typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Every test that reads or moves the clock, again with the machine's clock faked to awkward dates:
-# the 29th (a leap day), 30th and 31st of a month, Christmas Eve, both clock-change Sundays (just
-# before the change; 31 October 2027 is also a 31st), New Year's Eve; some late in the evening when
-# the UTC date and the London date differ. The clock fixture starts at that same moment, not at its
-# named start. Two processes share the dates (tests/at_dates.sh).
-CLOCK_DATES := "2027-04-30 23:30:00" "2026-12-24 16:00:00" "2028-02-29 12:00:00" \
-	"2027-03-28 00:30:00" "2027-10-31 00:30:00" "2026-12-31 23:30:00"
+# Christmas Eve; New Year's Eve late in the evening; just before both clock changes, 28 March 2027
+# and 31 October 2027 (30 October 23:30 UTC, already the 31st in London: the UTC and London dates
+# differ); the leap day 29 February 2028. So the 29th, 30th and 31st of a month are all among them.
+# The clock fixture starts at that same moment, not at its named start (tests/at_dates.sh).
+CLOCK_DATES := "2026-12-24 16:00:00" "2026-12-31 23:30:00" "2027-03-28 00:30:00" \
+	"2027-10-30 23:30:00" "2028-02-29 12:00:00"
 
 test-dates: install browser axe faketime
 	tests/at_dates.sh $(BIN)/python $(CLOCK_DATES)
