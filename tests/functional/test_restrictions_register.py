@@ -275,11 +275,13 @@ def test_the_oversight_page_shows_a_review_four_weeks_overdue(
 ) -> None:
     """Every force reaches this four weeks after its first restriction: the page once answered 500."""
     imposed = impose(client, heads["welfare"], "NS00005").json()
-    clock.advance(days=29)
+    due = date.fromisoformat(imposed["review_due"])
+    # The day after the review was due, in London: 29 × 24 hours from just after midnight on the
+    # night the clocks go back ends on the due day itself, not yet overdue.
+    clock.move_to(due + timedelta(days=1))
     sign_in(client, clock, staff.user("overseer-page", [Role.OVERSEER]), "/staff/oversight")
     page = client.get("/staff/oversight")
     assert page.status_code == 200, page.text
-    due = date.fromisoformat(imposed["review_due"])
     assert f"{imposed['reference']} — review was due {due.day} {due:%B %Y}" in page.text
     assert page.text.count('id="restrictions-overdue"') == 1
     assert "<title>Oversight" in page.text
