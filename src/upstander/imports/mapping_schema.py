@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from upstander.file_places import place_in, written
 from upstander.imports.targets import (
     CONVERTERS,
     TARGET_FIELDS,
@@ -145,30 +146,6 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _place(data: object, loc: tuple[int | str, ...], keyed: bool) -> list[int | str]:
-    """The path into the file of an error's location, without the union branches pydantic names."""
-    place: list[int | str] = []
-    for part in loc:
-        found = (isinstance(data, dict) and part in data) or (
-            isinstance(data, list) and isinstance(part, int) and part < len(data)
-        )
-        if found:
-            data = data[part]  # type: ignore[index]
-            place.append(part)
-        elif keyed and part == loc[-1]:
-            place.append(part)  # the key a missing or unknown key error is about
-        elif not isinstance(data, dict | list):
-            break
-    return place
-
-
-def _written(place: list[int | str]) -> str:
-    text = ""
-    for part in place:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or "top level"
-
-
 class ShapeError(ValueError):
     """What does not fit the mapping's shape, each problem as ``file: place: message``."""
 
@@ -220,7 +197,7 @@ def _problems(data: dict[str, object], error: ValidationError, file: str) -> lis
     found: list[tuple[list[int | str], str, str]] = []
     for problem in error.errors():
         kind = problem["type"]
-        place = _place(data, problem["loc"], kind in {"missing", "extra_forbidden"})
+        place = place_in(data, problem["loc"], kind in {"missing", "extra_forbidden"})
         found.append((place, kind, _message(place, kind, problem)))
     # In a union (a column name or a rule), the branch the input was not meant for is no news.
     deeper = [place for place, _, _ in found if place]
@@ -234,7 +211,7 @@ def _problems(data: dict[str, object], error: ValidationError, file: str) -> lis
         at_table = kind == "extra_forbidden" and message.startswith("unknown key")
         if at_table or (kind == "literal_error" and place[-2:-1] == ["convert"]):
             place = place[:-1]  # noqa: PLW2901
-        kept.setdefault(_written(place), []).append(message)
+        kept.setdefault(written(place), []).append(message)
     lines = []
     for where, messages in kept.items():
         wanted = [message.removeprefix("must be ") for message in messages if message.startswith("must be a")]

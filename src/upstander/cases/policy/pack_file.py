@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from upstander.cases.policy.model import KEPT_FOR_EVER_KINDS, RETENTION_KINDS
+from upstander.file_places import place_in, written
 
 
 class PackShapeError(ValueError):
@@ -239,7 +240,7 @@ def read_pack(data: dict[str, Any], source: str) -> PackFile:
     except ValidationError as error:
         problems = []
         for problem in error.errors():
-            place = _place(data, problem["loc"], problem["type"] in {"missing", "extra_forbidden"})
+            place = place_in(data, problem["loc"], problem["type"] in {"missing", "extra_forbidden"})
             problems.append((place, problem["type"], _message(problem)))
         # In a union ("forever" or a period), the branch the input was not meant for is no news.
         deeper = [place for place, _, _ in problems if place]
@@ -249,7 +250,7 @@ def read_pack(data: dict[str, Any], source: str) -> PackFile:
                 other[: len(place)] == place and other != place for other in deeper
             ):
                 continue
-            kept.setdefault(_written(place), []).append(message)
+            kept.setdefault(written(place), []).append(message)
         lines = []
         for where, messages in kept.items():
             # Each branch of a union said what it wanted: say it once.
@@ -282,27 +283,3 @@ def _message(problem: Any) -> str:
     if kind == "too_short":
         return "must not be empty"
     return str(problem["msg"]).removeprefix("Value error, ")
-
-
-def _place(data: object, loc: tuple[int | str, ...], keyed: bool) -> list[int | str]:
-    """The path into the file of an error's location, without the union branches pydantic names."""
-    place: list[int | str] = []
-    for part in loc:
-        found = (isinstance(data, dict) and part in data) or (
-            isinstance(data, list) and isinstance(part, int) and part < len(data)
-        )
-        if found:
-            data = data[part]  # type: ignore[index]
-            place.append(part)
-        elif keyed and part == loc[-1]:
-            place.append(part)  # the key a missing or unknown key error is about
-        elif not isinstance(data, dict | list):
-            break
-    return place
-
-
-def _written(place: list[int | str]) -> str:
-    text = ""
-    for part in place:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "top level"
